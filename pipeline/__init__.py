@@ -1,0 +1,1 @@
+"""clipcart's library: plain, typed stages from footage and product data to a clip."""

@@ -1,0 +1,1 @@
+"""Media access: the one ffmpeg runner and the PyAV probe."""

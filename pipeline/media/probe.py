@@ -1,0 +1,103 @@
+"""MediaInfo from a real probe with PyAV (no ffprobe ships with imageio-ffmpeg)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+from pipeline.errors import FootageError
+from pipeline.models import MediaInfo
+
+MIN_FOOTAGE_MS = 3000
+
+
+def probe(path: Path) -> MediaInfo:
+    """Probe ``path``; FootageError (exit 2) when it is missing or not media."""
+    path = Path(path)
+    if not path.exists():
+        raise FootageError(f"{path}: file not found", hint="Check the path and try again")
+    if path.is_dir():
+        raise FootageError(f"{path}: is a folder, not a video file", hint="Pass a video file")
+    if path.stat().st_size == 0:
+        raise FootageError(f"{path}: file is empty", hint="Copy the footage again")
+    try:
+        with av.open(str(path)) as container:
+            return _info(path, container)
+    except PermissionError as exc:
+        raise FootageError(f"{path}: cannot read the file (permission denied)",
+                           hint="Make it readable, e.g. chmod u+r") from exc
+    except (av.error.FFmpegError, UnicodeDecodeError) as exc:  # type: ignore[attr-defined]
+        raise FootageError(f"{path}: not a readable video ({exc.__class__.__name__})",
+                           hint="Export it again as MP4 or MOV") from exc
+
+
+def _info(path: Path, container: av.container.InputContainer) -> MediaInfo:
+    video = next(iter(container.streams.video), None)
+    audio = next(iter(container.streams.audio), None)
+    fields: dict[str, object] = {
+        "path": str(path.resolve()),
+        "size_bytes": path.stat().st_size,
+        "duration_ms": _duration_ms(container, video, audio),
+        "has_video": video is not None,
+        "has_audio": audio is not None,
+    }
+    if video is not None:
+        fields.update(_video_fields(video))
+    if audio is not None:
+        fields.update(audio_codec=audio.codec_context.name, sample_rate=audio.rate or 0,
+                      channels=audio.codec_context.channels or 0)
+    return MediaInfo.model_validate(fields)
+
+
+def _duration_ms(container: av.container.InputContainer, *streams: object) -> int:
+    if container.duration:
+        return int(container.duration * 1000 // av.time_base)
+    best = 0
+    for stream in streams:
+        if stream is not None and stream.duration and stream.time_base:  # type: ignore[attr-defined]
+            best = max(best, int(stream.duration * stream.time_base * 1000))  # type: ignore[attr-defined]
+    return best
+
+
+def _video_fields(video: av.video.stream.VideoStream) -> dict[str, object]:
+    ctx = video.codec_context
+    sar = ctx.sample_aspect_ratio or Fraction(1)
+    rate = video.average_rate or video.guessed_rate or Fraction(0)
+    fmt = ctx.format
+    depth = max((c.bits for c in fmt.components), default=8) if fmt is not None else 8
+    return {
+        "width": ctx.width,
+        "height": ctx.height,
+        "rotation": _rotation(video),
+        "sar": f"{sar.numerator}/{sar.denominator}" if sar else "1/1",
+        "fps": f"{rate.numerator}/{rate.denominator}",
+        "video_codec": ctx.name,
+        "pix_fmt": fmt.name if fmt is not None else "",
+        "color_transfer": _transfer_name(ctx),
+        "bit_depth": depth,
+    }
+
+
+def _rotation(video: av.video.stream.VideoStream) -> int:
+    """Display rotation from the display-matrix side data, normalised to 0..270."""
+    try:
+        theta = video.side_data.get("DISPLAYMATRIX")  # type: ignore[attr-defined]
+    except AttributeError:
+        theta = None
+    if theta is None:
+        theta = video.metadata.get("rotate")
+    if theta is None:
+        return 0
+    return int(round(-float(theta) / 90.0) * 90) % 360
+
+
+_TRANSFERS = {1: "bt709", 16: "smpte2084", 18: "arib-std-b67", 6: "smpte170m"}
+
+
+def _transfer_name(ctx: av.video.codeccontext.VideoCodecContext) -> str:
+    trc = getattr(ctx, "color_trc", None)
+    if trc is None:
+        return ""
+    return _TRANSFERS.get(int(trc), str(int(trc)))
