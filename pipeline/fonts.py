@@ -62,6 +62,15 @@ def script_of(text: str) -> Script:
     return "cjk" if any(is_cjk_char(ch) for ch in text) else "latin"
 
 
-def libass_fonts_dirs() -> tuple[Path, ...]:
-    """Folders holding every font the captions may name (for libass ``fontsdir``)."""
-    return lato_dir(), cjk_font_path().parent
+def libass_fonts_dir(home: Path) -> Path:
+    """One folder linking every bundled font, for libass's single ``fontsdir``."""
+    folder = home / "fonts"
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in [*lato_dir().glob("*.ttf"), cjk_font_path()]:
+        link = folder / source.name
+        if not link.exists():
+            try:
+                link.symlink_to(source)
+            except FileExistsError:
+                pass
+    return folder

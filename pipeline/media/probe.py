@@ -93,7 +93,8 @@ def _rotation(video: av.video.stream.VideoStream) -> int:
     return int(round(-float(theta) / 90.0) * 90) % 360
 
 
-_TRANSFERS = {1: "bt709", 16: "smpte2084", 18: "arib-std-b67", 6: "smpte170m"}
+_TRANSFERS = {1: "bt709", 2: "", 6: "smpte170m", 14: "bt2020-10", 16: "smpte2084",
+              18: "arib-std-b67"}
 
 
 def _transfer_name(ctx: av.video.codeccontext.VideoCodecContext) -> str:

@@ -1,0 +1,25 @@
+"""Prefect flows wrapping pipeline/, and the clipcart CLI.
+
+Importing this package points Prefect at CLIPCART_HOME (its own home, embedded
+SQLite API unless PREFECT_API_URL names a server) and turns analytics off: there
+is no network to send them to.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def configure_prefect_env() -> None:
+    """Defaults for Prefect's settings, set before Prefect is imported; env wins."""
+    home = Path(os.environ.get("CLIPCART_HOME", "~/.clipcart")).expanduser()
+    os.environ.setdefault("PREFECT_HOME", str(home / "prefect"))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+
+
+configure_prefect_env()

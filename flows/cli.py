@@ -1,0 +1,181 @@
+"""The clipcart command line: thin calls into flows/ and pipeline/.
+
+Exit status: 0 done, 2 bad input (one line on stderr: what, where, how to fix),
+1 anything else. CLIPCART_DEBUG=1 adds the traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from rich.console import Console
+from rich.table import Table
+
+import flows  # noqa: F401  (sets Prefect's environment before Prefect is imported)
+from pipeline.errors import BadInput, ClipcartError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Turn creator footage and product data into shoppable short videos.")
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+DEFAULT_OUT = Path("out")
+
+
+def _settings(duration: float, lang: str, engine: str, model: str) -> Any:
+    from pipeline.plan import Settings
+
+    if not 5 <= duration <= 60:
+        raise BadInput(f"--duration {duration:g} is outside 5-60 seconds",
+                       hint="Pick a clip length between 5 and 60 seconds")
+    if engine not in ("ffmpeg", "moviepy"):
+        raise BadInput(f"--engine {engine!r} is not known", hint="Use ffmpeg or moviepy")
+    return Settings(duration_ms=round(duration * 1000), language=lang, engine=engine, model=model)
+
+
+@app.command()
+def make(
+    footage: Annotated[Path, typer.Argument(help="Footage file (any phone or camera video).")],
+    catalog: Annotated[Path, typer.Option(help="Catalog CSV/JSON or Shopify export.")],
+    sku: Annotated[str, typer.Option(help="SKU of the product in the catalog.")],
+    template: Annotated[str, typer.Option(help="Brand template name or YAML path.")] = "bold",
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = DEFAULT_OUT,
+    duration: Annotated[float, typer.Option(help="Target clip length in seconds.")] = 15.0,
+    lang: Annotated[str, typer.Option(help="Spoken language, or auto.")] = "auto",
+    engine: Annotated[str, typer.Option(help="ffmpeg or moviepy.")] = "ffmpeg",
+    model: Annotated[str, typer.Option(help="Whisper model name or path.")] = "tiny.en",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the manifest only.")] = False,
+) -> None:
+    """Make one clip: OUT/<clip_id>/ with clip.mp4, captions, thumbnail, plan, manifest."""
+    from flows.produce import produce_clip
+
+    settings = _settings(duration, lang, engine, model)
+    with err.status("making clip…"):
+        manifest = produce_clip(footage, catalog, sku, out_dir, template, settings)
+    if as_json:
+        sys.stdout.write(json.dumps(manifest, ensure_ascii=False) + "\n")
+    else:
+        _summary(manifest)
+
+
+def _summary(manifest: dict[str, Any], post_id: str = "") -> None:
+    qc = manifest["qc"]
+    table = Table(show_header=False, box=None)
+    table.add_row("clip", manifest["outputs"]["video"])
+    table.add_row("duration", f"{manifest['duration_ms'] / 1000:.2f} s")
+    table.add_row("qc", f"{'passed' if qc['passed'] else 'FAILED'}: {qc['width']}x{qc['height']} "
+                  f"{qc['fps']} fps, {qc['loudness_lufs']} LUFS, {qc['true_peak_dbtp']} dBTP")
+    table.add_row("link", manifest["links"].get("tiktok", ""))
+    if post_id:
+        table.add_row("post id", post_id)
+    for warning in manifest.get("warnings", []):
+        table.add_row("warning", warning)
+    out.print(table)
+
+
+@app.command()
+def demo(out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = DEFAULT_OUT
+         ) -> None:
+    """Make a clip from the bundled samples and publish it to a local sandbox platform."""
+    from flows.produce import produce_clip
+    from pipeline.home import home_subdir
+    from pipeline.publish import publish_clip
+    from pipeline.publish.sandbox import start_sandbox
+    from pipeline.samples import CATALOG_CSV, DEMO_SKU, demo_footage
+
+    with err.status("generating sample footage…"):
+        footage = demo_footage(home_subdir("samples"))
+    with err.status("making clip…"):
+        manifest = produce_clip(footage, CATALOG_CSV, DEMO_SKU, out_dir, "bold", None)
+    with start_sandbox() as sandbox, err.status(f"publishing to sandbox {sandbox.base_url}…"):
+        record = publish_clip(Path(manifest["outputs"]["video"]), clip_id=manifest["clip_id"],
+                              caption=manifest["caption_text"], platform="tiktok",
+                              account="demo", sandbox_url=sandbox.base_url)
+    _summary(manifest, post_id=str(record.post_id))
+
+
+@app.command()
+def check(video: Annotated[Path, typer.Argument(help="Video file to check.")],
+          as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Check a video against the delivery spec; exit 1 when it does not pass."""
+    from pipeline.media.probe import probe
+    from pipeline.qc import check as qc_check
+
+    probe(video)
+    report = qc_check(video)
+    if as_json:
+        sys.stdout.write(report.model_dump_json() + "\n")
+    else:
+        for key, value in report.model_dump(exclude={"problems"}).items():
+            out.print(f"{key:16} {value}")
+        for problem in report.problems:
+            out.print(f"[red]✗[/red] {problem}")
+    raise typer.Exit(0 if report.passed else 1)
+
+
+@app.command()
+def templates() -> None:
+    """List the brand templates."""
+    from pipeline.templates import list_templates
+
+    table = Table("name", "description", "music", "card animation")
+    for t in list_templates():
+        table.add_row(t.name, t.description, t.music.mood if t.music.enabled else "off",
+                      t.card.animation)
+    out.print(table)
+
+
+def _register_optional() -> None:
+    """Commands that live in their own modules."""
+    from flows import publish_cli
+
+    publish_cli.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app, turn every error into one line and an exit code."""
+    _register_optional()
+    try:
+        app(args=argv, standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        err.print("clipcart: interrupted")
+        return 130
+    except click.ClickException as exc:
+        err.print(f"clipcart: {exc.format_message()} (see clipcart --help)", markup=False)
+        return 2
+    except ClipcartError as exc:
+        _debug_trace()
+        err.print(f"clipcart: {exc.one_line()}", markup=False, soft_wrap=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err.print("clipcart: interrupted")
+        return 130
+    except Exception as exc:
+        _debug_trace()
+        err.print(f"clipcart: internal error: {exc.__class__.__name__}: {exc}. "
+                  "Run with CLIPCART_DEBUG=1 for details", markup=False, soft_wrap=True)
+        return 1
+    return 0
+
+
+def _debug_trace() -> None:
+    if os.environ.get("CLIPCART_DEBUG"):
+        traceback.print_exc()
+
+
+def run() -> None:
+    """Console-script wrapper."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,118 @@
+"""Decide everything about a clip and write it down as a ClipPlan.
+
+Every input here is already loaded and analysed (media info, transcript,
+product, template, music library); this module only combines the decisions:
+window, crop path, caption cues, product card timing, music bed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.captions import build_cues, clip_words, end_cues_before, strip_unsupported
+from pipeline.models import (
+    CaptionCue,
+    CardSpec,
+    ClipPlan,
+    CropPath,
+    MediaInfo,
+    MusicBed,
+    Product,
+    Transcript,
+    Window,
+    Word,
+)
+from pipeline.select import choose_window
+from pipeline.templates import Template
+from pipeline.transcribe import mentions
+
+DEFAULT_CARD_AT_MS = 1500
+CARD_MIN_MS = 3000
+CARD_DEFAULT_MS = 5000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the user chose on the command line that changes the clip."""
+
+    duration_ms: int = 15000
+    language: str = "auto"
+    engine: str = "ffmpeg"
+    model: str = "tiny.en"
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's bytes, streamed."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def clip_id_for(footage_digest: str, product: Product, template: Template,
+                settings: Settings) -> str:
+    """Content id: the same footage, product, template and settings give the same id."""
+    raw = json.dumps([footage_digest, product.model_dump(mode="json"),
+                      template.model_dump(mode="json"), settings.__dict__], sort_keys=True)
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def product_terms(product: Product) -> list[str]:
+    """Words that name the product: title, brand and keywords."""
+    return [t for t in (product.title, product.brand, *product.keywords) if t]
+
+
+def choose(info: MediaInfo, transcript: Transcript, product: Product,
+           settings: Settings) -> tuple[Window, tuple[str, ...]]:
+    """The window to cut, with the reasons."""
+    choice = choose_window(info.duration_ms, transcript.words, settings.duration_ms,
+                           product_terms(product))
+    return choice.window, choice.reasons
+
+
+def cues_for(transcript: Transcript, window: Window, template: Template,
+             product: Product) -> tuple[CaptionCue, ...]:
+    """Caption cues in the clip timeline, emoji stripped (no font draws them)."""
+    words = [w.model_copy(update={"text": strip_unsupported(w.text)})
+             for w in clip_words(transcript, window)]
+    words = [w for w in words if w.text]
+    cues = build_cues(words, template.caption, keywords=product_terms(product))
+    return end_cues_before(cues)
+
+
+def card_window(words: Sequence[Word], duration_ms: int, product: Product,
+                min_ms: int = CARD_MIN_MS) -> tuple[int, int]:
+    """Card on screen from the first spoken mention of the product, at least ``min_ms``."""
+    named = mentions(list(words), product_terms(product))
+    start = named[0].start_ms if named else min(DEFAULT_CARD_AT_MS, duration_ms // 4)
+    length = max(min_ms, CARD_DEFAULT_MS)
+    start = max(0, min(start, duration_ms - min(min_ms, duration_ms)))
+    return start, min(duration_ms, start + length)
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """What the stages before the plan decided, ready to be written down."""
+
+    clip_id: str
+    sku: str
+    source: MediaInfo
+    window: Window
+    crop: CropPath
+    captions: tuple[CaptionCue, ...]
+    card: CardSpec | None
+    music: MusicBed | None
+    reasons: tuple[str, ...]
+
+
+def build_plan(d: Decisions, template: Template, fonts_dir: Path) -> ClipPlan:
+    """The ClipPlan: the whole decision, saved as plan.json."""
+    return ClipPlan(clip_id=d.clip_id, sku=d.sku, source=d.source, window=d.window, crop=d.crop,
+                    captions=d.captions, caption_style=template.caption,
+                    fonts_dir=str(fonts_dir), card=d.card, music=d.music,
+                    speech=d.source.has_audio, reasons=d.reasons)

@@ -1,0 +1,210 @@
+"""The stages of making one clip, each a plain function the flow wraps as a task.
+
+Outputs go to a hidden temporary folder beside the final one and are renamed
+into ``OUT/<clip_id>/`` only when every file is complete, so a failure never
+leaves a partial clip folder behind.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.captions import clip_words, to_srt, to_vtt
+from pipeline.catalog import find_product, load_catalog
+from pipeline.fonts import libass_fonts_dir
+from pipeline.home import clipcart_home
+from pipeline.images import resolve_image
+from pipeline.links import platform_links, post_caption
+from pipeline.media.ffmpeg import run_ffmpeg
+from pipeline.media.probe import probe
+from pipeline.models import ClipPlan, CropPath, MediaInfo, Product, QCReport, Transcript, Window
+from pipeline.music import choose_bed, default_music_dir, load_library
+from pipeline.overlays import card_spec
+from pipeline.plan import (
+    Decisions,
+    Settings,
+    build_plan,
+    card_window,
+    choose,
+    clip_id_for,
+    cues_for,
+    file_digest,
+    product_terms,
+)
+from pipeline.prices import format_price
+from pipeline.qc import check
+from pipeline.render import render
+from pipeline.templates import Template, load_template
+from pipeline.transcribe import TranscribeOptions, transcribe
+
+
+@dataclass(frozen=True)
+class MakeRequest:
+    """One `clipcart make`: footage, product, template, where to write, settings."""
+
+    footage: Path
+    catalog: Path
+    sku: str
+    out_dir: Path
+    template: str = "bold"
+    settings: Settings = field(default_factory=Settings)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Loaded, validated inputs and the clip's content id."""
+
+    info: MediaInfo
+    product: Product
+    template: Template
+    clip_id: str
+    warnings: tuple[str, ...] = ()
+
+
+def load_inputs(req: MakeRequest) -> Inputs:
+    """Probe the footage, find the product, load the template; all bad input fails here."""
+    info = probe(req.footage)
+    if not info.has_video:
+        from pipeline.errors import FootageError
+
+        raise FootageError(f"{req.footage}: has no video stream",
+                           hint="Pass a video file (MP4, MOV, ...)")
+    product = find_product(load_catalog(req.catalog), req.sku, req.catalog)
+    template = load_template(req.template)
+    clip_id = clip_id_for(file_digest(req.footage), product, template, req.settings)
+    return Inputs(info=info, product=product, template=template, clip_id=clip_id)
+
+
+def transcribe_stage(inputs: Inputs, settings: Settings) -> Transcript:
+    """Word-timed transcript of the footage, with the product's words as vocabulary."""
+    lang = None if settings.language == "auto" else settings.language
+    options = TranscribeOptions(model=settings.model, language=lang,
+                                vocabulary=tuple(product_terms(inputs.product)))
+    return transcribe(inputs.info, options)
+
+
+def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
+               reasons: tuple[str, ...], framing: tuple[CropPath, tuple[str, ...]]
+               ) -> tuple[ClipPlan, list[str]]:
+    """Everything after the window and crop: captions, card, music, as one ClipPlan."""
+    crop, crop_reasons = framing
+    template, product = inputs.template, inputs.product
+    warnings: list[str] = []
+    cues = cues_for(transcript, window, template, product)
+    start, end = card_window(clip_words(transcript, window), window.duration_ms, product,
+                             template.card.min_on_screen_ms)
+    links = platform_links(product, template, inputs.clip_id)
+    image = resolve_image(product.image, warnings) if product.image else None
+    card = card_spec(product, template, start_ms=start, end_ms=end, image=image,
+                     link=links["tiktok"])
+    music = None
+    if template.music.enabled:
+        music = choose_bed(load_library(default_music_dir()), template.music.mood,
+                           seed=inputs.clip_id, gain_db=template.music.gain_db)
+    d = Decisions(clip_id=inputs.clip_id, sku=product.sku, source=inputs.info, window=window,
+                  crop=crop, captions=cues, card=card, music=music,
+                  reasons=(*reasons, *crop_reasons))
+    return build_plan(d, template, libass_fonts_dir(clipcart_home())), warnings
+
+
+def staging_dir(out_dir: Path, clip_id: str) -> Path:
+    """A fresh hidden folder beside the final clip folder."""
+    tmp = out_dir / f".{clip_id}.partial"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    return tmp
+
+
+def render_stage(plan: ClipPlan, folder: Path, engine: str = "ffmpeg") -> Path:
+    """Render the plan into ``folder/clip.mp4`` with the chosen engine."""
+    if engine == "moviepy":
+        from pipeline.render.moviepy_engine import render_moviepy
+
+        return render_moviepy(plan, folder / "clip.mp4")
+    return render(plan, folder / "clip.mp4")
+
+
+def thumbnail(clip: Path, plan: ClipPlan, out: Path) -> Path:
+    """A JPEG of the frame where the product card is fully on screen."""
+    at = (plan.card.start_ms + 800) if plan.card else plan.duration_ms // 3
+    at = min(at, max(0, plan.duration_ms - 100))
+    run_ffmpeg(["-y", "-v", "error", "-ss", f"{at / 1000:.3f}", "-i", str(clip),
+                "-frames:v", "1", "-q:v", "3", str(out)])
+    return out
+
+
+def qc_stage(clip: Path, settings: Settings) -> QCReport:
+    """Delivery-spec check of the render against the clip's target duration."""
+    return check(clip, max_duration_ms=settings.duration_ms)
+
+
+def clip_transcript(transcript: Transcript, window: Window) -> dict[str, object]:
+    """The transcript in the clip's timeline, as the manifest carries it."""
+    words = clip_words(transcript, window)
+    return {"text": " ".join(w.text for w in words), "language": transcript.language,
+            "words": [{"text": w.text, "start_ms": w.start_ms, "end_ms": w.end_ms}
+                      for w in words]}
+
+
+def manifest_for(inputs: Inputs, plan: ClipPlan, transcript: Transcript, qc: QCReport,
+                 final: Path, timings: dict[str, float], warnings: list[str]
+                 ) -> dict[str, object]:
+    """The manifest (DESIGN.md's contract) for a finished clip folder ``final``."""
+    product, template = inputs.product, inputs.template
+    links = platform_links(product, template, inputs.clip_id)
+    price = format_price(product.price, product.currency, template.locale)
+    names = {"video": "clip.mp4", "srt": "captions.srt", "vtt": "captions.vtt",
+             "thumbnail": "thumbnail.jpg", "plan": "plan.json"}
+    notes = list(warnings)
+    if not plan.captions:
+        notes.append(f"no captions: {transcript.note or 'no speech in the chosen window'}")
+    if not qc.passed:
+        notes.extend(f"qc: {p}" for p in qc.problems)
+    return {
+        "clip_id": inputs.clip_id, "sku": product.sku, "source": inputs.info.path,
+        "window": {"start_ms": plan.window.start_ms, "end_ms": plan.window.end_ms},
+        "duration_ms": qc.duration_ms,
+        "outputs": {k: str((final / v).resolve()) for k, v in names.items()},
+        "links": links,
+        "caption_text": post_caption(product, template, links["tiktok"], "tiktok", price),
+        "transcript": clip_transcript(transcript, plan.window),
+        "qc": qc.model_dump(exclude={"problems"}),
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+        "warnings": notes,
+        "product": {"sku": product.sku, "title": product.title, "price": price,
+                    "tiktok_product_id": product.tiktok_product_id,
+                    "instagram_product_id": product.instagram_product_id},
+        "template": template.name,
+    }
+
+
+def write_sidecars(plan: ClipPlan, clip: Path, folder: Path) -> None:
+    """Captions (exactly the burned cues), thumbnail and plan.json beside the clip."""
+    (folder / "captions.srt").write_text(to_srt(plan.captions, plan.caption_style), "utf-8")
+    (folder / "captions.vtt").write_text(to_vtt(plan.captions, plan.caption_style), "utf-8")
+    thumbnail(clip, plan, folder / "thumbnail.jpg")
+    (folder / "plan.json").write_text(plan.model_dump_json(indent=2), "utf-8")
+
+
+def publish_folder(staging: Path, out_dir: Path, clip_id: str,
+                   manifest: dict[str, object]) -> Path:
+    """Write the manifest last, then move the complete folder into place."""
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
+                                           "utf-8")
+    final = out_dir / clip_id
+    if final.exists():
+        shutil.rmtree(final)
+    staging.replace(final)
+    return final
+
+
+def existing_manifest(out_dir: Path, clip_id: str) -> dict[str, object] | None:
+    """The manifest of an already finished clip with this id, if any."""
+    path = out_dir / clip_id / "manifest.json"
+    if not path.exists():
+        return None
+    data: dict[str, object] = json.loads(path.read_text("utf-8"))
+    return data

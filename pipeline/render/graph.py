@@ -1,0 +1,214 @@
+"""ClipPlan → one ffmpeg argument list with one filter graph. Pure functions only.
+
+Inputs, in order: 0 the footage (seeked to the window), then the product card
+PNG (looped still) if the plan has a card, then the music bed (looped) if it has
+music. Video: (tone-map) → fps → square pixels → crop path → scale → card
+overlay → burned ASS captions → yuv420p. Audio: speech (high-pass, gentle
+compression, mono centred) + music ducked under it (sidechaincompress), fades,
+gain to the loudness target, true-peak limit at 4x oversampling, 48 kHz.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from pipeline.models import CardSpec, ClipPlan, CropKey
+
+ENCODER_PRESET = "veryfast"
+"""x264 preset, chosen by measurement (see README, Performance)."""
+CRF = 21
+MAXRATE = "8M"
+BUFSIZE = "16M"
+LIMIT_LINEAR = 0.83
+"""Limiter ceiling (-1.6 dBFS) applied at 192 kHz so true peak stays under -1 dBTP."""
+SLIDE_S = 0.35
+FADE_IN_S = 0.05
+FADE_OUT_S = 0.3
+
+
+@dataclass(frozen=True)
+class RenderFiles:
+    """Side files the graph refers to, written by the renderer before ffmpeg runs."""
+
+    card_png: str = ""
+    ass: str = ""
+
+
+def seconds(ms: int) -> str:
+    """Milliseconds as an ffmpeg time in seconds, exact to the millisecond."""
+    return f"{ms / 1000:.3f}"
+
+
+def escape_filter_value(value: str) -> str:
+    """Quote a filter option value (a path) for the filtergraph parser."""
+    return "'" + value.replace("\\", "\\\\").replace("'", r"'\''").replace(":", r"\:") + "'"
+
+
+def input_args(plan: ClipPlan, files: RenderFiles) -> list[str]:
+    """The -i arguments: footage window, then card still, then looped music."""
+    dur = seconds(plan.duration_ms)
+    args = ["-ss", seconds(plan.window.start_ms), "-t", dur, "-i", plan.source.path]
+    if plan.card is not None and files.card_png:
+        args += ["-loop", "1", "-framerate", str(Fraction(plan.fps)), "-t", dur,
+                 "-i", files.card_png]
+    if plan.music is not None:
+        args += ["-stream_loop", "-1", "-ss", seconds(plan.music.offset_ms), "-t", dur,
+                 "-i", plan.music.path]
+    return args
+
+
+def piecewise(keys: tuple[CropKey, ...], axis: str) -> str:
+    """An ffmpeg expression of t moving linearly between keyframes on one axis."""
+    values = [(k.t_ms / 1000, getattr(k, axis)) for k in keys]
+    expr = str(values[-1][1])
+    for (t0, v0), (t1, v1) in reversed(list(zip(values, values[1:], strict=False))):
+        if v0 == v1:
+            segment = str(v0)
+        else:
+            segment = f"{v0}+({v1 - v0})*(t-{t0:.3f})/{t1 - t0:.3f}"
+        expr = f"if(lt(t,{t1:.3f}),{segment},{expr})"
+    return expr
+
+
+def tonemap_filters(plan: ClipPlan) -> list[str]:
+    """HDR (PQ/HLG) to SDR BT.709 with zscale + tonemap; nothing for SDR input."""
+    if not plan.source.is_hdr:
+        return []
+    return ["zscale=t=linear:npl=100", "format=gbrpf32le", "zscale=p=bt709",
+            "tonemap=tonemap=hable:desat=0", "zscale=t=bt709:m=bt709:r=tv", "format=yuv420p"]
+
+
+def geometry_filters(plan: ClipPlan) -> list[str]:
+    """CFR, square pixels, the moving crop and the scale to the output size."""
+    src_w, src_h = plan.source.display_size
+    filters = [f"fps={plan.fps}"]
+    if Fraction(plan.source.sar) not in (0, 1) or (src_w, src_h) != _rotated(plan):
+        filters += [f"scale={src_w}:{src_h}", "setsar=1"]
+    crop = plan.crop
+    if (crop.width, crop.height) != (src_w, src_h):
+        filters.append(f"crop=w={crop.width}:h={crop.height}"
+                       f":x='{piecewise(crop.keys, 'x')}':y='{piecewise(crop.keys, 'y')}'")
+    filters += [f"scale={plan.width}:{plan.height}:flags=bicubic", "setsar=1"]
+    return filters
+
+
+def _rotated(plan: ClipPlan) -> tuple[int, int]:
+    w, h = plan.source.width, plan.source.height
+    return (h, w) if plan.source.rotation in (90, 270) else (w, h)
+
+
+def card_x_expr(card: CardSpec) -> str:
+    """Overlay x: slide in from the left with ease-out, or stay put."""
+    if card.animation != "slide":
+        return str(card.x)
+    start = card.start_ms / 1000
+    travel = card.x + card.width
+    return (f"if(lt(t,{start + SLIDE_S:.3f}),"
+            f"-{card.width}+{travel}*(1-pow(1-(t-{start:.3f})/{SLIDE_S},3)),{card.x})")
+
+
+def card_chain(card: CardSpec, index: int) -> str:
+    """The card still: RGBA, faded in (pop) and out, ready to overlay."""
+    start, end = card.start_ms / 1000, card.end_ms / 1000
+    fades = [f"fade=t=out:st={end - 0.25:.3f}:d=0.25:alpha=1"]
+    if card.animation == "pop":
+        fades.insert(0, f"fade=t=in:st={start:.3f}:d=0.25:alpha=1")
+    return f"[{index}:v]format=rgba,{','.join(fades)}[card]"
+
+
+def video_graph(plan: ClipPlan, files: RenderFiles) -> list[str]:
+    """Filtergraph chains producing [vout]."""
+    chain = [*tonemap_filters(plan), *geometry_filters(plan)]
+    chains: list[str] = []
+    label = "0:v"
+    if plan.card is not None and files.card_png:
+        chains.append(f"[{label}]{','.join(chain)}[base]")
+        chains.append(card_chain(plan.card, 1))
+        card = plan.card
+        chains.append(
+            f"[base][card]overlay=x='{card_x_expr(card)}':y={card.y}"
+            f":enable='between(t,{card.start_ms / 1000:.3f},{card.end_ms / 1000:.3f})'"
+            f":eof_action=pass[ov]")
+        label, chain = "ov", []
+    if files.ass:
+        chain.append(f"ass=filename={escape_filter_value(files.ass)}"
+                     f":fontsdir={escape_filter_value(plan.fonts_dir)}")
+    chain.append("format=yuv420p")
+    chains.append(f"[{label}]{','.join(chain)}[vout]")
+    return chains
+
+
+def music_index(plan: ClipPlan, files: RenderFiles) -> int:
+    return 2 if plan.card is not None and files.card_png else 1
+
+
+def audio_graph(plan: ClipPlan, files: RenderFiles, gain_db: float | None) -> list[str]:
+    """Filtergraph chains producing [aout]; ``gain_db`` None means the measuring pass."""
+    dur = plan.duration_ms / 1000
+    speech = plan.speech and plan.source.has_audio
+    chains: list[str] = []
+    if speech:
+        chains.append("[0:a]aformat=channel_layouts=mono,aresample=48000,highpass=f=80,"
+                      "acompressor=threshold=-24dB:ratio=3:attack=10:release=200:makeup=2,"
+                      "pan=stereo|c0=c0|c1=c0[speech]")
+    if plan.music is not None:
+        m = music_index(plan, files)
+        chains.append(f"[{m}:a]aformat=channel_layouts=stereo,aresample=48000,"
+                      f"volume={plan.music.gain_db}dB,afade=t=in:d=0.5,"
+                      f"afade=t=out:st={max(dur - 1.0, 0):.3f}:d=1[music]")
+    chains += _mix_chains(plan, speech)
+    chains.append(f"[mix]{_master(dur, gain_db)}[aout]")
+    return chains
+
+
+def _mix_chains(plan: ClipPlan, speech: bool) -> list[str]:
+    if speech and plan.music is not None:
+        duck = ("[music][sc]sidechaincompress=threshold=0.01:ratio=12:attack=15:release=300"
+                "[ducked]" if plan.music.duck else "[music]anull[ducked]")
+        return ["[speech]asplit=2[sp][sc]", duck,
+                "[sp][ducked]amix=inputs=2:duration=first:normalize=0[mix]"]
+    if speech:
+        return ["[speech]anull[mix]"]
+    if plan.music is not None:
+        return ["[music]anull[mix]"]
+    return [f"anullsrc=r=48000:cl=stereo,atrim=duration={plan.duration_ms / 1000:.3f}[mix]"]
+
+
+def _master(dur: float, gain_db: float | None) -> str:
+    fades = (f"afade=t=in:d={FADE_IN_S},"
+             f"afade=t=out:st={max(dur - FADE_OUT_S, 0):.3f}:d={FADE_OUT_S}")
+    if gain_db is None:
+        return f"{fades},loudnorm=print_format=json"
+    return (f"{fades},volume={gain_db:.2f}dB,aresample=192000,"
+            f"alimiter=limit={LIMIT_LINEAR}:attack=5:release=50:level=false,"
+            f"aresample=48000")
+
+
+def encode_args(plan: ClipPlan) -> list[str]:
+    """The delivery spec: H.264 High yuv420p CFR closed GOP, AAC-LC 48 kHz stereo, faststart."""
+    gop = str(2 * Fraction(plan.fps).numerator // Fraction(plan.fps).denominator)
+    return ["-c:v", "libx264", "-preset", ENCODER_PRESET, "-profile:v", "high",
+            "-pix_fmt", "yuv420p", "-crf", str(CRF), "-maxrate", MAXRATE, "-bufsize", BUFSIZE,
+            "-g", gop, "-keyint_min", gop, "-sc_threshold", "0", "-flags", "+cgop",
+            "-r", plan.fps, "-fps_mode", "cfr",
+            "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
+            "-color_range", "tv",
+            "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2",
+            "-movflags", "+faststart", "-map_metadata", "-1",
+            "-t", seconds(plan.duration_ms)]
+
+
+def render_args(plan: ClipPlan, files: RenderFiles, gain_db: float, out: str) -> list[str]:
+    """The whole ffmpeg invocation (without the binary) for the final render."""
+    graph = ";".join([*video_graph(plan, files), *audio_graph(plan, files, gain_db)])
+    return ["-y", "-v", "error", *input_args(plan, files), "-filter_complex", graph,
+            "-map", "[vout]", "-map", "[aout]", *encode_args(plan), "-f", "mp4", out]
+
+
+def measure_args(plan: ClipPlan, files: RenderFiles) -> list[str]:
+    """Audio-only first pass: the mix as rendered, measured by loudnorm."""
+    graph = ";".join(audio_graph(plan, files, None))
+    inputs = input_args(plan, files)
+    return ["-y", "-v", "info", "-vn", *inputs, "-filter_complex", graph,
+            "-map", "[aout]", "-f", "null", "-"]

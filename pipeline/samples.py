@@ -1,0 +1,59 @@
+"""Generated footage: the demo's sample and the test and benchmark fixtures.
+
+Footage is made by ffmpeg's lavfi sources (nothing is downloaded): a moving
+gradient scene with the product image drifting off centre, muxed with the
+committed TTS speech track ``assets/samples/speech.wav`` starting after a pause.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.media.ffmpeg import run_ffmpeg
+
+SAMPLES_DIR = Path(__file__).resolve().parents[1] / "assets" / "samples"
+SPEECH_WAV = SAMPLES_DIR / "speech.wav"
+PRODUCT_PNG = SAMPLES_DIR / "product.png"
+CATALOG_CSV = SAMPLES_DIR / "catalog.csv"
+DEMO_SKU = "TRAIL-BOTTLE-24"
+
+
+def scene_args(out: Path, *, seconds: float = 24.0, size: str = "1920x1080", fps: int = 30,
+               speech_at_s: float = 2.5, subject_x: str = "0.27", image: Path = PRODUCT_PNG,
+               speech: Path | None = SPEECH_WAV, codec: str = "libx264") -> list[str]:
+    """ffmpeg arguments for a scene: gradient background, drifting product, speech.
+
+    ``subject_x`` is the subject's mean horizontal position as a fraction of
+    the width (off centre by default, so a centre crop would lose it).
+    """
+    width, height = (int(v) for v in size.split("x"))
+    scene = (f"gradients=s={size}:r={fps}:d={seconds}:c0=0x1f1640:c1=0x3b2f80:c2=0xc2447a"
+             f":n=3:speed=0.004:type=radial")
+    inputs = ["-f", "lavfi", "-i", scene, "-loop", "1", "-framerate", str(fps), "-i", str(image)]
+    graph = (f"[1:v]scale=-2:{height * 3 // 5}[p];"
+             f"[0:v][p]overlay=x='{width}*{subject_x}-w/2+{width // 12}*sin(t*0.6)'"
+             f":y='(H-h)/2+{height // 30}*sin(t*1.3)':shortest=1,format=yuv420p[v]")
+    maps = ["-map", "[v]"]
+    if speech is not None:
+        inputs += ["-i", str(speech)]
+        delay = int(speech_at_s * 1000)
+        graph += f";[2:a]adelay={delay}|{delay},apad,atrim=duration={seconds}[a]"
+        maps += ["-map", "[a]", "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2"]
+    return ["-y", "-v", "error", *inputs, "-filter_complex", graph, *maps,
+            "-c:v", codec, "-preset", "veryfast", "-crf", "23", "-r", str(fps),
+            "-t", str(seconds), str(out)]
+
+
+def make_scene(out: Path, **kwargs: object) -> Path:
+    """Render a generated scene to ``out`` (via a temporary file) and return it."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    part = out.with_name(f".{out.stem}.part{out.suffix}")
+    run_ffmpeg(scene_args(part, **kwargs))  # type: ignore[arg-type]
+    part.replace(out)
+    return out
+
+
+def demo_footage(folder: Path) -> Path:
+    """The demo footage (24 s, 1920x1080, 30 fps, speech from 2.5 s), made once."""
+    out = folder / "demo_footage.mp4"
+    return out if out.exists() else make_scene(out)
