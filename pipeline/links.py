@@ -1,0 +1,163 @@
+"""Tagged product links and post captions that fit each platform's limits.
+
+Limits (PLATFORMS.md): TikTok captions 2200 UTF-16 units; Instagram Reels 2200
+characters and at most 30 hashtags; YouTube titles 100 characters without < or >,
+descriptions 5000 UTF-8 bytes. Trimming drops hashtags first, then shortens the
+hook and title; the price and the link always survive.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pipeline.errors import CatalogError
+from pipeline.models import Product
+from pipeline.templates import PLATFORMS, Platform, Template
+
+UTM_SOURCE: dict[Platform, str] = {
+    "tiktok": "tiktok", "tiktok-shop": "tiktok_shop",
+    "instagram": "instagram", "youtube": "youtube",
+}
+TIKTOK_CAPTION_UTF16 = 2200
+REELS_CAPTION_CHARS = 2200
+REELS_MAX_HASHTAGS = 30
+YOUTUBE_TITLE_CHARS = 100
+YOUTUBE_DESCRIPTION_BYTES = 5000
+_HASHTAG = re.compile(r"#\w+")
+
+
+def check_link(url: str) -> str:
+    """``url`` unchanged if it is an absolute http(s) URL; CatalogError otherwise."""
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        ok = False
+    if not ok or any(ch.isspace() or ord(ch) < 32 for ch in url):
+        raise CatalogError(f"product link {url[:200]!r} is not an http(s) URL",
+                           hint="Set the product's url to its page, e.g. https://shop.example.com/p")
+    return url
+
+
+def tag_link(url: str, *, source: str, medium: str, campaign: str, content: str) -> str:
+    """``url`` with utm_source/medium/campaign/content set (empty values left out).
+
+    The URL's own query parameters and fragment are kept; existing utm_* are replaced.
+    """
+    check_link(url)
+    parts = urlsplit(url)
+    try:
+        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                 if not k.lower().startswith("utm_")]
+        utm = {"utm_source": source, "utm_medium": medium,
+               "utm_campaign": campaign, "utm_content": content}
+        query += [(k, v) for k, v in utm.items() if v]
+        return urlunsplit(parts._replace(query=urlencode(query)))
+    except (ValueError, UnicodeError) as exc:
+        raise CatalogError(f"cannot tag link {url[:200]!r} ({exc})",
+                           hint="Use plain text for the product url and UTM values") from exc
+
+
+def platform_links(product: Product, template: Template, clip_id: str) -> dict[str, str]:
+    """The product link tagged for each platform (tiktok, tiktok-shop, instagram, youtube)."""
+    campaign = (template.utm.campaign or "{sku}").replace("{sku}", product.sku.lower())
+    return {
+        platform: tag_link(product.url, source=UTM_SOURCE[platform],
+                           medium=template.utm_medium_for(platform),
+                           campaign=campaign, content=clip_id)
+        for platform in PLATFORMS
+    }
+
+
+def post_caption(product: Product, template: Template, link: str, platform: str,
+                 price_text: str) -> str:
+    """The post text for ``platform``, trimmed to its limit (YouTube: the description)."""
+    name = _platform(platform)
+    fits = _FITS[name]
+    hook = template.hook_for(name)
+    title = product.title
+    tags = hashtags(product, template, name)
+    if name == "instagram":
+        tags = tags[:max(0, REELS_MAX_HASHTAGS - len(_HASHTAG.findall(f"{hook} {title}")))]
+    while True:
+        text = _compose(hook, title, price_text, f"{template.cta_for(name)}: {link}", tags)
+        if fits(text):
+            return text
+        if tags:
+            tags = tags[:-1]
+        elif hook:
+            hook = _shorten(hook)
+        elif len(title) > 1:
+            title = _shorten(title)
+        else:
+            return _hard_cut(text, fits)
+
+
+def youtube_title(product: Product, template: Template, price_text: str = "") -> str:
+    """A Shorts title: ≤ 100 characters, no < or >, ending in #Shorts."""
+    suffix = " #Shorts"
+    price = f" - {price_text}" if price_text else ""
+    base = " ".join(product.title.replace("<", "").replace(">", "").split())
+    room = YOUTUBE_TITLE_CHARS - len(suffix) - len(price)
+    if len(base) > room:
+        base = base[:room - 1].rstrip() + "\u2026"
+    return f"{base}{price}{suffix}"
+
+
+def hashtags(product: Product, template: Template, platform: Platform) -> list[str]:
+    """'#tag' strings: the template's for the platform, then the brand and keywords."""
+    words = [*template.hashtags_for(platform), product.brand, *product.keywords]
+    out: dict[str, str] = {}
+    for word in words:
+        tag = re.sub(r"\W+", "", word)
+        if tag and tag.casefold() not in out:
+            out[tag.casefold()] = f"#{tag}"
+    return list(out.values())
+
+
+def utf16_units(text: str) -> int:
+    """Length in UTF-16 code units, as TikTok counts."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _compose(hook: str, title: str, price: str, call: str, tags: list[str]) -> str:
+    """Hook, title and price, call to action with link, then hashtags."""
+    lines = [hook, f"{title} - {price}" if price else title, call]
+    body = "\n".join(line for line in lines if line)
+    return f"{body}\n\n{' '.join(tags)}" if tags else body
+
+
+def _shorten(text: str) -> str:
+    """``text`` about 10 % shorter, cut at a word where possible, with '…'."""
+    bare = text.removesuffix("\u2026")
+    cut = bare[:max(0, len(bare) - max(1, len(bare) // 10))]
+    if " " in cut[len(cut) // 2:]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip() + "\u2026" if cut.strip() else ""
+
+
+def _hard_cut(text: str, fits: Callable[[str], bool]) -> str:
+    """Last resort: drop characters from the end until it fits."""
+    while text and not fits(text):
+        text = text[:-1]
+    return text
+
+
+def _platform(platform: str) -> Platform:
+    """``platform`` checked against the known names."""
+    for name in PLATFORMS:
+        if name == platform:
+            return name
+    raise CatalogError(f"unknown platform {platform!r}", hint=f"Use one of {', '.join(PLATFORMS)}")
+
+
+_FITS: dict[Platform, Callable[[str], bool]] = {
+    "tiktok": lambda text: utf16_units(text) <= TIKTOK_CAPTION_UTF16,
+    "tiktok-shop": lambda text: utf16_units(text) <= TIKTOK_CAPTION_UTF16,
+    "instagram": lambda text: len(text) <= REELS_CAPTION_CHARS
+    and len(_HASHTAG.findall(text)) <= REELS_MAX_HASHTAGS,
+    "youtube": lambda text: len(text.encode("utf-8")) <= YOUTUBE_DESCRIPTION_BYTES,
+}

@@ -1,0 +1,203 @@
+"""Product cards: deciding what a card shows (`card_spec`) and drawing it (`draw_card`).
+
+The card is an RGBA PNG exactly ``spec.width`` x ``spec.height`` that the renderer
+overlays at (spec.x, spec.y): a rounded panel, the product picture, the title (two
+lines at most, any script), the price in the accent colour, the compare-at price
+struck through, a call-to-action pill and, optionally, a QR code of the link.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import segno
+from PIL import Image, ImageDraw, ImageOps
+
+from pipeline import fonts
+from pipeline.links import check_link
+from pipeline.models import CardSpec, Product
+from pipeline.prices import format_price
+from pipeline.templates import Template
+from pipeline.typeset import Typesetter
+
+SCALE = 2
+"""Cards are drawn at twice their size and scaled down, for smooth edges."""
+RGBA = tuple[int, int, int, int]
+Box = tuple[int, int, int, int]
+PANEL_ALPHA = 242
+"""Panel opacity (0-255): nearly solid, so the footage shows through just a little."""
+
+
+def card_spec(product: Product, template: Template, *, start_ms: int, end_ms: int,
+              image: Path | None, link: str) -> CardSpec:
+    """What the card shows and where, from the product and the template.
+
+    The card stays at least ``template.card.min_on_screen_ms``: a shorter window is
+    lengthened (the caller clamps it to the clip). ``link`` must be http(s); it is
+    the QR target, which the caller passes again to `draw_card` (CardSpec has no
+    field for it).
+    """
+    check_link(link)
+    style = template.card
+    start_ms = max(0, start_ms)
+    end_ms = max(end_ms, start_ms + style.min_on_screen_ms)
+    compare = product.compare_at_price
+    return CardSpec(
+        title=product.title,
+        price_text=format_price(product.price, product.currency, template.locale),
+        compare_at_text=(format_price(compare, product.currency, template.locale)
+                         if compare is not None and compare > product.price else ""),
+        cta=template.cta,
+        image=str(image) if image else "",
+        background=style.background,
+        foreground=style.foreground,
+        accent=style.accent,
+        font_path=str(fonts.latin_font_path(style.font_weight)),
+        x=style.x, y=style.y, width=style.width, height=style.height,
+        start_ms=start_ms, end_ms=end_ms,
+        animation=style.animation,
+    )
+
+
+def draw_card(spec: CardSpec, out: Path, *, qr_link: str = "", corner_radius: int = 28) -> Path:
+    """Draw the card as an RGBA PNG of exactly spec.width x spec.height at ``out``.
+
+    The file is written to a temporary name and renamed, so readers never see
+    half a PNG.
+    """
+    width, height = spec.width * SCALE, spec.height * SCALE
+    canvas = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(canvas)
+    draw.rounded_rectangle((0, 0, width - 1, height - 1), radius=corner_radius * SCALE,
+                           fill=rgba(spec.background, PANEL_ALPHA))
+    pad = round(height * 0.09)
+    left, right = pad, width - pad
+    if qr_link:
+        right = _draw_qr(canvas, qr_link, (right - (height - 2 * pad), pad, right, height - pad))
+        right -= pad
+    if spec.image:
+        left = _draw_picture(canvas, Path(spec.image), spec,
+                             (pad, pad, pad + height - 2 * pad, height - pad)) + pad
+    _draw_text(draw, spec, (left, pad, right, height - pad))
+    final = canvas.resize((spec.width, spec.height), Image.Resampling.LANCZOS)
+    return _save_png(final, out)
+
+
+def _draw_picture(canvas: Image.Image, path: Path, spec: CardSpec, box: Box) -> int:
+    """The product picture fitted (aspect kept) on a tile in ``box``; returns its right x."""
+    try:
+        with Image.open(path) as opened:
+            picture = ImageOps.exif_transpose(opened).convert("RGBA")
+    except (OSError, ValueError):
+        return box[0] - round(canvas.height * 0.09)  # unreadable: no picture, no tile
+    tile = Image.new("RGBA", (box[2] - box[0], box[3] - box[1]), (0, 0, 0, 0))
+    ImageDraw.Draw(tile).rounded_rectangle(
+        (0, 0, tile.width - 1, tile.height - 1), radius=round(tile.width * 0.12),
+        fill=_mix(spec.background, spec.foreground, 0.07))
+    inner = round(tile.width * 0.06)
+    picture = ImageOps.contain(picture, (tile.width - 2 * inner, tile.height - 2 * inner),
+                               Image.Resampling.LANCZOS)
+    tile.alpha_composite(picture, ((tile.width - picture.width) // 2,
+                                   (tile.height - picture.height) // 2))
+    canvas.alpha_composite(tile, (box[0], box[1]))
+    return box[2]
+
+
+def _draw_qr(canvas: Image.Image, link: str, box: Box) -> int:
+    """A QR code of ``link`` on a white tile in ``box``; returns the tile's left x."""
+    qr = segno.make(link, error="m")
+    size = box[3] - box[1]
+    modules = qr.symbol_size(scale=1, border=2)[0]
+    module = max(1, size // modules // SCALE) * SCALE  # whole pixels after scaling down
+    side = modules * module
+    left = box[2] - size + (size - side) // 2
+    top = box[1] + (size - side) // 2
+    left, top = left - left % SCALE, top - top % SCALE
+    draw = ImageDraw.Draw(canvas)
+    draw.rounded_rectangle((box[2] - size, box[1], box[2], box[3]), radius=round(size * 0.06),
+                           fill=(255, 255, 255, 255))
+    for row, bits in enumerate(qr.matrix_iter(scale=1, border=2)):
+        for col, dark in enumerate(bits):
+            if dark:
+                x, y = left + col * module, top + row * module
+                draw.rectangle((x, y, x + module - 1, y + module - 1), fill=(0, 0, 0, 255))
+    return box[2] - size
+
+
+def _draw_text(draw: ImageDraw.ImageDraw, spec: CardSpec, box: Box) -> None:
+    """Title, prices and the CTA pill stacked in ``box``."""
+    left, top, right, bottom = box
+    height = bottom - top
+    title = Typesetter(spec.font_path or fonts.latin_font_path("Bold"), round(height * 0.14))
+    baseline = top + title.size * 0.95
+    for line in title.wrap(spec.title, right - left):
+        title.draw(draw, left, baseline, line, rgba(spec.foreground))
+        baseline += title.size * 1.18
+    price = Typesetter(fonts.latin_font_path("Black"), round(height * 0.2))
+    baseline += price.size * 0.12
+    end = price.draw(draw, left, baseline + price.size * 0.2, spec.price_text, rgba(spec.accent))
+    if spec.compare_at_text:
+        _struck(draw, spec, end + price.size * 0.35, baseline + price.size * 0.2,
+                round(height * 0.12), right)
+    _pill(draw, spec, (left, bottom), round(height * 0.24), right)
+
+
+def _struck(draw: ImageDraw.ImageDraw, spec: CardSpec, x: float, baseline: float,
+            size: int, right: int) -> None:
+    """The compare-at price, dimmed and struck through, if it fits."""
+    setter = Typesetter(fonts.latin_font_path("Regular"), size)
+    if x + setter.width(spec.compare_at_text) > right:
+        return
+    colour = rgba(spec.foreground, 150)
+    end = setter.draw(draw, x, baseline, spec.compare_at_text, colour)
+    mid = baseline - size * 0.36
+    draw.line((x - 2, mid, end + 2, mid), fill=colour, width=max(2, size // 12))
+
+
+def _pill(draw: ImageDraw.ImageDraw, spec: CardSpec, anchor: tuple[int, int], height: int,
+          right: int) -> None:
+    """The call to action in a pill of the accent colour, bottom-left at ``anchor``."""
+    setter = Typesetter(fonts.latin_font_path("Black"), round(height * 0.46))
+    label = setter.ellipsize(setter.visible(spec.cta), right - anchor[0] - height)
+    width = setter.width(label) + height
+    x, bottom = anchor
+    draw.rounded_rectangle((x, bottom - height, x + width, bottom), radius=height // 2,
+                           fill=rgba(spec.accent))
+    baseline = bottom - height / 2 + setter.size * 0.36
+    setter.draw(draw, x + height / 2, baseline, label, rgba(_ink_on(spec.accent)))
+
+
+def _save_png(image: Image.Image, out: Path) -> Path:
+    """Write ``image`` to ``out`` via a temporary file and an atomic rename."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}-", suffix=".png")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            image.save(handle, format="PNG")
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out
+
+
+def rgba(colour: str, alpha: int = 255) -> RGBA:
+    """'#RRGGBB' as an (r, g, b, a) tuple."""
+    value = colour.lstrip("#")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16), alpha
+
+
+def _mix(base: str, other: str, amount: float) -> RGBA:
+    """``base`` moved ``amount`` (0-1) of the way toward ``other``, opaque."""
+    a, b = rgba(base), rgba(other)
+    r, g, bl = (round(a[i] + (b[i] - a[i]) * amount) for i in range(3))
+    return r, g, bl, 255
+
+
+def _ink_on(colour: str) -> str:
+    """Black or white, whichever reads better on ``colour``."""
+    r, g, b, _ = rgba(colour)
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "#111111" if luminance > 150 else "#FFFFFF"
