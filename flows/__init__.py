@@ -15,6 +15,7 @@ def configure_prefect_env() -> None:
     """Defaults for Prefect's settings, set before Prefect is imported; env wins."""
     home = Path(os.environ.get("CLIPCART_HOME", "~/.clipcart")).expanduser()
     os.environ.setdefault("PREFECT_HOME", str(home / "prefect"))
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

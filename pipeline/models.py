@@ -112,7 +112,7 @@ class CropPath(Frozen):
 
     width: int
     height: int
-    keys: tuple[CropKey, ...]
+    points: tuple[CropKey, ...]
 
 
 class CaptionWord(Frozen):

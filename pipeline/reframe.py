@@ -168,7 +168,7 @@ def plan_crop(info: MediaInfo, window: Window) -> tuple[CropPath, tuple[str, ...
     cw, ch = crop_size(info)
     if Fraction(w, h) <= PORTRAIT_MAX_ASPECT:
         key = CropKey(t_ms=0, x=(w - cw) // 2, y=(h - ch) // 2)
-        return CropPath(width=cw, height=ch, keys=(key,)), ("portrait footage: scaled, not panned",)
+        return CropPath(width=cw, height=ch, points=(key,)), ("portrait footage: scaled, not panned",)
     samples = find_subject(analysis_frames(info, window))
     y = (h - ch) // 2
     points = simplify(smooth(samples, w, cw))
@@ -176,4 +176,4 @@ def plan_crop(info: MediaInfo, window: Window) -> tuple[CropPath, tuple[str, ...
     kinds = {s.source for s in samples}
     reason = (f"crop {cw}x{ch} follows the subject ({', '.join(sorted(kinds)) or 'centre'}) "
               f"over {len(samples)} analysed frames; {len(keys)} keyframes")
-    return CropPath(width=cw, height=ch, keys=keys), (reason,)
+    return CropPath(width=cw, height=ch, points=keys), (reason,)

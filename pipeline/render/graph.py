@@ -88,7 +88,7 @@ def geometry_filters(plan: ClipPlan) -> list[str]:
     crop = plan.crop
     if (crop.width, crop.height) != (src_w, src_h):
         filters.append(f"crop=w={crop.width}:h={crop.height}"
-                       f":x='{piecewise(crop.keys, 'x')}':y='{piecewise(crop.keys, 'y')}'")
+                       f":x='{piecewise(crop.points, 'x')}':y='{piecewise(crop.points, 'y')}'")
     filters += [f"scale={plan.width}:{plan.height}:flags=bicubic", "setsar=1"]
     return filters
 
