@@ -84,10 +84,11 @@ def _summary(manifest: dict[str, Any], post_id: str = "") -> None:
 def demo(out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = DEFAULT_OUT
          ) -> None:
     """Make a clip from the bundled samples and publish it to a local sandbox platform."""
+    from pipeline.publish.sandbox import start_sandbox
+
     from flows.produce import produce_clip
     from pipeline.home import home_subdir
     from pipeline.publish import publish_clip
-    from pipeline.publish.sandbox import start_sandbox
     from pipeline.samples import CATALOG_CSV, DEMO_SKU, demo_footage
 
     with err.status("generating sample footage…"):

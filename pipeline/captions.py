@@ -19,8 +19,8 @@ PAUSE_BREAK_MS = 600
 """A silence at least this long ends a cue."""
 MAX_CUE_MS = 4000
 MIN_CUE_MS = 400
-SENTENCE_END = re.compile(r"[.!?。！？…]$")
-CLAUSE_END = re.compile(r"[,;:，；：、]$")
+SENTENCE_END = re.compile("[.!?\u3002\uff01\uff1f\u2026]$")
+CLAUSE_END = re.compile("[,;:\uff0c\uff1b\uff1a\u3001]$")
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]")
 
 
@@ -156,7 +156,7 @@ def _ass_text(text: str, upper: bool) -> str:
 
 def ass_header(style: CaptionStyle, width: int, height: int) -> str:
     """Script info and two styles: Latin display font and the CJK fallback."""
-    fields = (f"{ass_colour(style.primary)},{ass_colour(style.highlight)},"
+    fields = (f"{ass_colour(style.primary)},{ass_colour(style.highlight)},"  # noqa: E501
               f"{ass_colour(style.outline_colour)},{ass_colour('#000000', 0x80)},-1,0,0,0,"
               f"100,100,0,0,1,{style.outline},{style.shadow},2,120,{width - 888},{style.margin_v},1")
     return "\n".join([

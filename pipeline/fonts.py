@@ -7,6 +7,7 @@ whose face index 2 is Simplified Chinese).
 
 from __future__ import annotations
 
+import contextlib
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -69,8 +70,6 @@ def libass_fonts_dir(home: Path) -> Path:
     for source in [*lato_dir().glob("*.ttf"), cjk_font_path()]:
         link = folder / source.name
         if not link.exists():
-            try:
+            with contextlib.suppress(FileExistsError):
                 link.symlink_to(source)
-            except FileExistsError:
-                pass
     return folder

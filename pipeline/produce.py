@@ -28,7 +28,6 @@ from pipeline.plan import (
     Settings,
     build_plan,
     card_window,
-    choose,
     clip_id_for,
     cues_for,
     file_digest,
@@ -123,7 +122,8 @@ def render_stage(plan: ClipPlan, folder: Path, engine: str = "ffmpeg") -> Path:
     if engine == "moviepy":
         from pipeline.render.moviepy_engine import render_moviepy
 
-        return render_moviepy(plan, folder / "clip.mp4")
+        moviepy_out: Path = render_moviepy(plan, folder / "clip.mp4")
+        return moviepy_out
     return render(plan, folder / "clip.mp4")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from pathlib import Path
 
@@ -54,10 +55,10 @@ def video_details(path: Path) -> dict[str, object]:
         for packet in container.demux(stream):
             if packet.pts is None:
                 continue
-            times.append(float(packet.pts * stream.time_base))
+            times.append(float(packet.pts * (stream.time_base or 0)))
             keys.append(packet.is_keyframe)
     times.sort()
-    deltas = [b - a for a, b in zip(times, times[1:], strict=False)]
+    deltas = [b - a for a, b in itertools.pairwise(times)]
     cfr = bool(deltas) and max(deltas) - min(deltas) < 0.002
     return {"profile": str(profile), "cfr": cfr, "keyframes": sum(keys)}
 
@@ -95,7 +96,8 @@ def _problems(info: MediaInfo, details: dict[str, object], lufs: float, peak: fl
     if info.duration_ms > max_duration_ms + 20:
         out.append(f"duration {info.duration_ms} ms exceeds {max_duration_ms} ms")
     if abs(lufs - TARGET_LUFS) > LUFS_TOLERANCE:
-        out.append(f"integrated loudness {lufs:.1f} LUFS, expected {TARGET_LUFS} ± {LUFS_TOLERANCE}")
+        out.append(f"integrated loudness {lufs:.1f} LUFS, "
+                   f"expected {TARGET_LUFS} ± {LUFS_TOLERANCE}")
     if peak > MAX_TRUE_PEAK:
         out.append(f"true peak {peak:.1f} dBTP exceeds {MAX_TRUE_PEAK} dBTP")
     return out

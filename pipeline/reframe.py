@@ -8,6 +8,7 @@ centre then follows it with a dead zone and a bounded pan speed.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
@@ -40,7 +41,8 @@ class Sample:
 
 @cache
 def _face_cascade() -> Any:
-    return cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+    return cv2.CascadeClassifier(cv2.data.haarcascades  # type: ignore[attr-defined]
+                                  + "haarcascade_frontalface_default.xml")
 
 
 def crop_size(info: MediaInfo, out_w: int = 1080, out_h: int = 1920) -> tuple[int, int]:
@@ -153,7 +155,7 @@ def simplify(points: list[tuple[int, int]]) -> list[tuple[int, int]]:
     if len(points) <= 2:
         return points
     kept = [points[0]]
-    for mid, nxt in zip(points[1:], points[2:], strict=False):
+    for mid, nxt in itertools.pairwise(points):
         (t0, x0), (t1, x1), (t2, x2) = kept[-1], mid, nxt
         expected = x0 + (x2 - x0) * (t1 - t0) / max(1, t2 - t0)
         if abs(expected - x1) > 1:
@@ -168,7 +170,8 @@ def plan_crop(info: MediaInfo, window: Window) -> tuple[CropPath, tuple[str, ...
     cw, ch = crop_size(info)
     if Fraction(w, h) <= PORTRAIT_MAX_ASPECT:
         key = CropKey(t_ms=0, x=(w - cw) // 2, y=(h - ch) // 2)
-        return CropPath(width=cw, height=ch, points=(key,)), ("portrait footage: scaled, not panned",)
+        path = CropPath(width=cw, height=ch, points=(key,))
+        return path, ("portrait footage: scaled, not panned",)
     samples = find_subject(analysis_frames(info, window))
     y = (h - ch) // 2
     points = simplify(smooth(samples, w, cw))

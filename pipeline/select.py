@@ -7,6 +7,7 @@ and take all the speech when it fits.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -61,7 +62,7 @@ def _all_speech(duration_ms: int, speech: tuple[int, int], target_ms: int) -> Ch
 def boundaries(words: Sequence[Word], duration_ms: int) -> tuple[list[int], list[int]]:
     """Allowed window starts and ends: inside pauses, never inside a word."""
     starts, ends = [0, max(0, words[0].start_ms - LEAD_IN_MS)], [duration_ms]
-    for prev, nxt in zip(words, words[1:], strict=False):
+    for prev, nxt in itertools.pairwise(words):
         gap = nxt.start_ms - prev.end_ms
         if gap >= MIN_GAP_MS:
             starts.append(nxt.start_ms - min(LEAD_IN_MS, gap // 2))

@@ -28,7 +28,7 @@ def probe(path: Path) -> MediaInfo:
     except PermissionError as exc:
         raise FootageError(f"{path}: cannot read the file (permission denied)",
                            hint="Make it readable, e.g. chmod u+r") from exc
-    except (av.error.FFmpegError, UnicodeDecodeError) as exc:  # type: ignore[attr-defined]
+    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
         raise FootageError(f"{path}: not a readable video ({exc.__class__.__name__})",
                            hint="Export it again as MP4 or MOV") from exc
 
