@@ -106,6 +106,9 @@ class Typesetter:
             return text
         while text and self.width(text.rstrip() + ELLIPSIS) > max_width:
             text = text[:-1]
+        head, space, _ = text.rstrip().rpartition(" ")
+        if space and self.width(head) >= max_width * 0.4:
+            text = head  # end on a whole word when that wastes little room
         return text.rstrip() + ELLIPSIS
 
     def wrap(self, text: str, max_width: float, max_lines: int = 2) -> list[str]:

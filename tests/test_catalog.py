@@ -68,6 +68,15 @@ def test_minimal_columns_any_case_and_pipe_keywords(tmp_path: Path) -> None:
     assert catalog["B2"].price == Decimal("0")
 
 
+def test_semicolon_csv_and_spaced_headers(tmp_path: Path) -> None:
+    path = write(tmp_path, "excel.csv", "SKU;Title;Price;URL;Compare At Price\n"
+                 "E1;Becher;12.50;https://x.example/e;15\n")
+    assert load_catalog(path)["E1"].compare_at_price == Decimal("15")
+    path = write(tmp_path, "excel2.csv", "SKU;Title;Price;URL\nE1;Becher;12,50;https://x.example/e\n")
+    message = error_for(path)
+    assert "row 2, field 'price'" in message and "12.50" in message
+
+
 def test_json_catalog(tmp_path: Path) -> None:
     items = [{"sku": "J1", "title": "Jacket 🧥 <b>warm</b>", "price": 99.5, "currency": "eur",
               "url": "https://x.example/j", "keywords": ["a", "b"], "image": "img/j.png",

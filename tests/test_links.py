@@ -15,6 +15,7 @@ from pipeline.links import (
     hashtags,
     platform_links,
     post_caption,
+    shop_anchor_title,
     tag_link,
     utf16_units,
     youtube_title,
@@ -147,3 +148,10 @@ def test_hashtags_deduplicated() -> None:
     tags = hashtags(product(keywords=("Bottle", "bottle", "leak-proof")), load_template("bold"),
                     "tiktok")
     assert tags.count("#Bottle") == 1 and "#bottle" not in tags and "#leakproof" in tags
+
+
+def test_shop_anchor_title() -> None:
+    title = shop_anchor_title(product(title="Trailhead® Insulated Bottle – 24oz! 🔥 (Forest)"))
+    assert title == "Trailhead Insulated Bottle"
+    assert len(title) < 30 and re.fullmatch(r"[\w ]+", title)
+    assert shop_anchor_title(product(title="保温ボトル、500ml！")) == "保温ボトル 500ml"

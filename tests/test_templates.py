@@ -86,6 +86,14 @@ def test_bad_caption_colour(tmp_path: Path) -> None:
     assert "caption: highlight: 'yellow' is not a #RRGGBB colour" in error_for(tmp_path, data)
 
 
+def test_unknown_caption_font(tmp_path: Path) -> None:
+    data = bold_data()
+    data["caption"]["font"] = "Comic Sans"  # type: ignore[index]
+    message = error_for(tmp_path, data)
+    assert "caption: font: 'Comic Sans' is not a shipped font" in message
+    assert "Lato Black" in message
+
+
 def test_unknown_key_lists_allowed(tmp_path: Path) -> None:
     data = bold_data()
     data["card"]["colour"] = "#FFFFFF"  # type: ignore[index]
