@@ -155,3 +155,17 @@ def test_shop_anchor_title() -> None:
     assert title == "Trailhead Insulated Bottle"
     assert len(title) < 30 and re.fullmatch(r"[\w ]+", title)
     assert shop_anchor_title(product(title="保温ボトル、500ml\uff01")) == "保温ボトル 500ml"
+
+
+@given(title=st.text(min_size=1, max_size=3000), hook=st.text(max_size=500),
+       keywords=st.lists(st.text(max_size=30), max_size=80))
+def test_post_caption_always_within_limits(title: str, hook: str, keywords: list[str]) -> None:
+    template = load_template("bold").model_copy(update={"hook": hook})
+    item = product(title=title, keywords=tuple(keywords))
+    tiktok = post_caption(item, template, URL, "tiktok", "$24.00")
+    assert utf16_units(tiktok) <= 2200 and URL in tiktok
+    reels = post_caption(item, template, URL, "instagram", "$24.00")
+    assert len(reels) <= 2200 and len(re.findall(r"#\w+", reels)) <= 30 and URL in reels
+    youtube = post_caption(item, template, URL, "youtube", "$24.00")
+    assert len(youtube.encode("utf-8")) <= 5000 and URL in youtube
+    assert len(youtube_title(item, template, "$24.00")) <= 100
