@@ -59,7 +59,7 @@ def load_catalog(path: Path, *, shop_domain: str = DEFAULT_SHOP_DOMAIN,
     if "Handle" in header and "Variant Price" in header:
         _require(path, header, SHOPIFY_REQUIRED, "a Shopify product export")
         return _index(path, _shopify_products(path, rows, shop_domain, currency))
-    _require(path, [h.strip().lower() for h in header], GENERIC_REQUIRED, "a catalog")
+    _require(path, [generic_column(h) for h in header], GENERIC_REQUIRED, "a catalog")
     return _index(path, _generic_products(path, rows))
 
 
@@ -96,7 +96,9 @@ def read_text(path: Path) -> str:
 
 def _csv_rows(path: Path, text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Header and (spreadsheet row number, row) pairs; blank lines are skipped."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         records = list(reader)
     except csv.Error as exc:
@@ -145,10 +147,15 @@ def _index(path: Path, products: Iterable[tuple[int, Product]],
 
 def _generic_products(path: Path, rows: list[tuple[int, dict[str, str]]]
                       ) -> Iterable[tuple[int, Product]]:
-    """Products from a generic CSV (column names are case-insensitive)."""
+    """Products from a generic CSV (column names ignore case, spaces and hyphens)."""
     for number, raw in rows:
-        record = {key.strip().lower(): value for key, value in raw.items() if key}
+        record = {generic_column(key): value for key, value in raw.items() if key}
         yield number, make_product(record, Where(path, number), base=path.parent)
+
+
+def generic_column(name: str) -> str:
+    """A generic column name normalised: 'Compare At Price' -> 'compare_at_price'."""
+    return re.sub(r"[\s-]+", "_", name.strip().lower())
 
 
 def _json_products(path: Path, text: str) -> Iterable[tuple[int, Product]]:

@@ -9,6 +9,7 @@ hook and title; the price and the link always survive.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -25,6 +26,7 @@ REELS_CAPTION_CHARS = 2200
 REELS_MAX_HASHTAGS = 30
 YOUTUBE_TITLE_CHARS = 100
 YOUTUBE_DESCRIPTION_BYTES = 5000
+SHOP_ANCHOR_MAX_CHARS = 29
 _HASHTAG = re.compile(r"#\w+")
 
 
@@ -105,6 +107,19 @@ def youtube_title(product: Product, template: Template, price_text: str = "") ->
     if len(base) > room:
         base = base[:room - 1].rstrip() + "\u2026"
     return f"{base}{price}{suffix}"
+
+
+def shop_anchor_title(product: Product) -> str:
+    """TikTok Shop product-anchor title: under 30 characters, no emoji or punctuation."""
+    kept = "".join(ch if unicodedata.category(ch)[0] in "LN" else " " for ch in product.title)
+    words = kept.split()
+    title = ""
+    for word in words:
+        candidate = f"{title} {word}".strip()
+        if len(candidate) > SHOP_ANCHOR_MAX_CHARS:
+            break
+        title = candidate
+    return title or "".join(words)[:SHOP_ANCHOR_MAX_CHARS] or product.sku[:SHOP_ANCHOR_MAX_CHARS]
 
 
 def hashtags(product: Product, template: Template, platform: Platform) -> list[str]:

@@ -20,12 +20,14 @@ from pipeline.links import check_link
 from pipeline.models import CardSpec, Product
 from pipeline.prices import format_price
 from pipeline.templates import Template
-from pipeline.typeset import Typesetter
+from pipeline.typeset import ELLIPSIS, Typesetter
 
 SCALE = 2
 """Cards are drawn at twice their size and scaled down, for smooth edges."""
 RGBA = tuple[int, int, int, int]
 Box = tuple[int, int, int, int]
+TITLE_SIZES = (1.0, 0.86, 0.72)
+"""Title sizes tried, as fractions of the base size, before ellipsising."""
 PANEL_ALPHA = 242
 """Panel opacity (0-255): nearly solid, so the footage shows through just a little."""
 
@@ -78,8 +80,12 @@ def draw_card(spec: CardSpec, out: Path, *, qr_link: str = "", corner_radius: in
         right = _draw_qr(canvas, qr_link, (right - (height - 2 * pad), pad, right, height - pad))
         right -= pad
     if spec.image:
+        side = height - 2 * pad
+        if qr_link:  # leave the title room next to two squares
+            side = round(side * 0.8)
+        top = (height - side) // 2
         left = _draw_picture(canvas, Path(spec.image), spec,
-                             (pad, pad, pad + height - 2 * pad, height - pad)) + pad
+                             (pad, top, pad + side, top + side)) + pad
     _draw_text(draw, spec, (left, pad, right, height - pad))
     final = canvas.resize((spec.width, spec.height), Image.Resampling.LANCZOS)
     return _save_png(final, out)
@@ -107,7 +113,7 @@ def _draw_picture(canvas: Image.Image, path: Path, spec: CardSpec, box: Box) -> 
 
 def _draw_qr(canvas: Image.Image, link: str, box: Box) -> int:
     """A QR code of ``link`` on a white tile in ``box``; returns the tile's left x."""
-    qr = segno.make(link, error="m")
+    qr = segno.make(link, error="l")  # segno raises the level when it costs no size
     size = box[3] - box[1]
     modules = qr.symbol_size(scale=1, border=2)[0]
     module = max(1, size // modules // SCALE) * SCALE  # whole pixels after scaling down
@@ -130,9 +136,9 @@ def _draw_text(draw: ImageDraw.ImageDraw, spec: CardSpec, box: Box) -> None:
     """Title, prices and the CTA pill stacked in ``box``."""
     left, top, right, bottom = box
     height = bottom - top
-    title = Typesetter(spec.font_path or fonts.latin_font_path("Bold"), round(height * 0.14))
+    title, lines = _fit_title(spec, round(height * 0.14), right - left)
     baseline = top + title.size * 0.95
-    for line in title.wrap(spec.title, right - left):
+    for line in lines:
         title.draw(draw, left, baseline, line, rgba(spec.foreground))
         baseline += title.size * 1.18
     price = Typesetter(fonts.latin_font_path("Black"), round(height * 0.2))
@@ -142,6 +148,22 @@ def _draw_text(draw: ImageDraw.ImageDraw, spec: CardSpec, box: Box) -> None:
         _struck(draw, spec, end + price.size * 0.35, baseline + price.size * 0.2,
                 round(height * 0.12), right)
     _pill(draw, spec, (left, bottom), round(height * 0.24), right)
+
+
+def _fit_title(spec: CardSpec, size: int, width: int) -> tuple[Typesetter, list[str]]:
+    """The title set in two lines, a size smaller (down to 72 %) if that avoids '…'.
+
+    When even the smallest size needs '…', the full size is used: a cut title
+    reads better large than small.
+    """
+    font = spec.font_path or fonts.latin_font_path("Bold")
+    for factor in TITLE_SIZES:
+        setter = Typesetter(font, round(size * factor))
+        lines = setter.wrap(spec.title, width)
+        if not lines or not lines[-1].endswith(ELLIPSIS):
+            return setter, lines
+    setter = Typesetter(font, size)
+    return setter, setter.wrap(spec.title, width)
 
 
 def _struck(draw: ImageDraw.ImageDraw, spec: CardSpec, x: float, baseline: float,

@@ -14,6 +14,7 @@ from typing import Any, Literal, get_args
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from pipeline import fonts
 from pipeline.errors import TemplateError
 from pipeline.models import CaptionStyle, Frozen
 
@@ -140,6 +141,10 @@ class Template(Frozen):
     @field_validator("caption")
     @classmethod
     def _caption_colours(cls, value: CaptionStyle) -> CaptionStyle:
+        known = caption_fonts()
+        if value.font not in known:
+            raise ValueError(f"font: {value.font!r} is not a shipped font; use one of "
+                             f"{', '.join(known)}")
         for name in _CAPTION_COLOURS:
             try:
                 check_colour(getattr(value, name))
@@ -192,6 +197,12 @@ class Template(Frozen):
     def _override(self, platform: Platform, field: str) -> Any:
         override = self.platforms.get(platform)
         return None if override is None else getattr(override, field)
+
+
+def caption_fonts() -> list[str]:
+    """Font names captions may use: the shipped Lato faces and Noto Sans CJK."""
+    lato = sorted(path.stem.replace("-", " ") for path in fonts.lato_dir().glob("Lato-*.ttf"))
+    return ["Lato", *lato, fonts.CJK_FAMILY]
 
 
 def caption_band(style: CaptionStyle) -> tuple[int, int]:

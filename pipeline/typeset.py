@@ -7,6 +7,7 @@ are dropped rather than drawn as boxes.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -56,7 +57,9 @@ class Typesetter:
         self.cjk = (str(cjk_path), cjk_index)
 
     def _face(self, ch: str) -> tuple[str, int] | None:
-        """Which font draws ``ch`` (None: no font has it)."""
+        """Which font draws ``ch`` (None: no font has it, or it only styles an emoji)."""
+        if is_invisible(ch):
+            return None
         order = (self.cjk, self.latin) if fonts.is_cjk_char(ch) else (self.latin, self.cjk)
         for face in order:
             if has_glyph(face[0], face[1], ch):
@@ -103,6 +106,9 @@ class Typesetter:
             return text
         while text and self.width(text.rstrip() + ELLIPSIS) > max_width:
             text = text[:-1]
+        head, space, _ = text.rstrip().rpartition(" ")
+        if space and self.width(head) >= max_width * 0.4:
+            text = head  # end on a whole word when that wastes little room
         return text.rstrip() + ELLIPSIS
 
     def wrap(self, text: str, max_width: float, max_lines: int = 2) -> list[str]:
@@ -123,6 +129,13 @@ class Typesetter:
                 rest += piece if fonts.is_cjk_char(rest[-1]) else f" {piece}"
             lines = [*lines[:max_lines - 1], self.ellipsize(rest, max_width, force=True)]
         return [self.ellipsize(entry, max_width) for entry in lines]
+
+
+def is_invisible(ch: str) -> bool:
+    """Format characters and variation selectors: they only steer emoji we cannot draw."""
+    code = ord(ch)
+    return (unicodedata.category(ch) == "Cf" or 0xFE00 <= code <= 0xFE0F
+            or 0xE0100 <= code <= 0xE01EF)
 
 
 def tokens(text: str) -> list[str]:
