@@ -76,8 +76,7 @@ def _breaks_before(current: list[Word], word: Word, style: CaptionStyle,
     last = current[-1]
     if SENTENCE_END.search(last.text) or word.start_ms - last.end_ms >= PAUSE_BREAK_MS:
         return True
-    if any(last.end_ms <= cut <= word.start_ms or last.start_ms < cut < word.end_ms
-           for cut in cuts):
+    if _shot(last, cuts) != _shot(word, cuts):
         return True
     if word.end_ms - current[0].start_ms > MAX_CUE_MS:
         return True
@@ -86,6 +85,12 @@ def _breaks_before(current: list[Word], word: Word, style: CaptionStyle,
     if chars > 2 * limit:
         return True
     return bool(CLAUSE_END.search(last.text) and chars > limit)
+
+
+def _shot(word: Word, cuts: Sequence[int]) -> int:
+    """Which shot a word belongs to: the number of cuts before its midpoint."""
+    middle = (word.start_ms + word.end_ms) / 2
+    return sum(1 for cut in cuts if cut <= middle)
 
 
 def _joined_len(words: Sequence[Word]) -> int:
@@ -156,9 +161,10 @@ def _ass_text(text: str, upper: bool) -> str:
 
 def ass_header(style: CaptionStyle, width: int, height: int) -> str:
     """Script info and two styles: Latin display font and the CJK fallback."""
-    fields = (f"{ass_colour(style.primary)},{ass_colour(style.highlight)},"  # noqa: E501
-              f"{ass_colour(style.outline_colour)},{ass_colour('#000000', 0x80)},-1,0,0,0,"
-              f"100,100,0,0,1,{style.outline},{style.shadow},2,120,{width - 888},{style.margin_v},1")
+    colours = (f"{ass_colour(style.primary)},{ass_colour(style.highlight)},"
+               f"{ass_colour(style.outline_colour)},{ass_colour('#000000', 0x80)}")
+    fields = (f"{colours},-1,0,0,0,100,100,0,0,1,{style.outline},{style.shadow},2,"
+              f"120,{width - 888},{style.margin_v},1")
     return "\n".join([
         "[Script Info]", "ScriptType: v4.00+", f"PlayResX: {width}", f"PlayResY: {height}",
         "WrapStyle: 2", "ScaledBorderAndShadow: yes", "",

@@ -177,6 +177,8 @@ class CardSpec(Frozen):
     start_ms: Ms = 0
     end_ms: Ms = 5000
     animation: Literal["slide", "pop", "none"] = "slide"
+    qr_link: str = Field("", description="Link drawn as a QR code on the card, or empty.")
+    corner_radius: int = Field(28, description="Panel corner radius in output pixels.")
 
 
 class MusicBed(Frozen):

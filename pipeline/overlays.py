@@ -38,8 +38,7 @@ def card_spec(product: Product, template: Template, *, start_ms: int, end_ms: in
 
     The card stays at least ``template.card.min_on_screen_ms``: a shorter window is
     lengthened (the caller clamps it to the clip). ``link`` must be http(s); it is
-    the QR target, which the caller passes again to `draw_card` (CardSpec has no
-    field for it).
+    the QR target when the template shows a QR code.
     """
     check_link(link)
     style = template.card
@@ -60,16 +59,19 @@ def card_spec(product: Product, template: Template, *, start_ms: int, end_ms: in
         x=style.x, y=style.y, width=style.width, height=style.height,
         start_ms=start_ms, end_ms=end_ms,
         animation=style.animation,
+        qr_link=link if style.show_qr else "",
+        corner_radius=style.corner_radius,
     )
 
 
-def draw_card(spec: CardSpec, out: Path, *, qr_link: str = "", corner_radius: int = 28) -> Path:
+def draw_card(spec: CardSpec, out: Path) -> Path:
     """Draw the card as an RGBA PNG of exactly spec.width x spec.height at ``out``.
 
     The file is written to a temporary name and renamed, so readers never see
     half a PNG.
     """
     width, height = spec.width * SCALE, spec.height * SCALE
+    qr_link, corner_radius = spec.qr_link, spec.corner_radius
     canvas = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(canvas)
     draw.rounded_rectangle((0, 0, width - 1, height - 1), radius=corner_radius * SCALE,

@@ -103,7 +103,16 @@ def find_subject(frames: list[tuple[int, np.ndarray]]) -> list[Sample]:
         last = face or motion or last
         samples.append(Sample(t, last[0], last[1], source))
         prev = gray
-    return samples
+    return _backfill(samples)
+
+
+def _backfill(samples: list[Sample]) -> list[Sample]:
+    """Samples before the first detection take its position instead of the centre."""
+    first = next((s for s in samples if s.source != "hold"), None)
+    if first is None:
+        return samples
+    return [Sample(s.t_ms, first.cx, first.cy, s.source) if s.t_ms < first.t_ms else s
+            for s in samples]
 
 
 def _largest_face(gray: np.ndarray) -> tuple[float, float] | None:

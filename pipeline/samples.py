@@ -20,15 +20,19 @@ DEMO_SKU = "TRAIL-BOTTLE-24"
 
 def scene_args(out: Path, *, seconds: float = 24.0, size: str = "1920x1080", fps: int = 30,
                speech_at_s: float = 2.5, subject_x: str = "0.27", image: Path = PRODUCT_PNG,
-               speech: Path | None = SPEECH_WAV, codec: str = "libx264") -> list[str]:
+               speech: Path | None = SPEECH_WAV, codec: str = "libx264",
+               plain: bool = False) -> list[str]:
     """ffmpeg arguments for a scene: gradient background, drifting product, speech.
 
     ``subject_x`` is the subject's mean horizontal position as a fraction of
     the width (off centre by default, so a centre crop would lose it).
+    ``plain`` swaps the gradient (slow to generate) for a flat colour.
     """
     width, height = (int(v) for v in size.split("x"))
     scene = (f"gradients=s={size}:r={fps}:d={seconds}:c0=0x1f1640:c1=0x3b2f80:c2=0xc2447a"
              f":n=3:speed=0.004:type=radial")
+    if plain:
+        scene = f"color=c=0x2b1f4f:s={size}:r={fps}:d={seconds}"
     inputs = ["-f", "lavfi", "-i", scene, "-loop", "1", "-framerate", str(fps), "-i", str(image)]
     graph = (f"[1:v]scale=-2:{height * 3 // 5}[p];"
              f"[0:v][p]overlay=x='{width}*{subject_x}-w/2+{width // 12}*sin(t*0.6)'"

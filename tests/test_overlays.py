@@ -138,7 +138,7 @@ def test_missing_image_still_draws(tmp_path: Path) -> None:
 def test_qr_code_decodes(tmp_path: Path) -> None:
     cv2 = pytest.importorskip("cv2")
     spec = spec_for("luxe")
-    out = draw_card(spec, tmp_path / "qr.png", qr_link=LINK)
+    out = draw_card(spec.model_copy(update={"qr_link": LINK}), tmp_path / "qr.png")
     with Image.open(out) as image:
         flat = Image.new("RGB", image.size, (255, 255, 255))
         flat.paste(image, mask=image.getchannel("A"))

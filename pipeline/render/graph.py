@@ -63,6 +63,8 @@ def piecewise(keys: tuple[CropKey, ...], axis: str) -> str:
     """An ffmpeg expression of t moving linearly between keyframes on one axis."""
     values = [(k.t_ms / 1000, getattr(k, axis)) for k in keys]
     expr = str(values[-1][1])
+    if len({v for _, v in values}) == 1:
+        return expr
     for (t0, v0), (t1, v1) in reversed(list(itertools.pairwise(values))):
         segment = str(v0) if v0 == v1 else f"{v0}+({v1 - v0})*(t-{t0:.3f})/{t1 - t0:.3f}"
         expr = f"if(lt(t,{t1:.3f}),{segment},{expr})"

@@ -1,0 +1,35 @@
+# The README's two commands: `make demo` and `make test`. Both create .venv and
+# install the project (pinned by constraints.txt) on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo test lint unit bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=24"
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/clipcart demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipeline flows bench tests
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest -q -ra
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+bench: $(STAMP)
+	$(BIN)/clipcart bench
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

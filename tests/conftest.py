@@ -1,0 +1,59 @@
+"""Shared fixtures. Media is generated with ffmpeg's lavfi sources, never downloaded.
+
+CLIPCART_HOME points at a temporary folder for the whole session, set before
+anything imports Prefect, so tests never touch the user's state.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_HOME = Path(tempfile.mkdtemp(prefix="clipcart-test-home-"))
+os.environ["CLIPCART_HOME"] = str(_HOME)
+os.environ["PREFECT_HOME"] = str(_HOME / "prefect")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+from pipeline.samples import make_scene  # noqa: E402
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(_HOME, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def speech_scene(media_dir: Path) -> Path:
+    """18 s 1280x720 30 fps: flat background, product drifting around x=27 %,
+    the bundled TTS speech from 1.5 s. Made by::
+
+        ffmpeg -f lavfi -i color=c=0x2b1f4f:s=1280x720:r=30:d=18 -loop 1 -i product.png
+               -i speech.wav -filter_complex "[1:v]scale=-2:432[p];[0:v][p]overlay=..."
+    """
+    return make_scene(media_dir / "speech_scene.mp4", seconds=18.0, size="1280x720",
+                      speech_at_s=1.5, plain=True)
+
+
+@pytest.fixture(scope="session")
+def short_scene(media_dir: Path) -> Path:
+    """8 s 960x540 with speech from 0.5 s (the speech is cut by the end of the file)."""
+    return make_scene(media_dir / "short_scene.mp4", seconds=8.0, size="960x540",
+                      speech_at_s=0.5, plain=True)
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One Prefect test harness (embedded server, temporary database) for the session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

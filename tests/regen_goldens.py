@@ -1,0 +1,28 @@
+"""Regenerate the JSON goldens: `python -m tests.regen_goldens`, then review the diff."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pipeline.captions import to_ass
+from pipeline.render.graph import RenderFiles, measure_args, render_args
+from tests.plans import STYLE, plan
+
+GOLDENS = Path(__file__).parent / "goldens"
+FILES = RenderFiles(card_png="/tmp/r/card.png", ass="/tmp/r/captions.ass")
+
+
+def goldens() -> dict[str, object]:
+    p = plan()
+    return {
+        "render_args.json": render_args(p, FILES, 3.25, "/out/clip.mp4"),
+        "measure_args.json": measure_args(p, FILES),
+        "captions.ass.json": to_ass(p.captions, STYLE).splitlines(),
+    }
+
+
+if __name__ == "__main__":
+    for name, value in goldens().items():
+        (GOLDENS / name).write_text(json.dumps(value, indent=1, ensure_ascii=False) + "\n")
+        print("wrote", GOLDENS / name)

@@ -1,0 +1,96 @@
+"""Cue segmentation, ASS markup and SRT/VTT agreement."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.captions import (
+    ass_colour,
+    ass_time,
+    build_cues,
+    clip_words,
+    cue_events,
+    end_cues_before,
+    strip_unsupported,
+    to_srt,
+    to_vtt,
+)
+from pipeline.models import CaptionStyle, Transcript, Window, Word
+from tests.plans import KEYWORDS, STYLE, WORDS
+
+
+def test_cues_break_at_sentence_end_and_keep_two_lines() -> None:
+    cues = build_cues(WORDS, STYLE, keywords=KEYWORDS)
+    assert [c.text for c in cues] == ["This is the Trailhead\nInsulated Bottle.",
+                                      "It keeps water\nice cold all day,",
+                                      "and the lid\nnever leaks."]
+    assert all(len(c.lines) <= 2 for c in cues)
+    assert all(len(" ".join(w.text for w in line)) <= STYLE.max_chars_latin + 2
+               for c in cues for line in c.lines)
+
+
+def test_product_words_are_keywords() -> None:
+    cue = build_cues(WORDS, STYLE, keywords=KEYWORDS)[0]
+    flagged = [w.text for line in cue.lines for w in line if w.keyword]
+    assert flagged == ["Trailhead", "Insulated", "Bottle."]
+
+
+def test_a_cue_never_spans_a_cut() -> None:
+    cues = build_cues(WORDS[:6], STYLE, cuts_ms=(1000,))
+    assert [c.text for c in cues] == ["This is the", "Trailhead\nInsulated Bottle."]
+    assert cues[0].end_ms <= 1000
+
+
+def test_cjk_is_split_by_characters_not_spaces() -> None:
+    words = [Word(text=ch, start_ms=i * 200, end_ms=i * 200 + 180)
+             for i, ch in enumerate("这款保温瓶可以让水一整天保持冰凉真的很好用")]
+    cues = build_cues(words, CaptionStyle())
+    for cue in cues:
+        assert cue.is_cjk and " " not in cue.text
+        assert all(len("".join(w.text for w in line)) <= 11 for line in cue.lines)
+
+
+def test_words_shift_to_clip_timeline_and_clip_to_window() -> None:
+    transcript = Transcript(text="", language="en", words=WORDS)
+    words = clip_words(transcript, Window(start_ms=1000, end_ms=3150))
+    assert words[0].text == "Trailhead" and words[0].start_ms == 0
+    assert words[-1].text == "It" and words[-1].end_ms == 2150
+
+
+def test_one_event_per_word_with_that_word_highlighted() -> None:
+    cue = build_cues(WORDS, STYLE)[1]
+    events = cue_events(cue, STYLE)
+    assert len(events) == 7
+    assert all(e.count(ass_colour(STYLE.highlight)) == 1 for e in events)
+    assert events[0].split(",")[1] == ass_time(cue.start_ms)
+
+
+def test_srt_and_vtt_carry_the_burned_text() -> None:
+    cues = build_cues(WORDS, STYLE)
+    srt, vtt = to_srt(cues, STYLE), to_vtt(cues, STYLE)
+    assert "00:00:00,400 --> 00:00:02,700\nTHIS IS THE TRAILHEAD\nINSULATED BOTTLE." in srt
+    assert vtt.startswith("WEBVTT\n\n00:00:00.400 --> 00:00:02.700\nTHIS IS THE")
+    assert srt.count("-->") == vtt.count("-->") == len(cues)
+
+
+def test_emoji_are_dropped() -> None:
+    assert strip_unsupported("love it 😍🔥") == "love it"
+
+
+words_strategy = st.lists(
+    st.tuples(st.text(min_size=1, max_size=12).filter(str.strip), st.integers(0, 900),
+              st.integers(10, 900)), max_size=40)
+
+
+@given(words_strategy)
+def test_segmentation_never_loses_or_reorders_words(raw: list[tuple[str, int, int]]) -> None:
+    t, words = 0, []
+    for text, gap, length in raw:
+        words.append(Word(text=text.strip(), start_ms=t + gap, end_ms=t + gap + length))
+        t += gap + length
+    cues = end_cues_before(build_cues(words, STYLE))
+    flat = [w.text for c in cues for line in c.lines for w in line]
+    assert flat == [w.text for w in words]
+    assert all(c.end_ms > c.start_ms or c.end_ms == c.start_ms for c in cues)
+    assert all(a.end_ms <= b.start_ms for a, b in zip(cues, cues[1:], strict=False))

@@ -1,0 +1,75 @@
+"""The ffmpeg argument list is a pure function of the plan, pinned by goldens."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.models import CropKey
+from pipeline.render.graph import (
+    RenderFiles,
+    audio_graph,
+    encode_args,
+    escape_filter_value,
+    piecewise,
+    render_args,
+)
+from tests.plans import SOURCE, plan
+from tests.regen_goldens import GOLDENS, goldens
+
+
+@pytest.mark.parametrize("name", ["render_args.json", "measure_args.json", "captions.ass.json"])
+def test_matches_golden(name: str) -> None:
+    expected = json.loads((GOLDENS / name).read_text())
+    assert goldens()[name] == expected, f"regenerate with python -m tests.regen_goldens ({name})"
+
+
+def test_piecewise_is_linear_between_keys_and_holds_after() -> None:
+    keys = (CropKey(t_ms=0, x=0, y=0), CropKey(t_ms=2000, x=100, y=0))
+    expr = piecewise(keys, "x")
+    assert expr == "if(lt(t,2.000),0+(100)*(t-0.000)/2.000,100)"
+    assert piecewise(keys, "y") == "0"
+
+
+def test_paths_with_colons_and_quotes_are_escaped() -> None:
+    assert escape_filter_value("/a b/c:d'e.ass") == r"'/a b/c\:d'\''e.ass'"
+
+
+def test_one_process_one_graph_no_intermediate_files() -> None:
+    args = render_args(plan(), RenderFiles(card_png="/c.png", ass="/a.ass"), 0.0, "/o.mp4")
+    assert args.count("-filter_complex") == 1
+    assert args[-1] == "/o.mp4"
+    assert args.count("-i") == 3
+
+
+def test_delivery_spec_encoder_settings() -> None:
+    args = encode_args(plan())
+    pairs = dict(zip(args[::2], args[1::2], strict=False))
+    assert pairs["-profile:v"] == "high" and pairs["-pix_fmt"] == "yuv420p"
+    assert pairs["-r"] == "30/1" and pairs["-fps_mode"] == "cfr"
+    assert pairs["-flags"] == "+cgop" and pairs["-g"] == pairs["-keyint_min"] == "60"
+    assert pairs["-ar"] == "48000" and pairs["-ac"] == "2" and pairs["-b:a"] == "128k"
+    assert pairs["-movflags"] == "+faststart"
+
+
+def test_no_audio_stream_and_no_music_gives_silence() -> None:
+    p = plan().model_copy(update={"music": None,
+                                  "source": SOURCE.model_copy(update={"has_audio": False})})
+    chains = audio_graph(p, RenderFiles(), 0.0)
+    assert chains[0].startswith("anullsrc=r=48000:cl=stereo")
+    assert not any("[0:a]" in c for c in chains)
+
+
+def test_music_only_when_footage_is_silent() -> None:
+    p = plan().model_copy(update={"source": SOURCE.model_copy(update={"has_audio": False})})
+    chains = audio_graph(p, RenderFiles(card_png="/c.png"), 0.0)
+    assert "[music]anull[mix]" in chains
+    assert not any("sidechaincompress" in c for c in chains)
+
+
+def test_hdr_source_is_tonemapped_to_bt709() -> None:
+    hdr = SOURCE.model_copy(update={"color_transfer": "arib-std-b67", "bit_depth": 10})
+    args = render_args(plan().model_copy(update={"source": hdr}), RenderFiles(), 0.0, "/o.mp4")
+    graph = args[args.index("-filter_complex") + 1]
+    assert "tonemap=tonemap=hable" in graph and "zscale=t=bt709:m=bt709:r=tv" in graph

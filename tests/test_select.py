@@ -1,0 +1,53 @@
+"""Window selection: pause-aligned, product-seeking, all speech when it fits."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.errors import FootageError
+from pipeline.models import Word
+from pipeline.select import choose_window
+from tests.plans import WORDS
+
+
+def _sentence(start: int, text: str, word_ms: int = 300) -> list[Word]:
+    return [Word(text=w, start_ms=start + i * word_ms, end_ms=start + (i + 1) * word_ms - 40)
+            for i, w in enumerate(text.split())]
+
+
+def test_short_footage_gives_a_clip_of_its_own_length() -> None:
+    assert choose_window(8000, WORDS, 15000, []).window.duration_ms == 8000
+
+
+def test_under_three_seconds_is_bad_input() -> None:
+    with pytest.raises(FootageError, match="under the 3 s minimum") as exc:
+        choose_window(2500, WORDS, 15000, [])
+    assert exc.value.exit_code == 2
+
+
+def test_all_speech_is_in_when_it_fits() -> None:
+    shifted = [w.model_copy(update={"start_ms": w.start_ms + 20000, "end_ms": w.end_ms + 20000})
+               for w in WORDS]
+    window = choose_window(60000, shifted, 15000, []).window
+    assert window.start_ms <= shifted[0].start_ms and window.end_ms >= shifted[-1].end_ms
+    assert window.duration_ms == 15000
+
+
+def test_long_talk_prefers_the_product_and_never_cuts_a_word() -> None:
+    words: list[Word] = []
+    t = 0
+    for text in ["so today I want to talk about my morning routine and things",
+                 "I do every single day before work starts at nine",
+                 "then there is this new Trailhead bottle that I really love",
+                 "it keeps my water cold and it fits my bag perfectly well",
+                 "anyway that is it for the morning and see you later friends"]:
+        sentence = _sentence(t, text)
+        words += sentence
+        t = sentence[-1].end_ms + 700
+    choice = choose_window(t + 2000, words, 8000, ["Trailhead Insulated Bottle", "Trailhead"])
+    w = choice.window
+    assert any(x.text == "Trailhead" and w.start_ms <= x.start_ms < w.end_ms for x in words)
+    for word in words:
+        assert not (word.start_ms < w.start_ms < word.end_ms)
+        assert not (word.start_ms < w.end_ms < word.end_ms)
+    assert any("names the product" in r for r in choice.reasons)
