@@ -162,3 +162,30 @@ def test_fault_spec_is_validated() -> None:
     }
     with pytest.raises(ValueError, match="unknown fault"):
         parse_faults("boom=0.1")
+
+
+@pytest.mark.parametrize("platform", ["tiktok-shop", "instagram", "youtube"])
+def test_other_platforms_publish_once(
+    sandbox: SandboxHandle, tmp_path: Path, ledger_url: str, platform: str
+) -> None:
+    video = fake_mp4(tmp_path / f"{platform}.mp4", 600_000, seed=hash(platform) % 1000)
+    record = post(video, sandbox, ledger_url, platform)
+    assert record.state == "published" and record.post_id
+    assert post(video, sandbox, ledger_url, platform) == record
+    (posted,) = matching(sandbox, video, platform)
+    assert posted["post_id"] == record.post_id and posted["bytes"] == 600_000
+    expected_product = {"tiktok-shop": "1729000111", "instagram": "5550001", "youtube": ""}
+    assert posted["product_id"] == expected_product[platform]
+
+
+def test_accounts_are_separate_targets(
+    sandbox: SandboxHandle, tmp_path: Path, ledger_url: str
+) -> None:
+    video = fake_mp4(tmp_path / "two.mp4", 5000, seed=77)
+    a = post(video, sandbox, ledger_url, "youtube", account="brand-a")
+    b = post(video, sandbox, ledger_url, "youtube", account="brand-b")
+    assert a.post_id != b.post_id
+    assert sorted(p["account"] for p in matching(sandbox, video, "youtube")) == [
+        "brand-a",
+        "brand-b",
+    ]
