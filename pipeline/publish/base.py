@@ -1,0 +1,233 @@
+"""What every platform publisher shares: the request and record models, the
+``Publisher`` protocol, retry with backoff honouring Retry-After, polling, and
+token redaction.
+
+Sleep, clock and randomness are injected through ``Pacing`` so tests run in
+milliseconds and never wait on a real clock.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal, Protocol, TypeVar
+
+import httpx
+from pydantic import Field
+
+from pipeline.errors import BadInput, PublishError, TransientPublishError
+from pipeline.models import Frozen
+
+Platform = Literal["tiktok", "tiktok-shop", "instagram", "youtube"]
+"""A publishing target: TikTok plain post, TikTok Shop affiliate video, Instagram Reels, YouTube."""
+
+PLATFORMS: tuple[Platform, ...] = ("tiktok", "tiktok-shop", "instagram", "youtube")
+
+PublishState = Literal["scheduled", "uploading", "processing", "published", "failed", "blocked"]
+"""Where a (clip, platform, account) stands: scheduled → uploading → processing → published,
+or failed (may be retried) / blocked (the account may not post; not retried)."""
+
+T = TypeVar("T")
+
+
+class CaptionError(BadInput):
+    """A caption or title breaks a platform's limits."""
+
+
+class PublishRequest(Frozen):
+    """One clip to post to one platform account."""
+
+    clip_id: str = Field(
+        description="Content hash of the clip; with platform and account, the key."
+    )
+    video: Path = Field(description="The rendered MP4 on local disk.")
+    title: str = Field(description="The post's caption (TikTok title, Reels caption, ...).")
+    platform: Platform
+    account: str = Field(default="default", description="Which of the operator's accounts posts.")
+    product_ids: dict[str, str] = Field(
+        default_factory=dict, description="Platform product ids: tiktok, instagram."
+    )
+    product_title: str = Field(default="", description="Product name for TikTok Shop's anchor.")
+    cover_timestamp_ms: int = Field(
+        default=0, description="Frame used as the cover, clip timeline."
+    )
+    scheduled_at: datetime | None = Field(
+        default=None, description="When to post (UTC); None = now."
+    )
+
+    @property
+    def size(self) -> int:
+        """File size in bytes."""
+        return self.video.stat().st_size
+
+
+class PublishRecord(Frozen):
+    """The ledger's row for one (clip_id, platform, account): what happened to the post."""
+
+    clip_id: str
+    platform: str
+    account: str
+    state: PublishState
+    post_id: str = Field(
+        default="", description="The platform's id of the live post, once published."
+    )
+    publish_id: str = Field(default="", description="The platform's handle for the post in flight.")
+    reason: str = Field(default="", description="Why it failed or was blocked; redacted.")
+    attempts: int = Field(default=0, description="How many times a publisher claimed the row.")
+    updated_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+
+Checkpoint = Callable[[PublishState, str], None]
+"""Called by a publisher to persist progress: (state, publish_id) before it moves on."""
+
+
+class Publisher(Protocol):
+    """Posts one clip to one platform, resuming from a stored publish id when given."""
+
+    platform: Platform
+
+    def publish(self, request: PublishRequest, checkpoint: Checkpoint, resume: str) -> str:
+        """Post the clip exactly once and return the platform's post id.
+
+        ``resume`` is the publish id stored by an earlier, interrupted attempt ("" if none);
+        a publisher must finish or safely abandon it rather than post a second time.
+        """
+        ...
+
+
+class RetryPolicy(Frozen):
+    """Exponential backoff with jitter; Retry-After from the platform wins when given."""
+
+    attempts: int = Field(default=6, description="Tries in total, the first included.")
+    base_s: float = Field(default=0.5, description="Delay before the second try, seconds.")
+    max_delay_s: float = Field(default=30.0, description="Longest single backoff delay, seconds.")
+    max_retry_after_s: float = Field(
+        default=120.0, description="A Retry-After longer than this gives up now (e.g. daily quota)."
+    )
+    jitter: float = Field(default=0.5, description="Fraction of each delay randomised away (0..1).")
+
+
+class PollPolicy(Frozen):
+    """How to wait for platform-side processing: growing intervals up to a deadline."""
+
+    first_s: float = Field(default=2.0, description="Wait before the first status check, seconds.")
+    max_interval_s: float = Field(default=10.0, description="Longest wait between checks, seconds.")
+    timeout_s: float = Field(default=600.0, description="Give up after this long, seconds.")
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """Time and chance as seen by publishers; tests inject fakes."""
+
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    poll: PollPolicy = field(default_factory=PollPolicy)
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    rng: random.Random = field(default_factory=random.Random)
+
+
+def backoff_delay(policy: RetryPolicy, attempt: int, rng: random.Random) -> float:
+    """Delay before try ``attempt + 1``: base·2^attempt capped, minus up to ``jitter`` of it."""
+    delay = min(policy.max_delay_s, policy.base_s * 2.0**attempt)
+    return delay * (1.0 - policy.jitter * rng.random())
+
+
+def with_retry(action: Callable[[], T], pacing: Pacing, what: str = "") -> T:
+    """Run ``action``, retrying TransientPublishError with backoff; other errors pass through."""
+    policy = pacing.retry
+    for attempt in range(policy.attempts):
+        try:
+            return action()
+        except TransientPublishError as err:
+            last = attempt == policy.attempts - 1
+            wait = err.retry_after_s
+            if last or (wait is not None and wait > policy.max_retry_after_s):
+                raise
+            pacing.sleep(wait if wait is not None else backoff_delay(policy, attempt, pacing.rng))
+    raise AssertionError(f"unreachable: retry loop for {what} ended")  # pragma: no cover
+
+
+def poll_until(check: Callable[[], T | None], pacing: Pacing, what: str) -> T:
+    """Call ``check`` at growing intervals until it returns a value or the deadline passes."""
+    deadline = pacing.clock() + pacing.poll.timeout_s
+    interval = pacing.poll.first_s
+    while True:
+        pacing.sleep(interval)
+        result = with_retry(check, pacing, what)
+        if result is not None:
+            return result
+        if pacing.clock() >= deadline:
+            raise TransientPublishError(f"{what}: still processing after {pacing.poll.timeout_s}s")
+        interval = min(interval * 2, pacing.poll.max_interval_s)
+
+
+def parse_retry_after(response: httpx.Response) -> float | None:
+    """Seconds from a Retry-After header (delta seconds, fractional accepted), else None."""
+    value = response.headers.get("retry-after", "").strip()
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
+
+
+_SECRET_PATTERNS = (
+    re.compile(r"(?i)\b(bearer|oauth)\s+[A-Za-z0-9._~+/=\-]+"),
+    re.compile(
+        r"(?i)\b(access_token|refresh_token|client_secret|app_secret|sign|"
+        r"x-tts-access-token)([\"']?\s*[=:]\s*[\"']?)[^&\s\"',}]+"
+    ),
+)
+
+
+class Redactor:
+    """Removes known secrets and token-shaped text from anything shown or stored."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+
+    def add(self, secret: str) -> None:
+        """Also hide ``secret`` from now on (e.g. a freshly refreshed token)."""
+        if len(secret) >= 4 and secret not in self._secrets:
+            self._secrets = sorted([*self._secrets, secret], key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        text = _SECRET_PATTERNS[0].sub(lambda m: f"{m.group(1)} ***", text)
+        return _SECRET_PATTERNS[1].sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
+
+
+def send(
+    client: httpx.Client, redact: Redactor, method: str, url: str, **kwargs: object
+) -> httpx.Response:
+    """One HTTP call; a dropped connection or timeout becomes a TransientPublishError."""
+    try:
+        return client.request(method, url, **kwargs)  # type: ignore[arg-type]
+    except httpx.TransportError as err:
+        path = httpx.URL(url).path
+        raise TransientPublishError(
+            redact(f"{method} {path}: connection failed ({type(err).__name__})")
+        ) from None
+
+
+def http_error(
+    redact: Redactor, response: httpx.Response, what: str, code: str, message: str
+) -> PublishError:
+    """The generic mapping by HTTP status: 429 and 5xx transient, the rest permanent."""
+    from pipeline.errors import PermanentPublishError
+
+    text = redact(f"{what}: HTTP {response.status_code} {code} {message}".strip())
+    if response.status_code == 429 or response.status_code >= 500:
+        return TransientPublishError(text, retry_after_s=parse_retry_after(response))
+    return PermanentPublishError(text)
+
+
+def make_client(base_url: str, transport: httpx.BaseTransport | None) -> httpx.Client:
+    """An httpx client for one platform; ``transport`` replaces the network in tests."""
+    timeout = httpx.Timeout(60.0, connect=10.0)
+    return httpx.Client(base_url=base_url, transport=transport, timeout=timeout)

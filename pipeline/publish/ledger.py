@@ -1,0 +1,309 @@
+"""The publish ledger: one row per (clip_id, platform, account), so nothing posts twice.
+
+SQLite at ``clipcart_home()/ledger.db`` by default; any SQLAlchemy URL works (e.g.
+PostgreSQL shared by several hosts). A publisher must *claim* a row before touching
+the platform. The claim is a compare-and-swap on ``lease_owner``, so of two processes
+racing for one row exactly one wins on any database. A lease ends when its holder
+finishes, when it expires, or at once when its holder was a process on this host that
+no longer exists (a crash): the next run then resumes from the stored publish id.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+from pipeline.errors import PublishError
+from pipeline.home import clipcart_home
+from pipeline.publish.base import PublishRecord, PublishRequest, PublishState
+
+Key = tuple[str, str, str]
+"""(clip_id, platform, account): what the ledger keeps exactly one row for."""
+
+CLAIMABLE: tuple[PublishState, ...] = ("scheduled", "uploading", "processing", "failed", "blocked")
+RESUMABLE: tuple[PublishState, ...] = ("scheduled", "uploading", "processing")
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class PublishRow(_Base):
+    """A ledger row: the request to replay, where it stands, and who holds it."""
+
+    __tablename__ = "publish_records"
+    __table_args__ = (UniqueConstraint("clip_id", "platform", "account", name="uq_clip_target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clip_id: Mapped[str] = mapped_column(String(128))
+    platform: Mapped[str] = mapped_column(String(32))
+    account: Mapped[str] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(16), default="scheduled")
+    post_id: Mapped[str] = mapped_column(String(256), default="")
+    publish_id: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    video: Mapped[str] = mapped_column(Text, default="")
+    caption: Mapped[str] = mapped_column(Text, default="")
+    product_ids: Mapped[str] = mapped_column(Text, default="{}")
+    product_title: Mapped[str] = mapped_column(Text, default="")
+    scheduled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    lease_owner: Mapped[str] = mapped_column(String(256), default="")
+    lease_until: Mapped[float] = mapped_column(default=0.0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def default_url() -> str:
+    """``sqlite:///<CLIPCART_HOME>/ledger.db``."""
+    return f"sqlite:///{Path(clipcart_home()) / 'ledger.db'}"
+
+
+def new_owner() -> str:
+    """A lease holder id: host, pid and a nonce (the pid lets a crash be noticed at once)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def owner_is_dead(owner: str) -> bool:
+    """True when ``owner`` was a process on this host that has exited."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Ledger:
+    """Publish records in a SQL database; see the module docstring for the claim rule."""
+
+    def __init__(self, url: str | None = None, *, lease_s: float = 1800.0) -> None:
+        self.url = url or default_url()
+        self.lease_s = lease_s
+        args: dict[str, Any] = {"timeout": 30} if self.url.startswith("sqlite") else {}
+        self.engine = create_engine(self.url, connect_args=args)
+        if self.url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        _Base.metadata.create_all(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- reading ------------------------------------------------------------------
+    def get(self, key: Key) -> PublishRecord | None:
+        with self._sessions() as session:
+            row = session.scalars(_where(select(PublishRow), key)).first()
+            return to_record(row) if row else None
+
+    def records(self, states: Iterable[str] | None = None) -> list[PublishRecord]:
+        query = select(PublishRow).order_by(PublishRow.updated_at)
+        if states is not None:
+            query = query.where(PublishRow.state.in_(list(states)))
+        with self._sessions() as session:
+            return [to_record(row) for row in session.scalars(query)]
+
+    def due(self, now: datetime | None = None) -> list[PublishRequest]:
+        """Requests whose slot has come and that are not finished (crashed ones included)."""
+        now = now or _now()
+        query = select(PublishRow).where(PublishRow.state.in_(RESUMABLE))
+        with self._sessions() as session:
+            rows = list(session.scalars(query))
+        due = [r for r in rows if (_utc(r.scheduled_at) or now) <= now]
+        return [to_request(r) for r in due]
+
+    def account_blocked(self, platform: str, account: str) -> bool:
+        query = select(PublishRow.id).where(
+            PublishRow.platform == platform,
+            PublishRow.account == account,
+            PublishRow.state == "blocked",
+        )
+        with self._sessions() as session:
+            return session.scalars(query).first() is not None
+
+    # -- writing ------------------------------------------------------------------
+    def ensure(self, request: PublishRequest) -> PublishRecord:
+        """The row for ``request``, created as scheduled if new; an unfinished row takes
+        the request's current file, caption and slot."""
+        key = (request.clip_id, request.platform, request.account)
+        fields = _request_fields(request)
+        try:
+            with self._sessions.begin() as session:
+                session.add(PublishRow(clip_id=key[0], platform=key[1], account=key[2], **fields))
+        except IntegrityError:
+            with self._sessions.begin() as session:
+                session.execute(
+                    _where(update(PublishRow), key)
+                    .where(PublishRow.state.in_(("scheduled", "failed")))
+                    .where(PublishRow.lease_owner == "")
+                    .values(**fields)
+                )
+        record = self.get(key)
+        assert record is not None
+        return record
+
+    def claim(
+        self, key: Key, owner: str, states: Iterable[str] = CLAIMABLE
+    ) -> PublishRecord | None:
+        """Take the row for ``owner`` if it is in ``states`` and nobody live holds it."""
+        wanted = tuple(states)
+        for attempt in range(20):
+            try:
+                return self._claim_once(key, owner, wanted)
+            except OperationalError:  # SQLite: a racing writer won the lock; look again
+                time.sleep(0.01 * (attempt + 1))
+        raise PublishError(f"ledger busy: could not claim {key}")
+
+    def _claim_once(self, key: Key, owner: str, states: tuple[str, ...]) -> PublishRecord | None:
+        now = time.time()
+        with self._sessions.begin() as session:
+            row = session.scalars(_where(select(PublishRow), key)).first()
+            if row is None or row.state not in states:
+                return None
+            held = row.lease_owner and row.lease_until > now and not owner_is_dead(row.lease_owner)
+            if held:
+                return None
+            result = session.execute(
+                _where(update(PublishRow), key)
+                .where(PublishRow.lease_owner == row.lease_owner, PublishRow.state == row.state)
+                .values(
+                    lease_owner=owner,
+                    lease_until=now + self.lease_s,
+                    attempts=PublishRow.attempts + 1,
+                    updated_at=_now(),
+                )
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+        return self.get(key)
+
+    def checkpoint(self, key: Key, owner: str, state: PublishState, publish_id: str) -> None:
+        """Store progress and renew the lease; fails if ``owner`` no longer holds the row."""
+        self._update_held(
+            key,
+            owner,
+            state=state,
+            publish_id=publish_id,
+            lease_until=time.time() + self.lease_s,
+        )
+
+    def finish(
+        self, key: Key, owner: str, state: PublishState, *, post_id: str = "", reason: str = ""
+    ) -> PublishRecord:
+        """Record the outcome and let go of the row."""
+        values: dict[str, Any] = {
+            "state": state,
+            "reason": reason,
+            "lease_owner": "",
+            "lease_until": 0.0,
+        }
+        if post_id:
+            values["post_id"] = post_id
+        self._update_held(key, owner, **values)
+        record = self.get(key)
+        assert record is not None
+        return record
+
+    def release(self, key: Key, owner: str) -> None:
+        """Let go of the row without changing its state (interrupted run)."""
+        with self._sessions.begin() as session:
+            session.execute(
+                _where(update(PublishRow), key)
+                .where(PublishRow.lease_owner == owner)
+                .values(lease_owner="", lease_until=0.0)
+            )
+
+    def _update_held(self, key: Key, owner: str, **values: Any) -> None:
+        with self._sessions.begin() as session:
+            result = session.execute(
+                _where(update(PublishRow), key)
+                .where(PublishRow.lease_owner == owner)
+                .values(updated_at=_now(), **values)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise PublishError(f"ledger row {key} is no longer held by this process")
+
+
+def _where(statement: Any, key: Key) -> Any:
+    return statement.where(
+        PublishRow.clip_id == key[0], PublishRow.platform == key[1], PublishRow.account == key[2]
+    )
+
+
+def _request_fields(request: PublishRequest) -> dict[str, Any]:
+    return {
+        "video": str(request.video),
+        "caption": request.title,
+        "product_ids": json.dumps(request.product_ids, sort_keys=True),
+        "product_title": request.product_title,
+        "scheduled_at": request.scheduled_at,
+        "updated_at": _now(),
+    }
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout = 30000")
+    cursor.close()
+
+
+def to_record(row: PublishRow) -> PublishRecord:
+    return PublishRecord(
+        clip_id=row.clip_id,
+        platform=row.platform,
+        account=row.account,
+        state=row.state,  # type: ignore[arg-type]
+        post_id=row.post_id,
+        publish_id=row.publish_id,
+        reason=row.reason,
+        attempts=row.attempts,
+        updated_at=_utc(row.updated_at) or _now(),
+    )
+
+
+def to_request(row: PublishRow) -> PublishRequest:
+    return PublishRequest(
+        clip_id=row.clip_id,
+        video=Path(row.video),
+        title=row.caption,
+        platform=row.platform,  # type: ignore[arg-type]
+        account=row.account,
+        product_ids=json.loads(row.product_ids or "{}"),
+        product_title=row.product_title,
+        scheduled_at=_utc(row.scheduled_at),
+    )

@@ -1,0 +1,375 @@
+"""Publishing one clip exactly once: pre-flight, ledger claim, platform call, record.
+
+See the package docstring for credentials; ``publish_clip`` is the entry point.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from pipeline.errors import (
+    AccountBlockedError,
+    ConfigError,
+    FootageError,
+    PublishError,
+)
+from pipeline.home import home_subdir
+from pipeline.publish.base import (
+    PLATFORMS,
+    CaptionError,
+    Pacing,
+    PollPolicy,
+    Publisher,
+    PublishRecord,
+    PublishRequest,
+    make_client,
+)
+from pipeline.publish.ledger import Key, Ledger, new_owner
+from pipeline.publish.tiktok import ChunkRule, utf16_len
+
+MiB = 1024 * 1024
+MAX_BYTES = {
+    "tiktok": 4 * 1024 * MiB,
+    "tiktok-shop": 10 * MiB,
+    "instagram": 300_000_000,
+    "youtube": 256 * 1024 * MiB,
+}
+ENV_NAMES = {
+    "tiktok": {
+        "access_token": "CLIPCART_TIKTOK_TOKEN",
+        "refresh_token": "CLIPCART_TIKTOK_REFRESH_TOKEN",
+        "client_key": "CLIPCART_TIKTOK_CLIENT_KEY",
+        "client_secret": "CLIPCART_TIKTOK_CLIENT_SECRET",
+    },
+    "tiktok-shop": {
+        "app_key": "CLIPCART_TIKTOK_SHOP_APP_KEY",
+        "app_secret": "CLIPCART_TIKTOK_SHOP_APP_SECRET",
+        "access_token": "CLIPCART_TIKTOK_SHOP_TOKEN",
+    },
+    "instagram": {
+        "access_token": "CLIPCART_INSTAGRAM_TOKEN",
+        "ig_user_id": "CLIPCART_INSTAGRAM_USER_ID",
+    },
+    "youtube": {"access_token": "CLIPCART_YOUTUBE_TOKEN"},
+}
+OPTIONAL = frozenset({"refresh_token", "client_key", "client_secret"})
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Waits and sizes; the defaults follow PLATFORMS.md, tests shrink them."""
+
+    pacing: Pacing = field(default_factory=Pacing)
+    instagram_poll: PollPolicy = field(
+        default_factory=lambda: PollPolicy(first_s=5.0, max_interval_s=60.0, timeout_s=300.0)
+    )
+    tiktok_chunks: ChunkRule = field(default_factory=lambda: ChunkRule())
+    youtube_chunk_bytes: int = 32 * 256 * 1024
+    lease_s: float = 1800.0
+
+
+# -- pre-flight ---------------------------------------------------------------------
+def preflight(request: PublishRequest) -> None:
+    """Refuse, before any network call, what the platform would refuse anyway."""
+    check_video(request.video, request.platform)
+    check_caption(request.title, request.platform)
+    if request.platform == "tiktok-shop" and not request.product_ids.get("tiktok"):
+        raise ConfigError(
+            "tiktok-shop needs a TikTok product id",
+            hint="Set product.tiktok_product_id in the clip's manifest.json",
+        )
+
+
+def check_video(video: Path, platform: str) -> None:
+    if not video.is_file():
+        raise FootageError(f"clip file not found: {video}", hint="Render the clip first")
+    size = video.stat().st_size
+    with video.open("rb") as head:
+        magic = head.read(12)
+    if size == 0 or magic[4:8] != b"ftyp":
+        raise FootageError(f"{video} is not an MP4 file", hint="Publish the rendered clip.mp4")
+    if size > MAX_BYTES[platform]:
+        raise FootageError(
+            f"{video} is {size} bytes; {platform} accepts at most {MAX_BYTES[platform]}",
+            hint="Render a shorter or lower-bitrate clip",
+        )
+
+
+def check_caption(caption: str, platform: str) -> None:
+    if not caption.strip():
+        raise CaptionError("the caption is empty", hint="Set caption_text in manifest.json")
+    problem = ""
+    if platform in ("tiktok", "tiktok-shop") and utf16_len(caption) > 2200:
+        problem = f"longer than 2200 UTF-16 units ({utf16_len(caption)})"
+    elif platform == "instagram" and len(caption) > 2200:
+        problem = f"longer than 2200 characters ({len(caption)})"
+    elif platform == "instagram" and len(re.findall(r"#\w", caption)) > 30:
+        problem = "more than 30 hashtags"
+    elif platform == "youtube" and len(caption.encode()) > 5000:
+        problem = f"longer than 5000 bytes ({len(caption.encode())})"
+    if problem:
+        raise CaptionError(
+            f"caption too long for {platform}: {problem}", hint="Shorten caption_text"
+        )
+
+
+def make_request(
+    video: Path,
+    *,
+    clip_id: str,
+    caption: str,
+    platform: str,
+    account: str,
+    product_ids: dict[str, str] | None,
+    product_title: str = "",
+    scheduled_at: datetime | None = None,
+) -> PublishRequest:
+    """A checked PublishRequest; bad input raises a BadInput subclass (exit 2)."""
+    if platform not in PLATFORMS:
+        raise ConfigError(
+            f"unknown platform {platform!r}", hint=f"Use one of {', '.join(PLATFORMS)}"
+        )
+    if not clip_id or not account:
+        raise ConfigError("clip_id and account must not be empty")
+    request = PublishRequest(
+        clip_id=clip_id,
+        video=Path(video).resolve(),
+        title=caption,
+        platform=platform,
+        account=account,
+        product_ids=dict(product_ids or {}),
+        product_title=product_title,
+        scheduled_at=scheduled_at.astimezone(UTC) if scheduled_at else None,
+    )
+    preflight(request)
+    return request
+
+
+# -- credentials and clients --------------------------------------------------------
+def env_name(base: str, account: str) -> str:
+    """``CLIPCART_X`` for the default account, ``CLIPCART_X__<ACCOUNT>`` for others."""
+    suffix = re.sub(r"\W", "_", account).upper()
+    return base if account == "default" else f"{base}__{suffix}"
+
+
+def env_credentials(platform: str, account: str) -> dict[str, str]:
+    """Credentials from the environment; a missing required one raises ConfigError."""
+    creds: dict[str, str] = {}
+    for fieldname, base in ENV_NAMES[platform].items():
+        name = env_name(base, account)
+        value = os.environ.get(name, "")
+        if not value and fieldname not in OPTIONAL:
+            raise ConfigError(f"{name} is not set", hint=f"Export {name}, or pass --sandbox URL")
+        if value:
+            creds[fieldname] = value
+    return creds
+
+
+def sandbox_credentials(
+    sandbox_url: str, platform: str, account: str, transport: httpx.BaseTransport | None
+) -> dict[str, str]:
+    """The sandbox's built-in test credentials for (platform, account)."""
+    try:
+        with httpx.Client(transport=transport, timeout=10.0) as client:
+            answer = client.get(
+                f"{sandbox_url.rstrip('/')}/_sandbox/credentials", params={"account": account}
+            )
+            answer.raise_for_status()
+            return dict(answer.json()[platform])
+    except (httpx.HTTPError, ValueError, KeyError) as err:
+        raise ConfigError(
+            f"no sandbox answering at {sandbox_url} ({type(err).__name__})",
+            hint="Start one with `clipcart sandbox` and pass the URL it prints",
+        ) from None
+
+
+def build_publisher(
+    platform: str,
+    creds: dict[str, str],
+    account: str,
+    sandbox_url: str | None,
+    transport: httpx.BaseTransport | None,
+    tuning: Tuning,
+) -> tuple[Publisher, httpx.Client]:
+    """The platform's publisher on its own httpx client (the caller closes it)."""
+    factories: dict[str, Callable[..., tuple[Publisher, httpx.Client]]] = {
+        "tiktok": _tiktok,
+        "tiktok-shop": _shop,
+        "instagram": _instagram,
+        "youtube": _youtube,
+    }
+    return factories[platform](creds, account, sandbox_url, transport, tuning)
+
+
+def _tiktok(
+    creds: dict[str, str],
+    account: str,
+    sandbox_url: str | None,
+    transport: httpx.BaseTransport | None,
+    tuning: Tuning,
+) -> tuple[Publisher, httpx.Client]:
+    from pipeline.publish.tiktok import BASE_URL, FileTokenStore, TikTokCredentials, TikTokPublisher
+
+    client = make_client(sandbox_url or BASE_URL, transport)
+    parsed = TikTokCredentials.model_validate(creds)
+    store = None
+    if not sandbox_url:  # rotated refresh tokens outlive the environment variables
+        safe = re.sub(r"\W", "_", account)
+        store = FileTokenStore(home_subdir("tokens") / f"tiktok-{safe}.json")
+        parsed = store.load() or parsed
+    publisher = TikTokPublisher(
+        client, parsed, pacing=tuning.pacing, chunk_rule=tuning.tiktok_chunks, token_store=store
+    )
+    return publisher, client
+
+
+def _shop(
+    creds: dict[str, str],
+    account: str,
+    sandbox_url: str | None,
+    transport: httpx.BaseTransport | None,
+    tuning: Tuning,
+) -> tuple[Publisher, httpx.Client]:
+    from pipeline.publish.tiktok_shop import BASE_URL, ShopCredentials, TikTokShopPublisher
+
+    client = make_client(sandbox_url or BASE_URL, transport)
+    return TikTokShopPublisher(
+        client, ShopCredentials.model_validate(creds), pacing=tuning.pacing
+    ), client
+
+
+def _instagram(
+    creds: dict[str, str],
+    account: str,
+    sandbox_url: str | None,
+    transport: httpx.BaseTransport | None,
+    tuning: Tuning,
+) -> tuple[Publisher, httpx.Client]:
+    from pipeline.publish.instagram import BASE_URL, InstagramCredentials, InstagramPublisher
+
+    base = f"{sandbox_url.rstrip('/')}/v25.0" if sandbox_url else BASE_URL
+    client = make_client(base, transport)
+    pacing = Pacing(
+        retry=tuning.pacing.retry,
+        poll=tuning.instagram_poll,
+        sleep=tuning.pacing.sleep,
+        clock=tuning.pacing.clock,
+        rng=tuning.pacing.rng,
+    )
+    return InstagramPublisher(
+        client, InstagramCredentials.model_validate(creds), pacing=pacing
+    ), client
+
+
+def _youtube(
+    creds: dict[str, str],
+    account: str,
+    sandbox_url: str | None,
+    transport: httpx.BaseTransport | None,
+    tuning: Tuning,
+) -> tuple[Publisher, httpx.Client]:
+    from pipeline.publish.youtube import BASE_URL, YouTubeCredentials, YouTubePublisher
+
+    client = make_client(sandbox_url or BASE_URL, transport)
+    publisher = YouTubePublisher(
+        client,
+        YouTubeCredentials.model_validate(creds),
+        pacing=tuning.pacing,
+        chunk_bytes=tuning.youtube_chunk_bytes,
+    )
+    return publisher, client
+
+
+# -- the ledger-guarded post ---------------------------------------------------------
+def publish_request(
+    request: PublishRequest,
+    ledger: Ledger,
+    *,
+    sandbox_url: str | None = None,
+    transport: httpx.BaseTransport | None = None,
+    tuning: Tuning | None = None,
+) -> PublishRecord:
+    """Claim the ledger row and post exactly once; a published row is returned as is.
+
+    When another live process holds the row, its current record is returned unchanged.
+    Platform failures are recorded (failed / blocked) and raised.
+    """
+    tuning = tuning or Tuning()
+    key: Key = (request.clip_id, request.platform, request.account)
+    record = ledger.ensure(request)
+    if record.state == "published":
+        return record
+    creds = (
+        sandbox_credentials(sandbox_url, request.platform, request.account, transport)
+        if sandbox_url
+        else env_credentials(request.platform, request.account)
+    )
+    owner = new_owner()
+    claimed = ledger.claim(key, owner)
+    if claimed is None:
+        current = ledger.get(key)
+        assert current is not None
+        return current
+    publisher, client = build_publisher(
+        request.platform, creds, request.account, sandbox_url, transport, tuning
+    )
+    with client:
+        return _run(publisher, request, ledger, key, owner, claimed.publish_id)
+
+
+def _run(
+    publisher: Publisher, request: PublishRequest, ledger: Ledger, key: Key, owner: str, resume: str
+) -> PublishRecord:
+    def checkpoint(state: Any, publish_id: str) -> None:
+        ledger.checkpoint(key, owner, state, publish_id)
+
+    try:
+        post_id = publisher.publish(request, checkpoint, resume)
+    except AccountBlockedError as err:
+        ledger.finish(key, owner, "blocked", reason=err.one_line())
+        raise
+    except PublishError as err:
+        ledger.finish(key, owner, "failed", reason=err.one_line())
+        raise
+    except BaseException:
+        ledger.release(key, owner)
+        raise
+    return ledger.finish(key, owner, "published", post_id=post_id)
+
+
+def publish_due(
+    *,
+    ledger_url: str | None = None,
+    sandbox_url: str | None = None,
+    transport: httpx.BaseTransport | None = None,
+    tuning: Tuning | None = None,
+    now: datetime | None = None,
+) -> list[PublishRecord]:
+    """Post every scheduled (or interrupted) row whose slot has come; skip blocked accounts."""
+    ledger = Ledger(ledger_url, lease_s=(tuning or Tuning()).lease_s)
+    results = []
+    try:
+        for request in ledger.due(now):
+            if ledger.account_blocked(request.platform, request.account):
+                continue
+            try:
+                results.append(
+                    publish_request(
+                        request, ledger, sandbox_url=sandbox_url, transport=transport, tuning=tuning
+                    )
+                )
+            except PublishError:
+                failed = ledger.get((request.clip_id, request.platform, request.account))
+                if failed is not None:
+                    results.append(failed)
+    finally:
+        ledger.close()
+    return results

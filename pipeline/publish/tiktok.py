@@ -1,0 +1,477 @@
+"""TikTok Content Posting API v2: direct post (or inbox upload) of a local file.
+
+Flow: creator_info (privacy options, spam stop) → video/init or inbox/video/init with
+``FILE_UPLOAD`` → the publish id is checkpointed → chunks are PUT to ``upload_url`` in
+order, without Authorization → status/fetch until ``PUBLISH_COMPLETE``.
+
+Chunk rule (PLATFORMS.md): chunks are 5-64 MB except the last, which takes the
+remainder (< 2 chunks, so at most 128 MB); a file under 5 MB is one chunk;
+``total_chunk_count = floor(video_size / chunk_size)``; a single chunk may not exceed
+64 MB, so a 64-128 MB file is split in two. MB here is MiB (the stricter reading of
+the lower bound). Expired OAuth tokens are refreshed once; TikTok rotates refresh
+tokens, so the newest one is saved through a ``TokenStore``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import httpx
+from pydantic import Field
+
+from pipeline.errors import (
+    AccountBlockedError,
+    PermanentPublishError,
+    PublishError,
+    TransientPublishError,
+)
+from pipeline.models import Frozen
+from pipeline.publish.base import (
+    Checkpoint,
+    Pacing,
+    Platform,
+    PublishRequest,
+    Redactor,
+    parse_retry_after,
+    poll_until,
+    send,
+    with_retry,
+)
+
+MiB = 1024 * 1024
+BASE_URL = "https://open.tiktokapis.com"
+CAPTION_MAX_UTF16 = 2200
+MAX_VIDEO_BYTES = 4 * 1024 * MiB
+
+SPAM_CODES = frozenset(
+    {"spam_risk_too_many_posts", "spam_risk_user_banned_from_posting", "reached_active_user_cap"}
+)
+AUTH_CODES = frozenset({"access_token_invalid", "scope_not_authorized"})
+MEDIA_FAILS = frozenset(
+    {
+        "file_format_check_failed",
+        "duration_check_failed",
+        "frame_rate_check_failed",
+        "picture_size_check_failed",
+    }
+)
+RETRYABLE_FAILS = frozenset({"internal", "video_pull_failed"})
+SPAM_FAILS = frozenset(
+    {
+        "spam_risk_too_many_posts",
+        "spam_risk_user_banned_from_posting",
+        "spam_risk_text",
+        "spam_risk",
+    }
+)
+
+
+class ChunkRule(Frozen):
+    """Chunk size bounds in bytes; tests shrink them, production keeps the defaults."""
+
+    min_chunk: int = Field(
+        default=5 * MiB, description="Smallest chunk but the last; smaller files: 1."
+    )
+    max_chunk: int = Field(default=64 * MiB, description="Largest chunk but the last.")
+    max_last: int = Field(default=128 * MiB, description="Largest last chunk.")
+    preferred: int = Field(
+        default=10 * MiB, description="Chunk size asked for when a file needs chunks."
+    )
+
+
+class ChunkPlan(Frozen):
+    """The ``source_info`` numbers for FILE_UPLOAD and the byte ranges they imply."""
+
+    video_size: int
+    chunk_size: int
+    total_chunk_count: int
+
+    def ranges(self) -> list[tuple[int, int]]:
+        """Inclusive (first, last) byte of each chunk; the last takes the remainder."""
+        out = []
+        for i in range(self.total_chunk_count):
+            first = i * self.chunk_size
+            last = (
+                self.video_size - 1
+                if i == self.total_chunk_count - 1
+                else first + self.chunk_size - 1
+            )
+            out.append((first, last))
+        return out
+
+
+def plan_chunks(video_size: int, rule: ChunkRule | None = None) -> ChunkPlan:
+    """Chunk numbers for a file of ``video_size`` bytes under PLATFORMS.md's rules."""
+    rule = rule or ChunkRule()
+    if video_size <= 0:
+        raise ValueError("video_size must be positive")
+    if video_size < rule.min_chunk:
+        return ChunkPlan(video_size=video_size, chunk_size=video_size, total_chunk_count=1)
+    chunk = min(max(rule.preferred, rule.min_chunk), rule.max_chunk)
+    if video_size <= chunk:
+        return ChunkPlan(video_size=video_size, chunk_size=video_size, total_chunk_count=1)
+    count = video_size // chunk
+    if count == 1 and video_size > rule.max_chunk:
+        chunk = video_size // 2  # a lone chunk may not exceed max_chunk: split in two
+        count = video_size // chunk
+    return ChunkPlan(video_size=video_size, chunk_size=chunk, total_chunk_count=count)
+
+
+def check_chunk_plan(plan: ChunkPlan, rule: ChunkRule) -> str:
+    """Why ``plan`` breaks the rules ("" if it does not); the sandbox uses this too."""
+    size, chunk, count = plan.video_size, plan.chunk_size, plan.total_chunk_count
+    if size < rule.min_chunk:
+        return "" if (chunk, count) == (size, 1) else "a file under the minimum is one chunk"
+    if not rule.min_chunk <= chunk <= rule.max_chunk:
+        return f"chunk_size {chunk} outside {rule.min_chunk}..{rule.max_chunk}"
+    if count < 1 or count != size // chunk:
+        return f"total_chunk_count must be floor({size}/{chunk}) = {size // chunk}"
+    last = size - (count - 1) * chunk
+    if last > (rule.max_chunk if count == 1 else rule.max_last):
+        return f"last chunk of {last} bytes is too large"
+    return ""
+
+
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units, the unit of TikTok's 2200 caption limit."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+class TikTokCredentials(Frozen):
+    """A creator's user token and, for refreshing it, the app's keys."""
+
+    access_token: str
+    refresh_token: str = ""
+    client_key: str = ""
+    client_secret: str = ""
+    expires_at: float = Field(
+        default=0.0, description="Unix time the access token expires; 0 unknown."
+    )
+
+
+class TokenStore(Protocol):
+    """Where the newest (rotated) TikTok tokens are kept between runs."""
+
+    def load(self) -> TikTokCredentials | None: ...
+
+    def save(self, creds: TikTokCredentials) -> None: ...
+
+
+class FileTokenStore:
+    """Tokens as JSON in a file readable only by the owner."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> TikTokCredentials | None:
+        if not self.path.exists():
+            return None
+        return TikTokCredentials.model_validate_json(self.path.read_text())
+
+    def save(self, creds: TikTokCredentials) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(creds.model_dump_json())
+        tmp.replace(self.path)
+
+
+def tiktok_error(
+    response: httpx.Response, code: str, message: str, redact: Redactor
+) -> PublishError:
+    """Map an HTTP status and TikTok ``error.code`` to clipcart's publish errors."""
+    text = redact(f"TikTok {response.request.url.path}: {code or response.status_code} {message}")
+    if code in SPAM_CODES or code in AUTH_CODES:
+        return AccountBlockedError(text)
+    if response.status_code == 429 or code == "rate_limit_exceeded":
+        return TransientPublishError(text, retry_after_s=parse_retry_after(response))
+    if response.status_code >= 500 or code == "internal_error":
+        return TransientPublishError(text, retry_after_s=parse_retry_after(response))
+    return PermanentPublishError(text)
+
+
+def fail_reason_error(reason: str, redact: Redactor) -> PublishError:
+    """Map a FAILED status's ``fail_reason``; retryable reasons restart the post."""
+    text = redact(f"TikTok processing failed: {reason}")
+    if reason in SPAM_FAILS or reason == "auth_removed":
+        return AccountBlockedError(text)
+    if reason in RETRYABLE_FAILS:
+        return _Restart(text)
+    return PermanentPublishError(text)
+
+
+class _Restart(PublishError):
+    """The post in flight is lost (expired upload URL, retryable failure): start again."""
+
+
+class TikTokPublisher:
+    """Posts to TikTok through the Content Posting API, resuming a stored publish id."""
+
+    platform: Platform = "tiktok"
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        creds: TikTokCredentials,
+        *,
+        pacing: Pacing | None = None,
+        chunk_rule: ChunkRule | None = None,
+        mode: Literal["direct", "inbox"] = "direct",
+        privacy_level: str = "PUBLIC_TO_EVERYONE",
+        token_store: TokenStore | None = None,
+    ) -> None:
+        self.client = client
+        self.creds = creds
+        self.pacing = pacing or Pacing()
+        self.chunk_rule = chunk_rule or ChunkRule()
+        self.mode = mode
+        self.privacy_level = privacy_level
+        self.token_store = token_store
+        self.redact = Redactor([creds.access_token, creds.refresh_token, creds.client_secret])
+
+    # -- the post -----------------------------------------------------------------
+    def publish(self, request: PublishRequest, checkpoint: Checkpoint, resume: str) -> str:
+        last: PublishError | None = None
+        for _ in range(3):
+            stored, resume = resume, ""
+            try:
+                post_id = self._resume(request, checkpoint, stored) if stored else ""
+                return post_id or self._fresh(request, checkpoint)
+            except _Restart as err:
+                last = err
+        raise TransientPublishError(f"TikTok post restarted 3 times; last: {last}")
+
+    def _fresh(self, request: PublishRequest, checkpoint: Checkpoint) -> str:
+        plan = plan_chunks(request.size, self.chunk_rule)
+        body: dict[str, Any] = {"source_info": self._source_info(plan)}
+        path = "/v2/post/publish/inbox/video/init/"
+        if self.mode == "direct":
+            body["post_info"] = self._post_info(request, self.creator_privacy())
+            path = "/v2/post/publish/video/init/"
+        data = with_retry(lambda: self._api(path, body), self.pacing, "init")
+        publish_id, upload_url = str(data["publish_id"]), str(data["upload_url"])
+        checkpoint("uploading", publish_id)
+        self._upload(request.video, plan, upload_url, publish_id)
+        checkpoint("processing", publish_id)
+        return self._wait(publish_id)
+
+    def _resume(self, request: PublishRequest, checkpoint: Checkpoint, publish_id: str) -> str:
+        """Finish a post whose upload completed; "" means it never will and must restart."""
+        try:
+            data = self._status(publish_id)
+        except PermanentPublishError:
+            return ""  # unknown publish id: nothing was posted under it
+        done = self._outcome(publish_id, data, restart_ok=True)
+        if done is not None:
+            return done
+        if int(data.get("uploaded_bytes", 0)) < request.size:
+            return ""  # the upload never finished, so this publish id can never go live
+        checkpoint("processing", publish_id)
+        return self._wait(publish_id)
+
+    def creator_info(self) -> dict[str, Any]:
+        """The creator's posting options; spam or cap codes raise AccountBlockedError."""
+        path = "/v2/post/publish/creator_info/query/"
+        return with_retry(lambda: self._api(path, None), self.pacing, "creator_info")
+
+    def creator_privacy(self) -> str:
+        """The privacy level to post with: ours if offered, else SELF_ONLY if offered."""
+        options = list(self.creator_info().get("privacy_level_options", []))
+        if self.privacy_level in options:
+            return self.privacy_level
+        if "SELF_ONLY" in options:
+            return "SELF_ONLY"
+        raise PermanentPublishError(f"TikTok offers none of {self.privacy_level}, SELF_ONLY")
+
+    def _post_info(self, request: PublishRequest, privacy: str) -> dict[str, Any]:
+        return {
+            "privacy_level": privacy,
+            "title": request.title,
+            "disable_duet": False,
+            "disable_stitch": False,
+            "disable_comment": False,
+            "video_cover_timestamp_ms": request.cover_timestamp_ms,
+            "brand_content_toggle": False,
+            "brand_organic_toggle": False,
+            "is_aigc": False,
+        }
+
+    @staticmethod
+    def _source_info(plan: ChunkPlan) -> dict[str, Any]:
+        return {
+            "source": "FILE_UPLOAD",
+            "video_size": plan.video_size,
+            "chunk_size": plan.chunk_size,
+            "total_chunk_count": plan.total_chunk_count,
+        }
+
+    # -- upload -------------------------------------------------------------------
+    def _upload(self, video: Path, plan: ChunkPlan, upload_url: str, publish_id: str) -> None:
+        ranges = plan.ranges()
+        index = 0
+        with video.open("rb") as source:
+            while index < len(ranges):
+                first, last = ranges[index]
+                source.seek(first)
+                chunk = source.read(last - first + 1)
+                in_sync = self._put_with_retry(upload_url, (first, last), plan.video_size, chunk)
+                index = index + 1 if in_sync else self._resync(ranges, publish_id)
+
+    def _put_with_retry(self, url: str, span: tuple[int, int], total: int, chunk: bytes) -> bool:
+        return with_retry(
+            lambda: self._put_chunk(url, span[0], span[1], total, chunk), self.pacing, "upload"
+        )
+
+    def _put_chunk(self, url: str, first: int, last: int, total: int, chunk: bytes) -> bool:
+        """PUT one chunk; False when the platform's progress differs (416)."""
+        headers = {
+            "Content-Type": "video/mp4",
+            "Content-Length": str(len(chunk)),
+            "Content-Range": f"bytes {first}-{last}/{total}",
+        }
+        response = send(self.client, self.redact, "PUT", url, content=chunk, headers=headers)
+        status = response.status_code
+        if status in (200, 201, 206):
+            return True
+        if status == 416:
+            return False
+        text = self.redact(f"TikTok upload bytes {first}-{last}/{total}: HTTP {status}")
+        if status in (403, 404):
+            raise _Restart(text + " (upload URL expired or unknown)")
+        if status == 429 or status >= 500:
+            raise TransientPublishError(text, retry_after_s=parse_retry_after(response))
+        raise PermanentPublishError(text)
+
+    def _resync(self, ranges: list[tuple[int, int]], publish_id: str) -> int:
+        """Index of the next chunk the platform expects, from status ``uploaded_bytes``."""
+        received = int(self._status(publish_id).get("uploaded_bytes", -1))
+        starts = [first for first, _ in ranges]
+        if received == ranges[-1][1] + 1:
+            return len(ranges)
+        if received in starts:
+            return starts.index(received)
+        raise _Restart(f"TikTok upload out of step at byte {received}")
+
+    # -- status -------------------------------------------------------------------
+    def _status(self, publish_id: str) -> dict[str, Any]:
+        path = "/v2/post/publish/status/fetch/"
+        body = {"publish_id": publish_id}
+        return with_retry(lambda: self._api(path, body), self.pacing, "status")
+
+    def _outcome(
+        self, publish_id: str, data: dict[str, Any], restart_ok: bool = False
+    ) -> str | None:
+        """The post id when the post is final, None while processing; raises on failure."""
+        status = data.get("status", "")
+        if status == "PUBLISH_COMPLETE" or (
+            self.mode == "inbox" and status == "SEND_TO_USER_INBOX"
+        ):
+            ids = data.get("publicaly_available_post_id") or []
+            return str(ids[0]) if ids else publish_id
+        if status == "FAILED":
+            err = fail_reason_error(str(data.get("fail_reason", "")), self.redact)
+            if isinstance(err, _Restart) and restart_ok:
+                return ""
+            raise err
+        return None
+
+    def _wait(self, publish_id: str) -> str:
+        def check() -> str | None:
+            return self._outcome(publish_id, self._status(publish_id))
+
+        return poll_until(check, self.pacing, "TikTok processing")
+
+    # -- API calls and auth -------------------------------------------------------
+    def _api(self, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
+        """POST one JSON call; refresh the token once if TikTok says it is invalid."""
+        self._refresh_if_expiring()
+        for attempt in range(2):
+            response = send(
+                self.client,
+                self.redact,
+                "POST",
+                path,
+                content=json.dumps(body or {}).encode(),
+                headers=self._headers(),
+            )
+            data, code, message = _envelope(response)
+            if code == "ok":
+                return data
+            if code == "access_token_invalid" and attempt == 0 and self._can_refresh():
+                self.refresh()
+                continue
+            raise tiktok_error(response, code, message, self.redact)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _headers(self) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self.creds.access_token}",
+            "Content-Type": "application/json; charset=UTF-8",
+        }
+
+    def _can_refresh(self) -> bool:
+        c = self.creds
+        return bool(c.refresh_token and c.client_key and c.client_secret)
+
+    def _refresh_if_expiring(self) -> None:
+        if (
+            self.creds.expires_at
+            and time.time() > self.creds.expires_at - 60
+            and self._can_refresh()
+        ):
+            self.refresh()
+
+    def refresh(self) -> TikTokCredentials:
+        """Exchange the refresh token; store the new pair, since refresh tokens rotate."""
+        form = {
+            "client_key": self.creds.client_key,
+            "client_secret": self.creds.client_secret,
+            "grant_type": "refresh_token",
+            "refresh_token": self.creds.refresh_token,
+        }
+        response = send(self.client, self.redact, "POST", "/v2/oauth/token/", data=form)
+        answer = _json(response)
+        if response.status_code != 200 or answer.get("error") or "access_token" not in answer:
+            code = str(answer.get("error", response.status_code))
+            text = self.redact(f"TikTok token refresh failed: {code}")
+            if response.status_code >= 500 or response.status_code == 429:
+                raise TransientPublishError(text, retry_after_s=parse_retry_after(response))
+            raise AccountBlockedError(text, hint="Re-authorise the TikTok account")
+        self.creds = self.creds.model_copy(
+            update={
+                "access_token": str(answer["access_token"]),
+                "refresh_token": str(answer.get("refresh_token") or self.creds.refresh_token),
+                "expires_at": time.time() + float(answer.get("expires_in", 0)),
+            }
+        )
+        self.redact.add(self.creds.access_token)
+        self.redact.add(self.creds.refresh_token)
+        if self.token_store is not None:
+            self.token_store.save(self.creds)
+        return self.creds
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        value = response.json()
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _envelope(response: httpx.Response) -> tuple[dict[str, Any], str, str]:
+    """(data, error.code, error.message) of a TikTok answer; success only on code "ok"."""
+    body = _json(response)
+    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    code = str(error.get("code", "")) if error else ""
+    if not code:
+        code = "" if response.status_code < 400 else f"http_{response.status_code}"
+    data = body.get("data") if isinstance(body.get("data"), dict) else {}
+    if response.status_code >= 400 and code == "ok":
+        code = f"http_{response.status_code}"
+    return data or {}, code, str(error.get("message", "")) if error else ""
