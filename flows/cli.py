@@ -84,21 +84,23 @@ def _summary(manifest: dict[str, Any], post_id: str = "") -> None:
 def demo(out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = DEFAULT_OUT
          ) -> None:
     """Make a clip from the bundled samples and publish it to a local sandbox platform."""
-    from pipeline.publish.sandbox import start_sandbox
-
     from flows.produce import produce_clip
     from pipeline.home import home_subdir
     from pipeline.publish import publish_clip
+    from pipeline.publish.sandbox import start_sandbox
     from pipeline.samples import CATALOG_CSV, DEMO_SKU, demo_footage
 
     with err.status("generating sample footage…"):
         footage = demo_footage(home_subdir("samples"))
     with err.status("making clip…"):
         manifest = produce_clip(footage, CATALOG_CSV, DEMO_SKU, out_dir, "bold", None)
+    # a fresh sandbox platform each run, so the demo keeps its own ledger beside it
+    ledger = f"sqlite:///{home_subdir('demo')}/sandbox-ledger-{os.getpid()}.db"
     with start_sandbox() as sandbox, err.status(f"publishing to sandbox {sandbox.base_url}…"):
         record = publish_clip(Path(manifest["outputs"]["video"]), clip_id=manifest["clip_id"],
                               caption=manifest["caption_text"], platform="tiktok",
-                              account="demo", sandbox_url=sandbox.base_url)
+                              account="demo", sandbox_url=sandbox.base_url, ledger_url=ledger)
+    Path(ledger.removeprefix("sqlite:///")).unlink(missing_ok=True)
     _summary(manifest, post_id=str(record.post_id))
 
 

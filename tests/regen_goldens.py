@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 from pipeline.captions import to_ass
-from pipeline.render.graph import RenderFiles, measure_args, render_args
+from pipeline.render.files import RenderFiles
+from pipeline.render.graph import measure_args, render_args
 from tests.plans import STYLE, plan
 
 GOLDENS = Path(__file__).parent / "goldens"

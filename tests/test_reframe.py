@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
@@ -28,7 +29,7 @@ def test_smooth_holds_inside_dead_zone_and_bounds_pan_speed() -> None:
     assert len(xs) == 1
     jump = [Sample(0, 0.2, 0.5, "face"), *(Sample(i * 250, 0.8, 0.5, "face") for i in range(1, 9))]
     path = smooth(jump, 1920, 606)
-    for (t0, x0), (t1, x1) in zip(path, path[1:], strict=False):
+    for (t0, x0), (t1, x1) in itertools.pairwise(path):
         assert abs(x1 - x0) <= MAX_PAN_PER_S * 1920 * (t1 - t0) / 1000 + 1
 
 

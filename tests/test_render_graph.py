@@ -7,9 +7,9 @@ import json
 import pytest
 
 from pipeline.models import CropKey
+from pipeline.render.audio import audio_graph
+from pipeline.render.files import RenderFiles
 from pipeline.render.graph import (
-    RenderFiles,
-    audio_graph,
     encode_args,
     escape_filter_value,
     piecewise,

@@ -15,7 +15,8 @@ from pathlib import Path
 from pipeline.captions import to_ass
 from pipeline.media.ffmpeg import parse_loudnorm_json, run_ffmpeg
 from pipeline.models import ClipPlan
-from pipeline.render.graph import RenderFiles, measure_args, render_args
+from pipeline.render.files import RenderFiles
+from pipeline.render.graph import measure_args, render_args
 
 SILENCE_LUFS = -70.0
 
