@@ -296,15 +296,18 @@ def _decode(frames: Iterable[av.AudioFrame]) -> tuple[Floats, int]:
 
 
 def onset_strength(samples: Floats) -> tuple[Floats, Floats]:
-    """Spectral flux per hop over all bins, and over the bass and chord band (< 2 kHz)."""
+    """Spectral flux per hop (kick band weighted up), and over the bass and chord band (< 2 kHz)."""
     padded = np.pad(samples, FRAME // 2)
     count = 1 + (padded.size - FRAME) // HOP
     index = np.arange(FRAME)[None, :] + HOP * np.arange(count)[:, None]
     spectrum = np.abs(np.fft.rfft(padded[index] * np.hanning(FRAME), axis=1))
     rise = np.maximum(np.diff(np.log1p(1000.0 * spectrum), axis=0), 0.0)
     low_bins = int(2000.0 * FRAME / ANALYSIS_RATE) + 1
+    kick_bins = int(120.0 * FRAME / ANALYSIS_RATE) + 1
+    # Kick-band onsets count double: hi-hats and bass often sit off the beat.
+    overall = rise.sum(axis=1) + 2.0 * rise[:, :kick_bins].sum(axis=1) * rise.shape[1] / kick_bins
     zero = np.zeros(1)
-    return (np.concatenate([zero, rise.sum(axis=1)]),
+    return (np.concatenate([zero, overall]),
             np.concatenate([zero, rise[:, :low_bins].sum(axis=1)]))
 
 

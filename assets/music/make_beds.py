@@ -198,7 +198,7 @@ def kick(rng: np.random.Generator) -> Mono:
     t = np.arange(int(0.5 * SR)) / SR
     freq = 48.0 + 115.0 * np.exp(-t / 0.03)
     body = np.sin(2 * np.pi * np.cumsum(freq) / SR) * np.exp(-t / 0.22)
-    click = highpass(rng.standard_normal(t.size), 2000.0) * np.exp(-t / 0.003) * 0.25
+    click = highpass(rng.standard_normal(t.size), 2000.0) * env(0.5, 0.003, 0.0005) * 0.25
     return np.tanh(1.6 * (body + click)) * 0.95
 
 
