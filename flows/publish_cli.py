@@ -1,0 +1,176 @@
+"""CLI commands for publishing: ``publish`` (a clip, ``--due``, ``--status``) and ``sandbox``.
+
+Thin calls into ``pipeline.publish``; errors are ClipcartError subclasses that the
+main CLI turns into one line on stderr and the right exit status (2 for bad input).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.errors import ConfigError, ManifestError
+from pipeline.publish import (
+    PLATFORMS,
+    PublishRecord,
+    publish_clip,
+    publish_due,
+    publish_status,
+    schedule_clip,
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``publish`` and ``sandbox`` to the clipcart Typer app."""
+    app.command("publish")(publish_command)
+    app.command("sandbox")(sandbox_command)
+
+
+def publish_command(
+    clip_dir: Annotated[
+        Path | None, typer.Argument(help="Folder holding clip.mp4 and manifest.json.")
+    ] = None,
+    platform: Annotated[
+        str | None, typer.Option(help=f"Where to post: {'|'.join(PLATFORMS)}.")
+    ] = None,
+    account: Annotated[str, typer.Option(help="Which configured account posts.")] = "default",
+    at: Annotated[
+        str | None, typer.Option(help="Schedule for this ISO 8601 time (UTC if no offset).")
+    ] = None,
+    sandbox: Annotated[
+        str | None, typer.Option(help="Post to a local sandbox at this URL instead.")
+    ] = None,
+    due: Annotated[bool, typer.Option("--due", help="Post every scheduled clip now due.")] = False,
+    status: Annotated[bool, typer.Option("--status", help="Show the publish ledger.")] = False,
+    ledger: Annotated[
+        str | None, typer.Option(help="SQLAlchemy URL of the ledger (default: CLIPCART_HOME).")
+    ] = None,
+) -> None:
+    """Publish a rendered clip exactly once, post what is due, or show the ledger."""
+    chosen = [
+        name for name, on in (("CLIP_DIR", clip_dir), ("--due", due), ("--status", status)) if on
+    ]
+    if len(chosen) != 1:
+        raise ConfigError(
+            "publish needs exactly one of CLIP_DIR, --due or --status",
+            hint="e.g. clipcart publish out/abc123 --platform tiktok",
+        )
+    if status:
+        show_records(publish_status(ledger), "Publish ledger")
+    elif due:
+        show_records(publish_due(ledger_url=ledger, sandbox_url=sandbox), "Published now")
+    else:
+        assert clip_dir is not None
+        record = publish_dir(clip_dir, platform, account, at, sandbox, ledger)
+        typer.echo(describe(record))
+
+
+def publish_dir(
+    clip_dir: Path,
+    platform: str | None,
+    account: str,
+    at: str | None,
+    sandbox: str | None,
+    ledger: str | None,
+) -> PublishRecord:
+    """Publish (or schedule) the clip in ``clip_dir`` from its manifest."""
+    if platform not in PLATFORMS:
+        raise ConfigError(
+            f"--platform must be one of {', '.join(PLATFORMS)}", hint="e.g. --platform tiktok"
+        )
+    manifest = read_manifest(clip_dir)
+    product = manifest.get("product") or {}
+    common: dict[str, Any] = {
+        "clip_id": str(manifest["clip_id"]),
+        "caption": str(manifest["caption_text"]),
+        "platform": platform,
+        "account": account,
+        "product_ids": {
+            "tiktok": str(product.get("tiktok_product_id") or ""),
+            "instagram": str(product.get("instagram_product_id") or ""),
+        },
+        "product_title": str(product.get("title") or manifest.get("sku") or ""),
+        "ledger_url": ledger,
+    }
+    video = clip_dir / "clip.mp4"
+    if at is not None:
+        return schedule_clip(video, at=parse_at(at), **common)
+    return publish_clip(video, sandbox_url=sandbox, **common)
+
+
+def read_manifest(clip_dir: Path) -> dict[str, Any]:
+    """manifest.json of a clip folder, with the keys publishing needs."""
+    path = clip_dir / "manifest.json"
+    if not path.is_file():
+        raise ManifestError(f"{path} not found", hint="Pass a folder written by `clipcart make`")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as err:
+        raise ManifestError(f"{path} is not valid JSON ({err})") from None
+    if not isinstance(manifest, dict):
+        raise ManifestError(f"{path} must hold a JSON object")
+    missing = [key for key in ("clip_id", "caption_text") if not manifest.get(key)]
+    if missing:
+        raise ManifestError(f"{path} lacks {', '.join(missing)}", hint="Re-run `clipcart make`")
+    return manifest
+
+
+def parse_at(text: str) -> datetime:
+    """An ISO 8601 time; one without an offset is taken as UTC."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(
+            f"--at {text!r} is not an ISO 8601 time", hint="e.g. --at 2026-05-01T18:00:00+02:00"
+        ) from None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+
+
+def describe(record: PublishRecord) -> str:
+    """One line saying where a clip stands on one target."""
+    target = f"{record.clip_id} → {record.platform}/{record.account}"
+    if record.state == "published":
+        return f"published {target}: post {record.post_id}"
+    return f"{record.state} {target}" + (f": {record.reason}" if record.reason else "")
+
+
+def show_records(records: list[PublishRecord], title: str) -> None:
+    table = Table(title=title)
+    for column in ("clip", "platform", "account", "state", "post id", "tries", "updated", "reason"):
+        table.add_column(column)
+    for r in records:
+        table.add_row(
+            r.clip_id[:16],
+            r.platform,
+            r.account,
+            r.state,
+            r.post_id,
+            str(r.attempts),
+            r.updated_at.strftime("%Y-%m-%d %H:%M:%S"),
+            r.reason[:60],
+        )
+    Console().print(table)
+
+
+def sandbox_command(
+    port: Annotated[int, typer.Option(help="Port to listen on (0 = any free port).")] = 8765,
+    faults: Annotated[
+        str, typer.Option(help="Fault rates, e.g. 5xx=0.2,drop=0.1,429=0.1,slow=0.1.")
+    ] = "",
+    seed: Annotated[int, typer.Option(help="Seed for the fault dice and ids.")] = 0,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+) -> None:
+    """Run the local platform sandbox (all four contracts) until interrupted."""
+    from pipeline.publish.sandbox import parse_faults, run_sandbox
+
+    try:
+        parse_faults(faults)
+    except ValueError as err:
+        raise ConfigError(f"--faults: {err}", hint="e.g. --faults 5xx=0.2,drop=0.1") from None
+    run_sandbox(host=host, port=port, faults=faults, seed=seed)
