@@ -13,7 +13,6 @@ import traceback
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -147,13 +146,14 @@ def main(argv: list[str] | None = None) -> int:
     _register_optional()
     try:
         app(args=argv, standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.Abort:
         err.print("clipcart: interrupted")
         return 130
-    except click.ClickException as exc:
-        err.print(f"clipcart: {exc.format_message()} (see clipcart --help)", markup=False)
+    except typer.TyperException as exc:  # usage errors: missing or invalid arguments
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        err.print(f"clipcart: {message} (see clipcart --help)", markup=False, soft_wrap=True)
         return 2
     except ClipcartError as exc:
         _debug_trace()

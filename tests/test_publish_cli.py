@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import typer
-from publish_support import fake_mp4, fast_sandbox_config
+from tests.publish_support import fake_mp4, fast_sandbox_config
 from typer.testing import CliRunner
 
 from flows.publish_cli import register

@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from publish_support import fake_mp4
+from tests.publish_support import fake_mp4
 
 from pipeline.errors import PublishError
 from pipeline.publish.base import PublishRequest

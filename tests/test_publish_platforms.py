@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from publish_support import fake_mp4, fast_pacing
+from tests.publish_support import fake_mp4, fast_pacing
 
 from pipeline.errors import AccountBlockedError, PermanentPublishError, TransientPublishError
 from pipeline.publish.base import PublishRequest

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from publish_support import fake_mp4, fast_sandbox_config, fast_tuning, sha256
+from tests.publish_support import fake_mp4, fast_sandbox_config, fast_tuning, sha256
 
 from pipeline.errors import AccountBlockedError, BadInput, ConfigError
 from pipeline.publish import publish_clip, publish_due, publish_status, schedule_clip

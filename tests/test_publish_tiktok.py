@@ -11,7 +11,7 @@ import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from publish_support import SMALL_CHUNKS, fake_mp4, fast_pacing
+from tests.publish_support import SMALL_CHUNKS, fake_mp4, fast_pacing
 
 from pipeline.errors import AccountBlockedError, PermanentPublishError
 from pipeline.publish.base import PublishRequest, Redactor

@@ -287,7 +287,7 @@ def to_record(row: PublishRow) -> PublishRecord:
         clip_id=row.clip_id,
         platform=row.platform,
         account=row.account,
-        state=row.state,  # type: ignore[arg-type]
+        state=row.state,
         post_id=row.post_id,
         publish_id=row.publish_id,
         reason=row.reason,
@@ -301,7 +301,7 @@ def to_request(row: PublishRow) -> PublishRequest:
         clip_id=row.clip_id,
         video=Path(row.video),
         title=row.caption,
-        platform=row.platform,  # type: ignore[arg-type]
+        platform=row.platform,
         account=row.account,
         product_ids=json.loads(row.product_ids or "{}"),
         product_title=row.product_title,
