@@ -67,6 +67,8 @@ def make(
 def _summary(manifest: dict[str, Any], post_id: str = "") -> None:
     qc = manifest["qc"]
     table = Table(show_header=False, box=None)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
     table.add_row("clip", manifest["outputs"]["video"])
     table.add_row("duration", f"{manifest['duration_ms'] / 1000:.2f} s")
     table.add_row("qc", f"{'passed' if qc['passed'] else 'FAILED'}: {qc['width']}x{qc['height']} "
