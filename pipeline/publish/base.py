@@ -166,6 +166,14 @@ def poll_until(check: Callable[[], T | None], pacing: Pacing, what: str) -> T:
         interval = min(interval * 2, pacing.poll.max_interval_s)
 
 
+def as_int(value: object, default: int = 0) -> int:
+    """``value`` as an int, or ``default`` when it is not one (platform bodies vary)."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return default
+
+
 def parse_retry_after(response: httpx.Response) -> float | None:
     """Seconds from a Retry-After header (delta seconds, fractional accepted), else None."""
     value = response.headers.get("retry-after", "").strip()

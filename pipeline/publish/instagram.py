@@ -28,6 +28,7 @@ from pipeline.publish.base import (
     Platform,
     PublishRequest,
     Redactor,
+    as_int,
     parse_retry_after,
     poll_until,
     send,
@@ -55,7 +56,7 @@ def graph_error(response: httpx.Response, redact: Redactor) -> PublishError:
         error = response.json().get("error") or {}
     except (ValueError, AttributeError):
         error = {}
-    code, sub = int(error.get("code") or 0), int(error.get("error_subcode") or 0)
+    code, sub = as_int(error.get("code")), as_int(error.get("error_subcode"))
     text = redact(
         f"Instagram {response.request.url.path}: HTTP {response.status_code} "
         f"code {code}/{sub} {error.get('message', '')}".strip()
@@ -123,9 +124,9 @@ class InstagramPublisher:
             "quota",
         )
         rows = answer.get("data") or [{}]
-        usage = int(rows[0].get("quota_usage", 0))
+        usage = as_int(rows[0].get("quota_usage", 0))
         config = rows[0].get("config") or {}
-        total = int(config.get("quota_total", 0))
+        total = as_int(config.get("quota_total", 0))
         if total and usage >= total:
             raise TransientPublishError(
                 f"Instagram publishing quota used up ({usage}/{total})",

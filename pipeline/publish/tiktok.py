@@ -36,6 +36,7 @@ from pipeline.publish.base import (
     Platform,
     PublishRequest,
     Redactor,
+    as_int,
     parse_retry_after,
     poll_until,
     send,
@@ -269,7 +270,7 @@ class TikTokPublisher:
         done = self._outcome(publish_id, data, restart_ok=True)
         if done is not None:
             return done
-        if int(data.get("uploaded_bytes", 0)) < request.size:
+        if as_int(data.get("uploaded_bytes", 0)) < request.size:
             return ""  # the upload never finished, so this publish id can never go live
         checkpoint("processing", publish_id)
         return self._wait(publish_id)
@@ -349,7 +350,7 @@ class TikTokPublisher:
 
     def _resync(self, ranges: list[tuple[int, int]], publish_id: str) -> int:
         """Index of the next chunk the platform expects, from status ``uploaded_bytes``."""
-        received = int(self._status(publish_id).get("uploaded_bytes", -1))
+        received = as_int(self._status(publish_id).get("uploaded_bytes"), -1)
         starts = [first for first, _ in ranges]
         if received == ranges[-1][1] + 1:
             return len(ranges)
