@@ -34,7 +34,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from pipeline.models import Frozen
-from pipeline.publish.tiktok import ChunkRule
+from pipeline.publish.tiktok_chunks import ChunkRule
 
 Scope = dict[str, Any]
 ASGIApp = Any
@@ -158,7 +158,7 @@ class SandboxState:
             },
             "instagram": {
                 "access_token": self.token("instagram", account),
-                "ig_user_id": f"1784{abs(hash(account)) % 10**10:010d}",
+                "ig_user_id": f"1784{int(_digest(account)[:8], 16):010d}",
             },
             "youtube": {"access_token": self.token("youtube", account)},
         }
@@ -174,6 +174,10 @@ class SandboxState:
     ) -> None:
         digest = hashlib.sha256(data).hexdigest()
         self.posts.append(Post(platform, account, post_id, title, len(data), digest, product_id))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class SandboxDrop(Exception):
