@@ -250,6 +250,17 @@ class Ledger:
         assert record is not None
         return record
 
+    def attempts(self, key: Key) -> int:
+        record = self.get(key)
+        return record.attempts if record else 0
+
+    def defer(self, key: Key, owner: str, *, reason: str) -> None:
+        """Let go after a transient failure, leaving the row due (scheduled or resumable)."""
+        record = self.get(key)
+        in_flight = record is not None and record.state in ("uploading", "processing")
+        state = record.state if record is not None and in_flight else "scheduled"
+        self._update_held(key, owner, state=state, reason=reason, lease_owner="", lease_until=0.0)
+
     def release(self, key: Key, owner: str) -> None:
         """Let go of the row without changing its state (interrupted run)."""
         with self._sessions.begin() as session:

@@ -64,6 +64,9 @@ class SandboxConfig(Frozen):
     rate_window_s: float = Field(default=60.0, description="Window of the per-token rate limits.")
     rate_limits: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_LIMITS))
     chunk_rule: ChunkRule = Field(default_factory=lambda: ChunkRule())
+    tiktok_daily_cap: int = Field(
+        default=15, description="TikTok posts per creator per day before spam-risk."
+    )
     blocked_accounts: tuple[str, ...] = Field(
         default=(), description="Accounts that get spam-risk."
     )
