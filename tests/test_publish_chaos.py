@@ -162,7 +162,7 @@ def test_killed_publishers_resume_without_duplicates(tmp_path: Path) -> None:
     kills, points = 0, Counter[str]()
     ledger = Ledger(ledger_url)
     with start_sandbox(faults="5xx=0.1,drop=0.05,slow=0.2", seed=99, config=config) as box:
-        for round_no in range(2):
+        for round_no in range(3):
             for platform in PLATFORMS:
                 clip_id = f"k{round_no}-{platform}"
                 video = clips.setdefault(

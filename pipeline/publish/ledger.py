@@ -305,27 +305,33 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def to_record(row: PublishRow) -> PublishRecord:
-    return PublishRecord(
-        clip_id=row.clip_id,
-        platform=row.platform,
-        account=row.account,
-        state=row.state,  # type: ignore[arg-type]
-        post_id=row.post_id,
-        publish_id=row.publish_id,
-        reason=row.reason,
-        attempts=row.attempts,
-        updated_at=_utc(row.updated_at) or _now(),
+    """The public view of a row (no request fields, no lease)."""
+    return PublishRecord.model_validate(
+        {
+            "clip_id": row.clip_id,
+            "platform": row.platform,
+            "account": row.account,
+            "state": row.state,
+            "post_id": row.post_id,
+            "publish_id": row.publish_id,
+            "reason": row.reason,
+            "attempts": row.attempts,
+            "updated_at": _utc(row.updated_at) or _now(),
+        }
     )
 
 
 def to_request(row: PublishRow) -> PublishRequest:
-    return PublishRequest(
-        clip_id=row.clip_id,
-        video=Path(row.video),
-        title=row.caption,
-        platform=row.platform,  # type: ignore[arg-type]
-        account=row.account,
-        product_ids=json.loads(row.product_ids or "{}"),
-        product_title=row.product_title,
-        scheduled_at=_utc(row.scheduled_at),
+    """The request a row was made from, to replay it (publish --due, resume)."""
+    return PublishRequest.model_validate(
+        {
+            "clip_id": row.clip_id,
+            "video": Path(row.video),
+            "title": row.caption,
+            "platform": row.platform,
+            "account": row.account,
+            "product_ids": json.loads(row.product_ids or "{}"),
+            "product_title": row.product_title,
+            "scheduled_at": _utc(row.scheduled_at),
+        }
     )
