@@ -66,28 +66,32 @@ def test_only_one_of_two_threads_claims(ledger: Ledger) -> None:
 
 CLAIM_SCRIPT = """
 import sys, time
+from pathlib import Path
 from pipeline.publish.ledger import Ledger, new_owner
 led = Ledger(sys.argv[1])
-time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+barrier, me = Path(sys.argv[2]), sys.argv[3]
+(barrier / me).touch()
+deadline = time.time() + 60
+while len(list(barrier.iterdir())) < 4 and time.time() < deadline:
+    time.sleep(0.002)
 print("WIN" if led.claim(("clip-1", "tiktok", "default"), new_owner()) else "LOSE", flush=True)
-time.sleep(1.0)
+time.sleep(1.5)  # keep the lease held (and this pid alive) while the others try
 """
 
 
-def test_only_one_of_four_processes_claims(ledger: Ledger) -> None:
-    import time
-
-    start = time.time() + 2.0
+def test_only_one_of_four_processes_claims(ledger: Ledger, tmp_path: Path) -> None:
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", CLAIM_SCRIPT, ledger.url, str(start)],
+            [sys.executable, "-c", CLAIM_SCRIPT, ledger.url, str(barrier), str(i)],
             stdout=subprocess.PIPE,
             text=True,
             env=_env(),
         )
-        for _ in range(4)
+        for i in range(4)
     ]
-    results = [p.communicate(timeout=30)[0].strip() for p in procs]
+    results = [p.communicate(timeout=60)[0].strip() for p in procs]
     assert sorted(results) == ["LOSE", "LOSE", "LOSE", "WIN"]
 
 

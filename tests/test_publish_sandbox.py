@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from tests.publish_support import fake_mp4, fast_sandbox_config, fast_tuning, sha256
 
-from pipeline.errors import AccountBlockedError, BadInput, ConfigError
+from pipeline.errors import AccountBlockedError, BadInput, ConfigError, TransientPublishError
 from pipeline.publish import publish_clip, publish_due, publish_status, schedule_clip
 from pipeline.publish.sandbox import SandboxHandle, parse_faults, start_sandbox
 
@@ -189,3 +190,37 @@ def test_accounts_are_separate_targets(
         "brand-a",
         "brand-b",
     ]
+
+
+def test_transient_give_up_stays_due_and_publish_due_resumes(
+    tmp_path: Path, ledger_url: str
+) -> None:
+    video = fake_mp4(tmp_path / "flaky.mp4", 120_000, seed=5)
+    down = start_sandbox(faults="5xx=1.0", config=fast_sandbox_config())
+    with down, pytest.raises(TransientPublishError):
+        post(video, down, ledger_url, "tiktok")
+    (record,) = publish_status(ledger_url)
+    assert record.state == "scheduled" and "internal_error" in record.reason
+    with start_sandbox(config=fast_sandbox_config()) as up:
+        (done,) = publish_due(ledger_url=ledger_url, sandbox_url=up.base_url, tuning=fast_tuning())
+        assert done.state == "published" and done.attempts == 2
+        assert len(matching(up, video, "tiktok")) == 1
+
+
+def test_tiktok_daily_cap_blocks_the_account(tmp_path: Path, ledger_url: str) -> None:
+    with start_sandbox(config=fast_sandbox_config(tiktok_daily_cap=1)) as box:
+        first = fake_mp4(tmp_path / "cap1.mp4", 1000, seed=31)
+        assert post(first, box, ledger_url, "tiktok").state == "published"
+        second = fake_mp4(tmp_path / "cap2.mp4", 1000, seed=32)
+        with pytest.raises(AccountBlockedError, match="spam_risk_too_many_posts"):
+            post(second, box, ledger_url, "tiktok")
+        third = fake_mp4(tmp_path / "cap3.mp4", 1000, seed=33)
+        schedule_clip(
+            third,
+            clip_id="cap3",
+            caption="c",
+            platform="tiktok",
+            at=datetime.now(UTC),
+            ledger_url=ledger_url,
+        )
+        assert publish_due(ledger_url=ledger_url, sandbox_url=box.base_url) == []  # skipped

@@ -8,6 +8,7 @@ milliseconds and never wait on a real clock.
 
 from __future__ import annotations
 
+import logging
 import random
 import re
 import time
@@ -33,6 +34,7 @@ PublishState = Literal["scheduled", "uploading", "processing", "published", "fai
 or failed (may be retried) / blocked (the account may not post; not retried)."""
 
 T = TypeVar("T")
+log = logging.getLogger("clipcart.publish")
 
 
 class CaptionError(BadInput):
@@ -148,7 +150,9 @@ def with_retry(action: Callable[[], T], pacing: Pacing, what: str = "") -> T:
             wait = err.retry_after_s
             if last or (wait is not None and wait > policy.max_retry_after_s):
                 raise
-            pacing.sleep(wait if wait is not None else backoff_delay(policy, attempt, pacing.rng))
+            delay = wait if wait is not None else backoff_delay(policy, attempt, pacing.rng)
+            log.info("%s: retry %d in %.2fs after: %s", what, attempt + 1, delay, err.message)
+            pacing.sleep(delay)
     raise AssertionError(f"unreachable: retry loop for {what} ended")  # pragma: no cover
 
 
@@ -164,6 +168,14 @@ def poll_until(check: Callable[[], T | None], pacing: Pacing, what: str) -> T:
         if pacing.clock() >= deadline:
             raise TransientPublishError(f"{what}: still processing after {pacing.poll.timeout_s}s")
         interval = min(interval * 2, pacing.poll.max_interval_s)
+
+
+def as_int(value: object, default: int = 0) -> int:
+    """``value`` as an int, or ``default`` when it is not one (platform bodies vary)."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return default
 
 
 def parse_retry_after(response: httpx.Response) -> float | None:

@@ -28,6 +28,7 @@ from pipeline.publish.base import (
     Platform,
     PublishRequest,
     Redactor,
+    as_int,
     parse_retry_after,
     poll_until,
     send,
@@ -55,7 +56,7 @@ def graph_error(response: httpx.Response, redact: Redactor) -> PublishError:
         error = response.json().get("error") or {}
     except (ValueError, AttributeError):
         error = {}
-    code, sub = int(error.get("code") or 0), int(error.get("error_subcode") or 0)
+    code, sub = as_int(error.get("code")), as_int(error.get("error_subcode"))
     text = redact(
         f"Instagram {response.request.url.path}: HTTP {response.status_code} "
         f"code {code}/{sub} {error.get('message', '')}".strip()
@@ -111,8 +112,21 @@ class InstagramPublisher:
         if not stored or stored.startswith("upload:"):
             self._upload(request, uri)
             checkpoint("processing", container)
-        self._wait(container)
+        if self._wait(container) == "PUBLISHED":  # resumed after media_publish succeeded
+            return self._published_media(container)
         return self._media_publish(container)
+
+    def _published_media(self, container: str) -> str:
+        """The media id of an already published container, asked for once more.
+
+        The contract has no field naming a container's media; a repeated media_publish
+        answers it on the sandbox. If the platform refuses, the post is live but its id
+        unknown: the container id is recorded instead (never a second post).
+        """
+        try:
+            return self._media_publish(container)
+        except PermanentPublishError:
+            return f"container:{container}"
 
     def check_quota(self) -> None:
         """Refuse (transiently) when the account's publishing quota is used up."""
@@ -123,9 +137,9 @@ class InstagramPublisher:
             "quota",
         )
         rows = answer.get("data") or [{}]
-        usage = int(rows[0].get("quota_usage", 0))
+        usage = as_int(rows[0].get("quota_usage", 0))
         config = rows[0].get("config") or {}
-        total = int(config.get("quota_total", 0))
+        total = as_int(config.get("quota_total", 0))
         if total and usage >= total:
             raise TransientPublishError(
                 f"Instagram publishing quota used up ({usage}/{total})",
@@ -169,7 +183,7 @@ class InstagramPublisher:
             host = "https://rupload.facebook.com"
         return f"{host}/ig-api-upload/v25.0/{container}"
 
-    def _wait(self, container: str) -> None:
+    def _wait(self, container: str) -> str:
         def check() -> str | None:
             answer = self._call("GET", f"/{container}", params={"fields": "status_code,status"})
             status = str(answer.get("status_code", ""))
@@ -182,7 +196,7 @@ class InstagramPublisher:
                 raise PermanentPublishError(f"Instagram could not process the video: {detail}")
             return None
 
-        poll_until(check, self.pacing, "Instagram processing")
+        return poll_until(check, self.pacing, "Instagram processing")
 
     def _media_publish(self, container: str) -> str:
         path = f"/{self.creds.ig_user_id}/media_publish"

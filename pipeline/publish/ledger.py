@@ -119,8 +119,19 @@ class Ledger:
         self.engine = create_engine(self.url, connect_args=args)
         if self.url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        _Base.metadata.create_all(self.engine)
+        self._create_tables()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _create_tables(self) -> None:
+        """Create the table once; another process creating it at the same moment is fine."""
+        for attempt in range(5):
+            try:
+                _Base.metadata.create_all(self.engine)
+                return
+            except OperationalError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -239,6 +250,17 @@ class Ledger:
         assert record is not None
         return record
 
+    def attempts(self, key: Key) -> int:
+        record = self.get(key)
+        return record.attempts if record else 0
+
+    def defer(self, key: Key, owner: str, *, reason: str) -> None:
+        """Let go after a transient failure, leaving the row due (scheduled or resumable)."""
+        record = self.get(key)
+        in_flight = record is not None and record.state in ("uploading", "processing")
+        state = record.state if record is not None and in_flight else "scheduled"
+        self._update_held(key, owner, state=state, reason=reason, lease_owner="", lease_until=0.0)
+
     def release(self, key: Key, owner: str) -> None:
         """Let go of the row without changing its state (interrupted run)."""
         with self._sessions.begin() as session:
@@ -283,27 +305,33 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def to_record(row: PublishRow) -> PublishRecord:
-    return PublishRecord(
-        clip_id=row.clip_id,
-        platform=row.platform,
-        account=row.account,
-        state=row.state,
-        post_id=row.post_id,
-        publish_id=row.publish_id,
-        reason=row.reason,
-        attempts=row.attempts,
-        updated_at=_utc(row.updated_at) or _now(),
+    """The public view of a row (no request fields, no lease)."""
+    return PublishRecord.model_validate(
+        {
+            "clip_id": row.clip_id,
+            "platform": row.platform,
+            "account": row.account,
+            "state": row.state,
+            "post_id": row.post_id,
+            "publish_id": row.publish_id,
+            "reason": row.reason,
+            "attempts": row.attempts,
+            "updated_at": _utc(row.updated_at) or _now(),
+        }
     )
 
 
 def to_request(row: PublishRow) -> PublishRequest:
-    return PublishRequest(
-        clip_id=row.clip_id,
-        video=Path(row.video),
-        title=row.caption,
-        platform=row.platform,
-        account=row.account,
-        product_ids=json.loads(row.product_ids or "{}"),
-        product_title=row.product_title,
-        scheduled_at=_utc(row.scheduled_at),
+    """The request a row was made from, to replay it (publish --due, resume)."""
+    return PublishRequest.model_validate(
+        {
+            "clip_id": row.clip_id,
+            "video": Path(row.video),
+            "title": row.caption,
+            "platform": row.platform,
+            "account": row.account,
+            "product_ids": json.loads(row.product_ids or "{}"),
+            "product_title": row.product_title,
+            "scheduled_at": _utc(row.scheduled_at),
+        }
     )

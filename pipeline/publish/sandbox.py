@@ -34,7 +34,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from pipeline.models import Frozen
-from pipeline.publish.tiktok import ChunkRule
+from pipeline.publish.tiktok_chunks import ChunkRule
 
 Scope = dict[str, Any]
 ASGIApp = Any
@@ -64,6 +64,9 @@ class SandboxConfig(Frozen):
     rate_window_s: float = Field(default=60.0, description="Window of the per-token rate limits.")
     rate_limits: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_LIMITS))
     chunk_rule: ChunkRule = Field(default_factory=lambda: ChunkRule())
+    tiktok_daily_cap: int = Field(
+        default=15, description="TikTok posts per creator per day before spam-risk."
+    )
     blocked_accounts: tuple[str, ...] = Field(
         default=(), description="Accounts that get spam-risk."
     )
@@ -158,7 +161,7 @@ class SandboxState:
             },
             "instagram": {
                 "access_token": self.token("instagram", account),
-                "ig_user_id": f"1784{abs(hash(account)) % 10**10:010d}",
+                "ig_user_id": f"1784{int(_digest(account)[:8], 16):010d}",
             },
             "youtube": {"access_token": self.token("youtube", account)},
         }
@@ -174,6 +177,10 @@ class SandboxState:
     ) -> None:
         digest = hashlib.sha256(data).hexdigest()
         self.posts.append(Post(platform, account, post_id, title, len(data), digest, product_id))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class SandboxDrop(Exception):

@@ -45,9 +45,17 @@ def _gate(state: SandboxState, request: Request, bucket: str) -> tuple[str, JSON
     if not state.allow(token, bucket):
         retry = {"Retry-After": f"{state.config.retry_after_s:g}"}
         return "", tt(code="rate_limit_exceeded", status=429, headers=retry)
-    if account in state.config.blocked_accounts:
+    if account in state.config.blocked_accounts or _over_cap(state, account, bucket):
         return "", tt(code="spam_risk_too_many_posts", status=200)
     return account, None
+
+
+def _over_cap(state: SandboxState, account: str, bucket: str) -> bool:
+    """TikTok's ~15 posts per creator per day, checked where clients ask creator_info."""
+    if bucket != "tiktok.creator_info":
+        return False
+    posted = sum(1 for p in state.posts if p.platform == "tiktok" and p.account == account)
+    return posted >= state.config.tiktok_daily_cap
 
 
 def _add_oauth(app: FastAPI, state: SandboxState) -> None:

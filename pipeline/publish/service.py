@@ -20,6 +20,7 @@ from pipeline.errors import (
     ConfigError,
     FootageError,
     PublishError,
+    TransientPublishError,
 )
 from pipeline.home import home_subdir
 from pipeline.publish.base import (
@@ -60,6 +61,8 @@ ENV_NAMES = {
     },
     "youtube": {"access_token": "CLIPCART_YOUTUBE_TOKEN"},
 }
+MAX_ATTEMPTS = 5
+"""Runs of one row that may end in a transient failure before it is marked failed."""
 OPTIONAL = frozenset({"refresh_token", "client_key", "client_secret"})
 
 
@@ -300,7 +303,9 @@ def publish_request(
     """Claim the ledger row and post exactly once; a published row is returned as is.
 
     When another live process holds the row, its current record is returned unchanged.
-    Platform failures are recorded (failed / blocked) and raised.
+    Platform failures are recorded and raised: blocked (spam-risk, auth), failed
+    (refused, or transient ``MAX_ATTEMPTS`` runs in a row), otherwise the row stays
+    due with the reason so the next run or ``publish_due`` resumes it.
     """
     tuning = tuning or Tuning()
     key: Key = (request.clip_id, request.platform, request.account)
@@ -335,6 +340,15 @@ def _run(
         post_id = publisher.publish(request, checkpoint, resume)
     except AccountBlockedError as err:
         ledger.finish(key, owner, "blocked", reason=err.one_line())
+        raise
+    except TransientPublishError as err:
+        attempts = ledger.attempts(key)
+        if attempts >= MAX_ATTEMPTS:
+            ledger.finish(
+                key, owner, "failed", reason=f"gave up after {attempts} runs: {err.one_line()}"
+            )
+        else:  # stays due: the next run (or publish --due) resumes it
+            ledger.defer(key, owner, reason=err.one_line())
         raise
     except PublishError as err:
         ledger.finish(key, owner, "failed", reason=err.one_line())

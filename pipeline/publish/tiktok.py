@@ -15,13 +15,11 @@ tokens, so the newest one is saved through a ``TokenStore``.
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import httpx
-from pydantic import Field
 
 from pipeline.errors import (
     AccountBlockedError,
@@ -29,23 +27,50 @@ from pipeline.errors import (
     PublishError,
     TransientPublishError,
 )
-from pipeline.models import Frozen
 from pipeline.publish.base import (
     Checkpoint,
     Pacing,
     Platform,
     PublishRequest,
     Redactor,
+    as_int,
     parse_retry_after,
     poll_until,
     send,
     with_retry,
 )
+from pipeline.publish.tiktok_auth import (
+    FileTokenStore,
+    TikTokCredentials,
+    TokenStore,
+    exchange_refresh_token,
+    json_object,
+)
+from pipeline.publish.tiktok_chunks import (
+    ChunkPlan,
+    ChunkRule,
+    MiB,
+    check_chunk_plan,
+    plan_chunks,
+    utf16_len,
+)
 
-MiB = 1024 * 1024
 BASE_URL = "https://open.tiktokapis.com"
 CAPTION_MAX_UTF16 = 2200
 MAX_VIDEO_BYTES = 4 * 1024 * MiB
+
+__all__ = [
+    "ChunkPlan",
+    "ChunkRule",
+    "FileTokenStore",
+    "MiB",
+    "TikTokCredentials",
+    "TikTokPublisher",
+    "TokenStore",
+    "check_chunk_plan",
+    "plan_chunks",
+    "utf16_len",
+]
 
 SPAM_CODES = frozenset(
     {"spam_risk_too_many_posts", "spam_risk_user_banned_from_posting", "reached_active_user_cap"}
@@ -68,117 +93,6 @@ SPAM_FAILS = frozenset(
         "spam_risk",
     }
 )
-
-
-class ChunkRule(Frozen):
-    """Chunk size bounds in bytes; tests shrink them, production keeps the defaults."""
-
-    min_chunk: int = Field(
-        default=5 * MiB, description="Smallest chunk but the last; smaller files: 1."
-    )
-    max_chunk: int = Field(default=64 * MiB, description="Largest chunk but the last.")
-    max_last: int = Field(default=128 * MiB, description="Largest last chunk.")
-    preferred: int = Field(
-        default=10 * MiB, description="Chunk size asked for when a file needs chunks."
-    )
-
-
-class ChunkPlan(Frozen):
-    """The ``source_info`` numbers for FILE_UPLOAD and the byte ranges they imply."""
-
-    video_size: int
-    chunk_size: int
-    total_chunk_count: int
-
-    def ranges(self) -> list[tuple[int, int]]:
-        """Inclusive (first, last) byte of each chunk; the last takes the remainder."""
-        out = []
-        for i in range(self.total_chunk_count):
-            first = i * self.chunk_size
-            last = (
-                self.video_size - 1
-                if i == self.total_chunk_count - 1
-                else first + self.chunk_size - 1
-            )
-            out.append((first, last))
-        return out
-
-
-def plan_chunks(video_size: int, rule: ChunkRule | None = None) -> ChunkPlan:
-    """Chunk numbers for a file of ``video_size`` bytes under PLATFORMS.md's rules."""
-    rule = rule or ChunkRule()
-    if video_size <= 0:
-        raise ValueError("video_size must be positive")
-    if video_size < rule.min_chunk:
-        return ChunkPlan(video_size=video_size, chunk_size=video_size, total_chunk_count=1)
-    chunk = min(max(rule.preferred, rule.min_chunk), rule.max_chunk)
-    if video_size <= chunk:
-        return ChunkPlan(video_size=video_size, chunk_size=video_size, total_chunk_count=1)
-    count = video_size // chunk
-    if count == 1 and video_size > rule.max_chunk:
-        chunk = video_size // 2  # a lone chunk may not exceed max_chunk: split in two
-        count = video_size // chunk
-    return ChunkPlan(video_size=video_size, chunk_size=chunk, total_chunk_count=count)
-
-
-def check_chunk_plan(plan: ChunkPlan, rule: ChunkRule) -> str:
-    """Why ``plan`` breaks the rules ("" if it does not); the sandbox uses this too."""
-    size, chunk, count = plan.video_size, plan.chunk_size, plan.total_chunk_count
-    if size < rule.min_chunk:
-        return "" if (chunk, count) == (size, 1) else "a file under the minimum is one chunk"
-    if not rule.min_chunk <= chunk <= rule.max_chunk:
-        return f"chunk_size {chunk} outside {rule.min_chunk}..{rule.max_chunk}"
-    if count < 1 or count != size // chunk:
-        return f"total_chunk_count must be floor({size}/{chunk}) = {size // chunk}"
-    last = size - (count - 1) * chunk
-    if last > (rule.max_chunk if count == 1 else rule.max_last):
-        return f"last chunk of {last} bytes is too large"
-    return ""
-
-
-def utf16_len(text: str) -> int:
-    """Length in UTF-16 code units, the unit of TikTok's 2200 caption limit."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-class TikTokCredentials(Frozen):
-    """A creator's user token and, for refreshing it, the app's keys."""
-
-    access_token: str
-    refresh_token: str = ""
-    client_key: str = ""
-    client_secret: str = ""
-    expires_at: float = Field(
-        default=0.0, description="Unix time the access token expires; 0 unknown."
-    )
-
-
-class TokenStore(Protocol):
-    """Where the newest (rotated) TikTok tokens are kept between runs."""
-
-    def load(self) -> TikTokCredentials | None: ...
-
-    def save(self, creds: TikTokCredentials) -> None: ...
-
-
-class FileTokenStore:
-    """Tokens as JSON in a file readable only by the owner."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def load(self) -> TikTokCredentials | None:
-        if not self.path.exists():
-            return None
-        return TikTokCredentials.model_validate_json(self.path.read_text())
-
-    def save(self, creds: TikTokCredentials) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(creds.model_dump_json())
-        tmp.replace(self.path)
 
 
 def tiktok_error(
@@ -269,7 +183,7 @@ class TikTokPublisher:
         done = self._outcome(publish_id, data, restart_ok=True)
         if done is not None:
             return done
-        if int(data.get("uploaded_bytes", 0)) < request.size:
+        if as_int(data.get("uploaded_bytes", 0)) < request.size:
             return ""  # the upload never finished, so this publish id can never go live
         checkpoint("processing", publish_id)
         return self._wait(publish_id)
@@ -349,7 +263,7 @@ class TikTokPublisher:
 
     def _resync(self, ranges: list[tuple[int, int]], publish_id: str) -> int:
         """Index of the next chunk the platform expects, from status ``uploaded_bytes``."""
-        received = int(self._status(publish_id).get("uploaded_bytes", -1))
+        received = as_int(self._status(publish_id).get("uploaded_bytes"), -1)
         starts = [first for first, _ in ranges]
         if received == ranges[-1][1] + 1:
             return len(ranges)
@@ -428,27 +342,7 @@ class TikTokPublisher:
 
     def refresh(self) -> TikTokCredentials:
         """Exchange the refresh token; store the new pair, since refresh tokens rotate."""
-        form = {
-            "client_key": self.creds.client_key,
-            "client_secret": self.creds.client_secret,
-            "grant_type": "refresh_token",
-            "refresh_token": self.creds.refresh_token,
-        }
-        response = send(self.client, self.redact, "POST", "/v2/oauth/token/", data=form)
-        answer = _json(response)
-        if response.status_code != 200 or answer.get("error") or "access_token" not in answer:
-            code = str(answer.get("error", response.status_code))
-            text = self.redact(f"TikTok token refresh failed: {code}")
-            if response.status_code >= 500 or response.status_code == 429:
-                raise TransientPublishError(text, retry_after_s=parse_retry_after(response))
-            raise AccountBlockedError(text, hint="Re-authorise the TikTok account")
-        self.creds = self.creds.model_copy(
-            update={
-                "access_token": str(answer["access_token"]),
-                "refresh_token": str(answer.get("refresh_token") or self.creds.refresh_token),
-                "expires_at": time.time() + float(answer.get("expires_in", 0)),
-            }
-        )
+        self.creds = exchange_refresh_token(self.client, self.creds, self.redact)
         self.redact.add(self.creds.access_token)
         self.redact.add(self.creds.refresh_token)
         if self.token_store is not None:
@@ -456,17 +350,9 @@ class TikTokPublisher:
         return self.creds
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        value = response.json()
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def _envelope(response: httpx.Response) -> tuple[dict[str, Any], str, str]:
     """(data, error.code, error.message) of a TikTok answer; success only on code "ok"."""
-    body = _json(response)
+    body = json_object(response)
     error = body.get("error") if isinstance(body.get("error"), dict) else {}
     code = str(error.get("code", "")) if error else ""
     if not code:

@@ -37,6 +37,7 @@ from pipeline.publish.base import (
     Platform,
     PublishRequest,
     Redactor,
+    as_int,
     parse_retry_after,
     poll_until,
     send,
@@ -195,7 +196,7 @@ class TikTokShopPublisher:
             body = response.json()
         except ValueError:
             body = {}
-        code = int(body.get("code", -1)) if isinstance(body, dict) else -1
+        code = as_int(body.get("code"), -1) if isinstance(body, dict) else -1
         if response.status_code == 200 and code == 0:
             data = body.get("data")
             return data if isinstance(data, dict) else {}
