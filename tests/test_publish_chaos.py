@@ -16,12 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from tests.publish_support import fake_mp4, fast_sandbox_config, fast_tuning, sha256
 
 from pipeline.errors import TransientPublishError
 from pipeline.publish import PLATFORMS, PublishRecord, publish_clip
 from pipeline.publish.ledger import Ledger
 from pipeline.publish.sandbox import SandboxHandle, start_sandbox
+from tests.publish_support import fake_mp4, fast_sandbox_config, fast_tuning, sha256
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 import typer
-from tests.publish_support import fake_mp4, fast_sandbox_config
 from typer.testing import CliRunner
 
 from flows.publish_cli import register
 from pipeline.errors import ClipcartError
 from pipeline.publish.sandbox import SandboxHandle, start_sandbox
 from pipeline.publish.tiktok import ChunkRule
+from tests.publish_support import fake_mp4, fast_sandbox_config
 
 ROOT = Path(__file__).resolve().parents[1]
 

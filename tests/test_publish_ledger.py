@@ -8,11 +8,11 @@ import threading
 from pathlib import Path
 
 import pytest
-from tests.publish_support import fake_mp4
 
 from pipeline.errors import PublishError
 from pipeline.publish.base import PublishRequest
 from pipeline.publish.ledger import Ledger, new_owner
+from tests.publish_support import fake_mp4
 
 KEY = ("clip-1", "tiktok", "default")
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.publish_support import fake_mp4, fast_pacing
 
 from pipeline.errors import AccountBlockedError, PermanentPublishError, TransientPublishError
 from pipeline.publish.base import PublishRequest
@@ -26,6 +25,7 @@ from pipeline.publish.youtube import (
     YouTubePublisher,
     youtube_title,
 )
+from tests.publish_support import fake_mp4, fast_pacing
 
 TOKEN = "ya29.SECRET-yt-token"
 SESSION = "https://www.googleapis.com/upload/youtube/v3/videos?uploadType=resumable&upload_id=U1"

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.publish_support import fake_mp4, fast_sandbox_config, fast_tuning, sha256
 
 from pipeline.errors import AccountBlockedError, BadInput, ConfigError, TransientPublishError
 from pipeline.publish import publish_clip, publish_due, publish_status, schedule_clip
 from pipeline.publish.sandbox import SandboxHandle, parse_faults, start_sandbox
+from tests.publish_support import fake_mp4, fast_sandbox_config, fast_tuning, sha256
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.publish_support import SMALL_CHUNKS, fake_mp4, fast_pacing
 
 from pipeline.errors import AccountBlockedError, PermanentPublishError
 from pipeline.publish.base import PublishRequest, Redactor
@@ -24,6 +23,7 @@ from pipeline.publish.tiktok import (
     plan_chunks,
     utf16_len,
 )
+from tests.publish_support import SMALL_CHUNKS, fake_mp4, fast_pacing
 
 TOKEN = "act.SECRET-token-123456"
 
