@@ -23,6 +23,7 @@ def _one_line_error(err: str) -> str:
     return lines[0]
 
 
+@pytest.mark.usefixtures("prefect_harness")
 def test_missing_footage(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, err = _run(capsys, "make", str(tmp_path / "nope.mp4"), "--catalog",
                           str(CATALOG_CSV), "--sku", "TRAIL-BOTTLE-24", "--out", str(tmp_path))
@@ -30,6 +31,7 @@ def test_missing_footage(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
     assert "nope.mp4: file not found" in _one_line_error(err)
 
 
+@pytest.mark.usefixtures("prefect_harness")
 def test_unknown_sku(capsys: pytest.CaptureFixture[str], short_scene: Path,
                      tmp_path: Path) -> None:
     code, _, err = _run(capsys, "make", str(short_scene), "--catalog", str(CATALOG_CSV),
