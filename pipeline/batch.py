@@ -280,3 +280,16 @@ class _RowChecker:
             return value.lower() in TRUE
         note("review", f"{value!r} is not yes or no")
         return False
+
+
+def thumbnail_data_uri(path: Path, width: int = 120) -> str:
+    """A small JPEG of ``path`` as a data: URI, so a Prefect artifact can show it."""
+    import base64
+
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image.thumbnail((width, width * 2))
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, "JPEG", quality=70)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()

@@ -15,7 +15,7 @@ from typing import Any
 from pipeline.errors import ManifestError
 from pipeline.publish import PublishRecord, schedule_clip
 from pipeline.publish.ledger import Ledger
-from pipeline.review import Target
+from pipeline.review import ReviewBook, ReviewRecord, Target
 from pipeline.slots import SlotConfig, next_slot
 
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
@@ -71,3 +71,16 @@ def schedule_targets(clip_dir: Path, targets: tuple[Target, ...],
                           product_title=str(product.get("title") or manifest.get("sku") or ""),
                           ledger_url=ledger_url)
             for t in targets]
+
+
+def decide(clip_id: str, approved: bool, note: str = "", *, ledger_url: str | None = None,
+           review_url: str | None = None) -> tuple[ReviewRecord, list[PublishRecord]]:
+    """Approve (and schedule its posts) or reject a clip held for review."""
+    book = ReviewBook(review_url)
+    try:
+        record, _changed = book.decide(clip_id, approved, note)
+    finally:
+        book.close()
+    if record.state != "approved":
+        return record, []
+    return record, schedule_targets(record.clip_dir, record.targets, ledger_url)
