@@ -130,7 +130,7 @@ def release(items: tuple[BatchItem, ...], results: list[ItemResult],
     for item, result in zip(items, results, strict=True):
         if result.status == "failed" or not item.platforms:
             continue
-        targets = targets_for(item.platforms, item.account, item.publish_at, slots,
+        targets = targets_for(result.clip_id, item.platforms, item.account, item.publish_at, slots,
                               ledger_url=params.ledger_url, booked=booked)
         clip_dir = Path(result.clip_dir)
         if item.review or load_template(item.template).review:

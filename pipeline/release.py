@@ -21,32 +21,44 @@ from pipeline.slots import SlotConfig, next_slot
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
-def taken_slots(ledger_url: str | None, platform: str, account: str) -> list[datetime]:
-    """Times already booked for (platform, account) by unfinished ledger rows."""
+def booked_slots(ledger_url: str | None) -> list[tuple[str, str, str, datetime]]:
+    """(clip_id, platform, account, time) of every unfinished, scheduled ledger row."""
     ledger = Ledger(ledger_url)
     try:
-        return [r.scheduled_at for r in ledger.due(FAR_FUTURE)
-                if r.platform == platform and r.account == account and r.scheduled_at]
+        return [(r.clip_id, r.platform, r.account, r.scheduled_at)
+                for r in ledger.due(FAR_FUTURE) if r.scheduled_at]
     finally:
         ledger.close()
 
 
-def targets_for(platforms: tuple[str, ...], account: str, publish_at: datetime | None,
-                slots: SlotConfig, *, ledger_url: str | None = None,
-                now: datetime | None = None, booked: list[datetime] | None = None
-                ) -> tuple[Target, ...]:
-    """Where and when to post; ``booked`` collects slots handed out in this run."""
+Booking = tuple[str, str, str, datetime]
+"""(clip_id, platform, account, time): a publish slot handed out."""
+
+
+def targets_for(clip_id: str, platforms: tuple[str, ...], account: str,
+                publish_at: datetime | None, slots: SlotConfig, *,
+                ledger_url: str | None = None, now: datetime | None = None,
+                booked: list[Booking] | None = None) -> tuple[Target, ...]:
+    """Where and when to post. Without ``publish_at`` a clip keeps the slot it already
+    holds in the ledger (a re-run moves nothing), else takes the account's next free
+    slot on that platform; ``booked`` carries slots handed out earlier in this run."""
     now = now or datetime.now(UTC)
+    known = [*booked_slots(ledger_url), *(booked or [])]
     chosen: list[Target] = []
     for platform in platforms:
-        at = publish_at
+        at = publish_at or _held(known, clip_id, platform, account)
         if at is None:
-            taken = [*taken_slots(ledger_url, platform, account), *(booked or [])]
+            taken = [t for _, p, a, t in known if (p, a) == (platform, account)]
             at = next_slot(slots.for_account(account), now, taken)
-            if booked is not None:
-                booked.append(at)
+        known.append((clip_id, platform, account, at))
+        if booked is not None:
+            booked.append((clip_id, platform, account, at))
         chosen.append(Target(platform=platform, account=account, at=at.astimezone(UTC)))
     return tuple(chosen)
+
+
+def _held(known: list[Booking], clip_id: str, platform: str, account: str) -> datetime | None:
+    return next((t for c, p, a, t in known if (c, p, a) == (clip_id, platform, account)), None)
 
 
 def clip_manifest(clip_dir: Path) -> dict[str, Any]:
