@@ -39,7 +39,6 @@ def batch_command(
     strict: Annotated[bool, typer.Option(help="Make nothing if any row is invalid.")] = False,
 ) -> None:
     """Make every clip of a manifest; rows are all checked before any work starts."""
-    from flows.batch import BatchParams, ItemResult, progress_hooks, run_batch
     from pipeline.batch import read_manifest
     from pipeline.slots import load_slots
 
@@ -51,6 +50,8 @@ def batch_command(
     if not checked.items or (strict and checked.problems):
         raise ManifestError(f"{manifest}: {len(checked.problems)} invalid row(s), nothing made",
                             hint="Fix the rows named above")
+    from flows.batch import BatchParams, ItemResult, progress_hooks, run_batch  # Prefect: slow
+
     params = BatchParams(manifest=manifest, catalog=catalog, out_dir=out_dir,
                          workers=workers or os.cpu_count() or 1, ledger_url=ledger,
                          slots_config=config)

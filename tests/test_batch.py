@@ -105,3 +105,13 @@ def test_targets_book_distinct_slots_per_platform_and_keep_their_own(tmp_path: P
                         now=now, booked=booked)
     assert [t.at.hour for t in a] == [9, 9] and b[0].at.hour == 13
     assert again[0].at == a[0].at
+
+
+def test_cli_refuses_a_manifest_with_no_good_row(campaign: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from flows.cli import main
+
+    manifest = write(campaign, "m.csv", "footage,sku\nfootage/a.mp4,NOPE\n../x.mp4,NOPE\n")
+    assert main(["batch", str(manifest), "--catalog", str(campaign / "catalog.csv")]) == 2
+    said = capsys.readouterr().err
+    assert "row 2, sku:" in said and "row 3, footage:" in said and "nothing made" in said
