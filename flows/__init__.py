@@ -24,7 +24,7 @@ def configure_prefect_env() -> None:
         # run logs still reach the Prefect API (and UI); the terminal gets clipcart's
         # own one-line messages instead of Prefect's tracebacks
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "240")
     # cached stage results (content-keyed) live with the rest of clipcart's state
     os.environ.setdefault("PREFECT_RESULTS_LOCAL_STORAGE_PATH", str(home / "results"))
 

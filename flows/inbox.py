@@ -7,6 +7,7 @@ this flow loops over what is there, runs ``produce_clip`` per file and, unless
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -44,6 +45,10 @@ class DropOutcome(BaseModel):
     status: Literal["made", "seen", "rejected", "failed"]
     clip_id: str = ""
     detail: str = ""
+
+
+outcome_hooks: list[Callable[[DropOutcome], None]] = []
+"""Called in-process as each file is dealt with (the CLI prints here while watching)."""
 
 
 def catalog_for(params: WatchParams) -> Path:
@@ -87,6 +92,8 @@ def one_pass(params: WatchParams, catalog: Path, registry: InboxRegistry) -> lis
         if not is_complete(drop.path, params.settle_s):
             continue  # still being written: the next pass looks again
         outcome = take(drop, params, catalog, registry)
+        for hook in outcome_hooks:
+            hook(outcome)
         if outcome.status != "seen":
             log.info("%s %s %s %s", outcome.status, drop.path.name, outcome.clip_id,
                      outcome.detail)

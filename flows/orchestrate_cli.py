@@ -100,17 +100,24 @@ def watch_command(
                       ] = 1.0,
 ) -> None:
     """Turn footage dropped into INBOX into clips, each file once (by content)."""
-    from flows.inbox import WatchParams, watch_inbox
-
     if not inbox.is_dir():
         raise ConfigError(f"{inbox} is not a folder", hint="Create it or pass another INBOX")
+    from flows.inbox import DropOutcome, WatchParams, outcome_hooks, watch_inbox
+
     params = WatchParams(inbox=inbox, catalog=catalog, out_dir=out_dir, template=template,
                          once=once, settle_s=settle)
     err.print(f"watching {inbox} (Ctrl-C to stop)" if not once else f"processing {inbox}")
-    for outcome in watch_inbox(params):
+
+    def say(outcome: DropOutcome) -> None:
         if outcome.status != "seen":
             out.print(f"{outcome.status:9} {outcome.source} {outcome.clip_id} {outcome.detail}",
                       markup=False, soft_wrap=True)
+
+    outcome_hooks.append(say)
+    try:
+        watch_inbox(params)
+    finally:
+        outcome_hooks.remove(say)
 
 
 def _decide(clip_id: str, approved: bool, note: str, ledger: str | None) -> None:

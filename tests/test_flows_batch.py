@@ -41,6 +41,8 @@ def test_three_rows_make_three_clips_and_a_rerun_makes_none(
     first = run_batch(params)
     assert [r.status for r in first] == ["made", "made", "made"]
     assert all((tmp_path / "out" / r.clip_id / "clip.mp4").is_file() for r in first)
+    assert "data:image/jpeg;base64," in _artifact("batch-thumbnails")
+    assert held_row(_artifact("batch-summary"))
     held = first[2]
     assert held.publishing == "awaiting review"
 
@@ -72,3 +74,17 @@ def test_render_fan_out_on_a_local_dask_cluster(
         results = run_batch(params, dask_address=cluster.scheduler_address)
     assert [r.status for r in results] == ["made", "made"]
     assert len({r.clip_id for r in results}) == 2
+
+
+def _artifact(key: str) -> str:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+    return str(found[-1].data)
+
+
+def held_row(table: str) -> bool:
+    return "awaiting review" in table
