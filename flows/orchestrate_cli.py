@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -114,10 +115,15 @@ def watch_command(
                       markup=False, soft_wrap=True)
 
     outcome_hooks.append(say)
+    signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop ends it like Ctrl-C
     try:
         watch_inbox(params)
     finally:
         outcome_hooks.remove(say)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _decide(clip_id: str, approved: bool, note: str, ledger: str | None) -> None:
