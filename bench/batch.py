@@ -69,6 +69,15 @@ def render_floor_s(plan_json: Path, scratch: Path) -> float:
     return time.perf_counter() - began
 
 
+def stage_sums(manifests: list[Path]) -> dict[str, float]:
+    """Seconds per stage summed over the batch's clips (where the overhead goes)."""
+    sums: dict[str, float] = {}
+    for path in manifests:
+        for stage, seconds in json.loads(path.read_text("utf-8"))["timings"].items():
+            sums[stage] = round(sums.get(stage, 0.0) + seconds, 1)
+    return sums
+
+
 def _nothing() -> None:
     from prefect import flow
 
@@ -98,11 +107,13 @@ def measure_batch(n: int = 10, workers: int = 2) -> dict[str, Any]:
         results = run_batch(params)
         wall = time.perf_counter() - began
         made = [r for r in results if r.status == "made"]
+        stages = stage_sums([Path(r.clip_dir) / "manifest.json" for r in made])
         floors = [render_floor_s(Path(r.clip_dir) / "plan.json", root) for r in made]
     floor_sum = sum(floors)
     return {"clips": n, "workers": workers, "made": len(made), "batch_wall_s": round(wall, 1),
             "render_floor_sum_s": round(floor_sum, 1),
             "overhead_pct": round(100 * (wall / floor_sum - 1), 1) if floor_sum else None,
+            "stage_sums_in_batch_s": stages,
             "prefect_startup": {**startup, "in_process_warmup_s": round(warmup, 2)},
             "cores": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 1)}
 
