@@ -44,7 +44,7 @@ def prefect_startup_s(home: Path) -> dict[str, float]:
 
 
 def make_campaign(folder: Path, n: int) -> Path:
-    """N distinct 8 s 960x540 scenes and a manifest making one clip each."""
+    """N distinct 8 s 960x540 scenes (distinct audio too) and a manifest, one clip each."""
     from pipeline.samples import CATALOG_CSV, make_scene
 
     shutil.copy(CATALOG_CSV, folder / "catalog.csv")
@@ -52,7 +52,8 @@ def make_campaign(folder: Path, n: int) -> Path:
     rows = ["footage,sku"]
     for i in range(n):
         make_scene(folder / f"s{i}.mp4", seconds=8, size="960x540", plain=True,
-                   speech_at_s=0.5, subject_x=0.2 + 0.6 * i / max(1, n - 1))
+                   # a different speech offset per scene: no two share a transcript
+                   speech_at_s=0.3 + 0.1 * i, subject_x=0.2 + 0.6 * i / max(1, n - 1))
         rows.append(f"s{i}.mp4,TRAIL-BOTTLE-24")
     (folder / "manifest.csv").write_text("\n".join(rows) + "\n", "utf-8")
     return folder / "manifest.csv"
