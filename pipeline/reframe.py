@@ -39,6 +39,13 @@ MAX_PAN_PER_S = 0.20
 PORTRAIT_MAX_ASPECT = Fraction(10, 16)
 KEEP_FACE_RATIO = 0.5
 """The followed face stays the subject while at least this fraction of the largest."""
+FACE_SCALE_STEP = 1.2
+MIN_FACE = 24
+"""Smallest face looked for, in analysis pixels (about an eighth of the frame height)."""
+FACE_EVERY = 2
+"""Look for faces on every 2nd analysis frame (2 per second); motion on every frame."""
+PROFILE_EVERY = 4
+"""Without a face to follow, try the profile cascades once a second only (they cost most)."""
 Box = tuple[float, float, float, float]
 """x, y, w, h as fractions of the frame."""
 
@@ -69,15 +76,16 @@ def crop_size(info: MediaInfo, out_w: int = 1080, out_h: int = 1920) -> tuple[in
     return w, min(h, ch - ch % 2)
 
 
-def faces(gray: np.ndarray) -> list[Box]:
-    """Faces in a grey frame: frontal, else profile looking either way."""
+def faces(gray: np.ndarray, profiles: bool = True) -> list[Box]:
+    """Faces in a grey frame: frontal, else (when asked) profile looking either way."""
     height, width = gray.shape
-    for name, flip in (("haarcascade_frontalface_default.xml", False),
-                       ("haarcascade_profileface.xml", False),
-                       ("haarcascade_profileface.xml", True)):
+    cascades = [("haarcascade_frontalface_default.xml", False)]
+    if profiles:
+        cascades += [("haarcascade_profileface.xml", False), ("haarcascade_profileface.xml", True)]
+    for name, flip in cascades:
         image = cv2.flip(gray, 1) if flip else gray
-        found = _cascade(name).detectMultiScale(image, scaleFactor=1.1, minNeighbors=5,
-                                                minSize=(16, 16))
+        found = _cascade(name).detectMultiScale(image, scaleFactor=FACE_SCALE_STEP,
+                                                minNeighbors=5, minSize=(MIN_FACE, MIN_FACE))
         if len(found):
             return [((width - x - w if flip else x) / width, y / height, w / width, h / height)
                     for x, y, w, h in (tuple(int(v) for v in f) for f in found)]
@@ -107,12 +115,15 @@ def find_subject(frames: list[Frame], cuts: Sequence[int] = ()) -> list[Sample]:
     prev: np.ndarray | None = None
     followed: Box | None = None
     last = (0.5, 0.5)
-    for t, gray in frames:
-        if any(s.t_ms < c <= t for c in cuts for s in samples[-1:]):
-            prev, followed = None, None  # a new shot: no motion across the cut
-        face = pick_face(faces(gray), followed)
-        followed = face
-        centre = (face[0] + face[2] / 2, face[1] + face[3] / 2) if face else None
+    for i, (t, gray) in enumerate(frames):
+        fresh = any(s.t_ms < c <= t for c in cuts for s in samples[-1:])
+        if fresh:
+            prev, followed = None, None  # a new shot: no motion or face across the cut
+        if fresh or i % FACE_EVERY == 0:
+            profiles = followed is not None or i % PROFILE_EVERY == 0
+            followed = pick_face(faces(gray, profiles), followed)
+        centre = (followed[0] + followed[2] / 2, followed[1] + followed[3] / 2) \
+            if followed else None
         motion = None if centre else _motion_centre(prev, gray)
         source = "face" if centre else "motion" if motion else "hold"
         last = centre or motion or last
@@ -218,7 +229,8 @@ def plan_crop(info: MediaInfo, window: Window, visuals: Analysis | None = None
     cuts = [c - window.start_ms for c in visuals.cuts_in(window)]
     samples = find_subject(frames, cuts)
     points = simplify(smooth(samples, w, cw, cuts))
-    keys = tuple(CropKey(t_ms=max(0, t), x=x - x % 2, y=(h - ch) // 2) for t, x in points)
+    points[0] = (0, points[0][1])  # the path starts with the clip, not at the first sample
+    keys = tuple(CropKey(t_ms=t, x=x - x % 2, y=(h - ch) // 2) for t, x in points)
     counts = {k: sum(s.source == k for s in samples) for k in ("face", "motion", "hold")}
     found = ", ".join(f"{k} in {n}" for k, n in counts.items() if n) or "nothing"
     reason = (f"crop {cw}x{ch} of {w}x{h} follows the subject ({found} of {len(samples)} "
