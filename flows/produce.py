@@ -1,33 +1,77 @@
-"""The produce_clip flow: the pipeline's stages as Prefect tasks, wired in order."""
+"""The produce_clip flow: the pipeline's stages as Prefect tasks, wired in order.
+
+The deciding stages (transcribe, select, reframe, plan) are cached by a fingerprint
+of their inputs' *content* (footage bytes, product, template, settings; never paths),
+with results persisted under ``CLIPCART_HOME/results``: a re-run skips what is
+decided, a changed file is decided anew. Finished clips are skipped whole (the
+folder ``OUT/<clip_id>`` already holds its manifest). Render, QC and sidecars write
+files into a fresh staging folder, so they run whenever a clip is not finished.
+Tasks retry only failures that can pass (I/O hiccups, timeouts), never bad input.
+"""
 
 from __future__ import annotations
 
+import errno
 import time
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import TaskRun
+from prefect.context import TaskRunContext
+from prefect.states import State
 
 from pipeline import produce as stages
+from pipeline.errors import BadInput, TransientPublishError
+from pipeline.fingerprint import fingerprint
 from pipeline.plan import Settings, choose_footage
 from pipeline.reframe import plan_crop
 
 T = TypeVar("T")
+CACHE_VERSION = "1"
+"""Bump when a cached stage's output changes meaning, to drop every cached decision."""
+TRANSIENT_ERRNOS = {errno.EAGAIN, errno.EBUSY, errno.EMFILE, errno.ENFILE, errno.EINTR,
+                    errno.ETIMEDOUT, errno.ECONNRESET}
 
 
-def _task(fn: Callable[..., T], name: str, retries: int = 0) -> Any:
-    return task(fn, name=name, cache_policy=NO_CACHE, retries=retries, persist_result=False)
+def is_transient(exc: BaseException) -> bool:
+    """Failures worth another try: timeouts, dropped connections, busy files, 5xx/429."""
+    if isinstance(exc, BadInput):
+        return False
+    if isinstance(exc, TransientPublishError | TimeoutError | ConnectionError):
+        return True
+    return isinstance(exc, OSError) and exc.errno in TRANSIENT_ERRNOS
+
+
+def retry_transient(_task: Any, _run: TaskRun, state: State[Any]) -> bool:
+    """Prefect's retry condition: retry only transient failures."""
+    return isinstance(state.data, BaseException) and is_transient(state.data)
+
+
+def content_key(ctx: TaskRunContext, params: dict[str, Any]) -> str:
+    """Cache key: the task's name and the content fingerprint of its inputs."""
+    return fingerprint(f"{ctx.task.name}/v{CACHE_VERSION}", *params.values())
+
+
+def _task(fn: Callable[..., T], name: str, *, cached: bool = False, retries: int = 2) -> Any:
+    if cached:
+        return task(fn, name=name, cache_key_fn=content_key, persist_result=True,
+                    cache_expiration=timedelta(days=30), retries=retries,
+                    retry_delay_seconds=2, retry_condition_fn=retry_transient)
+    return task(fn, name=name, cache_policy=NO_CACHE, persist_result=False, retries=retries,
+                retry_delay_seconds=2, retry_condition_fn=retry_transient)
 
 
 load_inputs = _task(stages.load_inputs, "probe")
-transcribe = _task(stages.transcribe_stage, "transcribe")
+transcribe = _task(stages.transcribe_stage, "transcribe", cached=True)
 analyse = _task(stages.analyse_stage, "analyse")
-select_window = _task(choose_footage, "select")
-reframe = _task(plan_crop, "reframe")
-plan_clip = _task(stages.plan_stage, "plan")
-render_clip = _task(stages.render_stage, "render")
+select_window = _task(choose_footage, "select", cached=True)
+reframe = _task(plan_crop, "reframe", cached=True)
+plan_clip = _task(stages.plan_stage, "plan", cached=True)
+render_clip = _task(stages.render_stage, "render", retries=1)
 qc_clip = _task(stages.qc_stage, "qc")
 write_sidecars = _task(stages.write_sidecars, "sidecars")
 

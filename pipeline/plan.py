@@ -59,7 +59,9 @@ def clip_id_for(footage_digest: str, product: Product, template: Template,
                 settings: Settings) -> str:
     """Content id: the same footage, product, template and settings give the same id."""
     raw = json.dumps([footage_digest, product.model_dump(mode="json"),
-                      template.model_dump(mode="json"), settings.__dict__], sort_keys=True)
+                      # review changes who publishes when, not the clip: not in its id
+                      template.model_dump(mode="json", exclude={"review"}),
+                      settings.__dict__], sort_keys=True)
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
