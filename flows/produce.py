@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import errno
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,7 +27,7 @@ from prefect.states import State
 from pipeline import produce as stages
 from pipeline.errors import BadInput, TransientPublishError
 from pipeline.fingerprint import fingerprint
-from pipeline.plan import Settings, choose
+from pipeline.plan import Settings, choose_footage
 from pipeline.reframe import plan_crop
 
 T = TypeVar("T")
@@ -67,7 +67,8 @@ def _task(fn: Callable[..., T], name: str, *, cached: bool = False, retries: int
 
 load_inputs = _task(stages.load_inputs, "probe")
 transcribe = _task(stages.transcribe_stage, "transcribe", cached=True)
-select_window = _task(choose, "select", cached=True)
+analyse = _task(stages.analyse_stage, "analyse")
+select_window = _task(choose_footage, "select", cached=True)
 reframe = _task(plan_crop, "reframe", cached=True)
 plan_clip = _task(stages.plan_stage, "plan", cached=True)
 render_clip = _task(stages.render_stage, "render", retries=1)
@@ -93,22 +94,31 @@ class Stopwatch:
 
 
 @flow(name="produce_clip", validate_parameters=False)
-def produce_clip(footage: Path, catalog: Path, sku: str, out_dir: Path,
+def produce_clip(footage: Path | Sequence[Path], catalog: Path, sku: str, out_dir: Path,
                  template: str = "bold", settings: Settings | None = None) -> dict[str, Any]:
-    """Make one clip: probe → transcribe → select → reframe → plan → render → qc."""
+    """Make one clip: probe → transcribe, analyse → select → reframe → plan → render → qc.
+
+    ``footage`` may be several files of the same product: the best one is used.
+    """
     settings = settings or Settings()
-    req = stages.MakeRequest(footage=Path(footage), catalog=Path(catalog), sku=sku,
-                             out_dir=Path(out_dir), template=template, settings=settings)
+    files = [Path(footage)] if isinstance(footage, (str, Path)) else [Path(f) for f in footage]
+    req = stages.MakeRequest(footage=files[0], catalog=Path(catalog), sku=sku,
+                             out_dir=Path(out_dir), template=template, settings=settings,
+                             more_footage=tuple(files[1:]))
     watch = Stopwatch()
     inputs = watch.run("probe", load_inputs, req)
     done = stages.existing_manifest(req.out_dir, inputs.clip_id)
     if done is not None:
         return done
-    transcript = watch.run("transcribe", transcribe, inputs, settings)
-    window, reasons = watch.run("select", select_window, inputs.info, transcript,
-                                inputs.product, settings)
-    framing = watch.run("reframe", reframe, inputs.info, window)
-    plan, warnings = watch.run("plan", plan_clip, inputs, transcript, window, reasons, framing)
+    infos = inputs.candidates or (inputs.info,)
+    transcripts = [watch.run("transcribe", transcribe, inputs, settings, i) for i in infos]
+    visuals = [watch.run("analysis", analyse, i) for i in infos]
+    index, choice = watch.run("select", select_window, infos, transcripts, inputs.product,
+                              settings, visuals)
+    inputs, transcript = stages.use_footage(inputs, index), transcripts[index]
+    framing = watch.run("reframe", reframe, inputs.info, choice.window, visuals[index])
+    plan, warnings = watch.run("plan", plan_clip, inputs, transcript, choice.window,
+                               choice.reasons, framing, choice.parts)
     staging = stages.staging_dir(req.out_dir, inputs.clip_id)
     clip = watch.run("render", render_clip, plan, staging, settings.engine)
     report = watch.run("qc", qc_clip, clip, settings)

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel
 
 from pipeline.models import MediaInfo
@@ -33,6 +34,8 @@ def footage_digest(path: Path) -> str:
 
 def plain(value: Any) -> Any:
     """A JSON-able, path-free stand-in for ``value``."""
+    if isinstance(value, np.ndarray):
+        return {"array": hashlib.sha256(value.tobytes()).hexdigest(), "shape": value.shape}
     if isinstance(value, MediaInfo):
         facts = value.model_dump(mode="json", exclude={"path"})
         return {"footage": footage_digest(Path(value.path)), **facts}
