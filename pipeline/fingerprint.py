@@ -20,6 +20,8 @@ from pipeline.models import MediaInfo
 from pipeline.plan import file_digest
 from pipeline.produce import Inputs
 
+NOT_CONTENT = frozenset({"seconds"})
+"""Dataclass fields that say how long something took, not what it found."""
 _DIGESTS: dict[tuple[str, int, int], str] = {}
 
 
@@ -43,8 +45,12 @@ def plain(value: Any) -> Any:
         return {"clip_id": value.clip_id}  # Inputs: the clip id is already a content hash
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
+    if isinstance(value, np.ndarray):
+        return {"array": hashlib.sha256(value.tobytes()).hexdigest(),
+                "shape": list(value.shape), "dtype": str(value.dtype)}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if f.name not in NOT_CONTENT}
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     if isinstance(value, dict):

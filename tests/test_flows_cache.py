@@ -30,3 +30,18 @@ def test_fingerprints_follow_content_not_paths(tmp_path: Path) -> None:
 
     assert is_transient(TimeoutError()) and is_transient(TransientPublishError("503"))
     assert not is_transient(FootageError("bad")) and not is_transient(ValueError("x"))
+
+
+def test_analysis_fingerprint_ignores_how_long_it_took() -> None:
+    import dataclasses
+
+    import numpy as np
+
+    from pipeline.analysis import Analysis
+
+    frame = np.zeros((4, 4), dtype=np.uint8)
+    one = Analysis(duration_ms=1000, mode="sparse", scores=(), cuts=(), frames=((0, frame),),
+                   seconds=1.5)
+    assert fingerprint("s", one) == fingerprint("s", dataclasses.replace(one, seconds=9.0))
+    other = dataclasses.replace(one, frames=((0, frame + 1),))
+    assert fingerprint("s", one) != fingerprint("s", other)
