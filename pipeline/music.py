@@ -179,12 +179,13 @@ def _track(music_dir: Path, index: int, entry: LibraryEntry) -> Track:
 
 def choose_bed(library: Sequence[Track], mood: str, *, seed: str,
                bpm_range: tuple[int, int] | None = None,
-               gain_db: float = -16.0) -> MusicBed | None:
+               gain_db: float = -16.0, clip_ms: int = CLIP_MS) -> MusicBed | None:
     """Pick a bed for ``mood``, the same one every time for the same ``seed`` (e.g. clip id).
 
     Falls back to the nearest mood by energy, then to any track; a ``bpm_range`` that
     no track fits is ignored. The offset lands on a downbeat (first downbeat plus whole
-    bars), leaving room for a 15 s clip where the track allows. None for an empty library.
+    bars), leaving room for ``clip_ms`` of clip where the track allows (a shorter
+    track loops). None for an empty library.
     """
     if not library:
         return None
@@ -192,7 +193,7 @@ def choose_bed(library: Sequence[Track], mood: str, *, seed: str,
     candidates = sorted(nearest_mood(pool, mood), key=lambda t: (t.path.name, t.title))
     track = candidates[_pick(seed, "track", len(candidates))]
     return MusicBed(path=str(track.path), title=track.title,
-                    offset_ms=downbeat_offset(track, seed), gain_db=gain_db, duck=True)
+                    offset_ms=downbeat_offset(track, seed, clip_ms), gain_db=gain_db, duck=True)
 
 
 def _in_bpm_range(library: Sequence[Track],
@@ -216,9 +217,9 @@ def nearest_mood(pool: Sequence[Track], mood: str) -> tuple[Track, ...]:
     return tuple(t for t in known if abs(MOOD_ENERGY[t.mood] - MOOD_ENERGY[wanted]) == gap)
 
 
-def downbeat_offset(track: Track, seed: str) -> int:
-    """A downbeat to start the bed at, chosen by ``seed`` among those leaving a clip's room."""
-    room = track.duration_ms - CLIP_MS - track.downbeat_ms
+def downbeat_offset(track: Track, seed: str, clip_ms: int = CLIP_MS) -> int:
+    """A downbeat to start the bed at, chosen by ``seed`` among those leaving ``clip_ms``."""
+    room = track.duration_ms - clip_ms - track.downbeat_ms
     bars = max(0, math.floor(room / track.bar_ms)) + 1 if room >= 0 else 1
     offset = round(track.downbeat_ms + _pick(seed, "bar", bars) * track.bar_ms)
     return offset if offset < track.duration_ms else 0

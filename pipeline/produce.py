@@ -133,7 +133,8 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
     music = None
     if template.music.enabled:
         music = choose_bed(load_library(default_music_dir()), template.music.mood,
-                           seed=inputs.clip_id, gain_db=template.music.gain_db)
+                           seed=inputs.clip_id, gain_db=template.music.gain_db,
+                           clip_ms=window.duration_ms)
     d = Decisions(clip_id=inputs.clip_id, sku=product.sku, source=inputs.info, window=window,
                   crop=crop, captions=cues, card=card, music=music,
                   reasons=(*reasons, *crop_reasons), scores=scores)

@@ -166,3 +166,17 @@ def test_bad_library_yaml_raises_config_error(tmp_path: Path, yaml_text: str,
     text = caught.value.one_line()
     assert all(needle in text for needle in needles), text
     assert caught.value.hint
+
+
+def test_offset_leaves_room_for_the_clip_length(library: tuple[Track, ...]) -> None:
+    track = next(t for t in library if t.mood == "luxe")  # 19.2 s, 2.4 s bars
+    for i in range(20):
+        long_clip = choose_bed([track], "luxe", seed=f"s{i}", clip_ms=15_000)
+        short_clip = choose_bed([track], "luxe", seed=f"s{i}", clip_ms=6_000)
+        assert long_clip is not None and short_clip is not None
+        assert long_clip.offset_ms + 15_000 <= track.duration_ms
+        assert short_clip.offset_ms + 6_000 <= track.duration_ms
+        assert short_clip.offset_ms % 2400 == 0
+    offsets = {choose_bed([track], "luxe", seed=f"s{i}", clip_ms=6_000).offset_ms  # type: ignore[union-attr]
+               for i in range(40)}
+    assert max(offsets) > 19_200 - 15_000  # short clips use bars a 15 s clip cannot

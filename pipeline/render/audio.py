@@ -35,6 +35,8 @@ SPEECH_CHAIN = ",".join([
 DUCKER = "sidechaincompress=threshold=0.01:ratio=5:attack=15:release=300"
 """Music ducking keyed on the levelled speech: about -17 dB under speech, back within
 3 dB of its pause level 120-180 ms after speech stops (tests/test_audio_stems.py)."""
+LOOP_MAX_SAMPLES = 48_000 * 600
+"""aloop buffer limit: beds up to 10 minutes loop whole (longer ones never need to)."""
 STEMS = ("speech", "music", "ducked")
 """Stem outputs of ``stem_graph``, in order: [speech_stem], [music_stem], [ducked_stem]."""
 
@@ -54,21 +56,34 @@ def speech_chain() -> str:
     return f"[0:a]{SPEECH_CHAIN},pan=stereo|c0=c0|c1=c0[speech]"
 
 
+def music_input_args(plan: ClipPlan) -> list[str]:
+    """The bed as a plain input: looping and the downbeat offset happen in ``music_chain``.
+
+    Not ``-stream_loop``: on a second pass the Ogg/Opus demuxer replays the codec's
+    312-sample pre-skip, a 6.5 ms hole at every loop point (measured).
+    """
+    assert plan.music is not None
+    return ["-i", plan.music.path]
+
+
 def music_chain(plan: ClipPlan, files: RenderFiles) -> str:
-    """The looped bed → [music]: stereo 48 kHz at the plan's gain, faded in and out."""
+    """The bed → [music]: stereo 48 kHz, looped sample-exact, from the downbeat offset,
+    at the plan's gain, faded in and out."""
     assert plan.music is not None
     dur = plan.duration_ms / 1000
     return (f"[{music_index(plan, files)}:a]aformat=channel_layouts=stereo,aresample=48000,"
-            f"volume={plan.music.gain_db}dB,afade=t=in:d=0.5,"
+            f"aloop=loop=-1:size={LOOP_MAX_SAMPLES},"
+            f"atrim=start={plan.music.offset_ms / 1000:.3f}:duration={dur:.3f},"
+            f"asetpts=PTS-STARTPTS,volume={plan.music.gain_db}dB,afade=t=in:d=0.5,"
             f"afade=t=out:st={max(dur - 1.0, 0):.3f}:d=1[music]")
 
 
-def duck_chain(plan: ClipPlan, music: str = "music", key: str = "sc") -> str:
-    """[music] keyed on the speech [sc] → [ducked] (passed through when ducking is off)."""
+def duck_chains(plan: ClipPlan, music: str = "music", key: str = "sc") -> list[str]:
+    """[music] keyed on the speech [key] → [ducked]; passed through when ducking is off."""
     assert plan.music is not None
     if not plan.music.duck:
-        return f"[{music}]anull[ducked]"
-    return f"[{music}][{key}]{DUCKER}[ducked]"
+        return [f"[{key}]anullsink", f"[{music}]anull[ducked]"]
+    return [f"[{music}][{key}]{DUCKER}[ducked]"]
 
 
 def source_chains(plan: ClipPlan, files: RenderFiles) -> list[str]:
@@ -96,10 +111,13 @@ def stem_graph(plan: ClipPlan, files: RenderFiles) -> list[str]:
     silence = f"anullsrc=r=48000:cl=stereo,atrim=duration={dur}"
     chains = source_chains(plan, files)
     speech, music = has_speech(plan), plan.music is not None
-    chains.append("[speech]asplit=2[speech_stem][sc]" if speech
-                  else f"{silence}[speech_stem]")
+    if speech:
+        chains.append("[speech]asplit=2[speech_stem][sc]" if music
+                      else "[speech]anull[speech_stem]")
+    else:
+        chains.append(f"{silence}[speech_stem]")
     if music and speech:
-        chains += ["[music]asplit=2[music_stem][m]", duck_chain(plan, "m", "sc"),
+        chains += ["[music]asplit=2[music_stem][m]", *duck_chains(plan, "m", "sc"),
                    "[ducked]anull[ducked_stem]"]
     elif music:
         chains.append("[music]asplit=2[music_stem][ducked_stem]")
@@ -110,7 +128,7 @@ def stem_graph(plan: ClipPlan, files: RenderFiles) -> list[str]:
 
 def _mix_chains(plan: ClipPlan, speech: bool) -> list[str]:
     if speech and plan.music is not None:
-        return ["[speech]asplit=2[sp][sc]", duck_chain(plan),
+        return ["[speech]asplit=2[sp][sc]", *duck_chains(plan),
                 "[sp][ducked]amix=inputs=2:duration=first:normalize=0[mix]"]
     if speech:
         return ["[speech]anull[mix]"]

@@ -13,7 +13,7 @@ import itertools
 from fractions import Fraction
 
 from pipeline.models import CardSpec, ClipPlan, CropKey
-from pipeline.render.audio import audio_graph
+from pipeline.render.audio import audio_graph, music_input_args
 from pipeline.render.files import RenderFiles
 
 ENCODER_PRESET = "veryfast"
@@ -35,15 +35,14 @@ def escape_filter_value(value: str) -> str:
 
 
 def input_args(plan: ClipPlan, files: RenderFiles) -> list[str]:
-    """The -i arguments: footage window, then card still, then looped music."""
+    """The -i arguments: footage window, then card still, then the music bed."""
     dur = seconds(plan.duration_ms)
     args = ["-ss", seconds(plan.window.start_ms), "-t", dur, "-i", plan.source.path]
     if plan.card is not None and files.card_png:
         args += ["-loop", "1", "-framerate", str(Fraction(plan.fps)), "-t", dur,
                  "-i", files.card_png]
     if plan.music is not None:
-        args += ["-stream_loop", "-1", "-ss", seconds(plan.music.offset_ms), "-t", dur,
-                 "-i", plan.music.path]
+        args += music_input_args(plan)
     return args
 
 
