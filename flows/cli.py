@@ -107,17 +107,21 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] 
 @app.command()
 def check(video: Annotated[Path, typer.Argument(help="Video file to check.")],
           as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """Check a video against the delivery spec; exit 1 when it does not pass."""
+    """Check a video against the delivery spec and each platform's rules; exit 1 on failure."""
     from pipeline.media.probe import probe
-    from pipeline.qc import check as qc_check
+    from pipeline.qc import inspect
 
     probe(video)
-    report = qc_check(video)
+    result = inspect(video)
+    report = result.report
     if as_json:
-        sys.stdout.write(report.model_dump_json() + "\n")
+        sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False) + "\n")
     else:
         for key, value in report.model_dump(exclude={"problems"}).items():
             out.print(f"{key:16} {value}")
+        for verdict in result.platforms:
+            mark = "[green]✓[/green]" if verdict.passed else "[red]✗[/red]"
+            out.print(f"{mark} {verdict.platform:10} {'; '.join(verdict.problems) or 'accepted'}")
         for problem in report.problems:
             out.print(f"[red]✗[/red] {problem}")
     raise typer.Exit(0 if report.passed else 1)
