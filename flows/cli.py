@@ -141,9 +141,10 @@ def templates() -> None:
 
 def _register_optional() -> None:
     """Commands that live in their own modules."""
-    from flows import publish_cli
+    from flows import bench_cli, publish_cli
 
     publish_cli.register(app)
+    bench_cli.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -46,15 +46,19 @@ def loudness_gain_db(plan: ClipPlan, files: RenderFiles) -> float:
     return plan.target_lufs - measured
 
 
-def render(plan: ClipPlan, out: Path) -> Path:
-    """Render ``plan`` to ``out`` (MP4); nothing is left at ``out`` on failure."""
+def render(plan: ClipPlan, out: Path, *, timeout_s: float | None = None) -> Path:
+    """Render ``plan`` to ``out`` (MP4); nothing is left at ``out`` on failure.
+
+    ``timeout_s`` bounds the main ffmpeg run: past it ffmpeg is killed (SIGKILL)
+    and FFmpegError is raised, like any other failure.
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
     part = out.with_name(f".{out.name}.{os.getpid()}.part")
     with tempfile.TemporaryDirectory(prefix="clipcart-render-") as tmp:
         files = write_side_files(plan, Path(tmp))
         gain = loudness_gain_db(plan, files)
         try:
-            run_ffmpeg(render_args(plan, files, gain, str(part)))
+            run_ffmpeg(render_args(plan, files, gain, str(part)), timeout_s=timeout_s)
             part.replace(out)
         finally:
             part.unlink(missing_ok=True)

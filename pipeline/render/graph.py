@@ -22,6 +22,8 @@ CRF = 21
 MAXRATE = "8M"
 BUFSIZE = "16M"
 SLIDE_S = 0.35
+SCALE_FLAGS = "bicubic"
+"""swscale filter for the crop → 1080x1920 scale (the floor uses the same)."""
 
 
 def seconds(ms: int) -> str:
@@ -77,7 +79,7 @@ def geometry_filters(plan: ClipPlan) -> list[str]:
     if (crop.width, crop.height) != (src_w, src_h):
         filters.append(f"crop=w={crop.width}:h={crop.height}"
                        f":x='{piecewise(crop.points, 'x')}':y='{piecewise(crop.points, 'y')}'")
-    filters += [f"scale={plan.width}:{plan.height}:flags=bicubic", "setsar=1"]
+    filters += [f"scale={plan.width}:{plan.height}:flags={SCALE_FLAGS}", "setsar=1"]
     return filters
 
 
