@@ -90,15 +90,18 @@ def median(samples: list[Sample], attr: str) -> float:
 def run_bench(quick: bool = False) -> dict[str, Any]:
     """Measure everything in one run; ``quick`` is a short smoke run on small inputs."""
     footage = speech_footage(quick)
-    uhd = uhd60_footage(quick)
     with tempfile.TemporaryDirectory(prefix="clipcart-bench-") as tmp:
         work = Path(tmp)
-        env = {**os.environ, "CLIPCART_HOME": str(work / "home"), "PYTHONPATH": _pythonpath()}
+        env = {**os.environ, "CLIPCART_HOME": str(work / "home"), "PYTHONPATH": _pythonpath(),
+               "PREFECT_HOME": str(work / "home" / "prefect"),
+               # a loaded shared machine can take minutes to start the embedded API
+               "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "600"}
         manifest, make_s = run_make(footage, work / "clips", env, quick)
         plan = ClipPlan.model_validate_json(Path(manifest["outputs"]["plan"]).read_text("utf-8"))
         floors, renders = alternate(plan, work, 1 if quick else 3)
         _, moviepy = timed(lambda: _moviepy(plan, work / "moviepy.mp4"))
         rss = render_rss(plan, work, env, "rss1080")
+        uhd = uhd60_footage(quick)
         uhd_plan = retarget(plan, probe(uhd), start_ms=2000 if quick else 30_000)
         rss_4k = render_rss(uhd_plan, work, env, "rss4k60")
     return figures(manifest, make_s, floors, renders, moviepy, rss, rss_4k, footage, quick)

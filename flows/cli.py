@@ -151,7 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turn every error into one line and an exit code."""
     _register_optional()
     try:
-        app(args=argv, standalone_mode=False)
+        # click ≥ 8.2 returns typer.Exit's code instead of raising it when not standalone
+        code = app(args=argv, standalone_mode=False)
+        if isinstance(code, int):
+            return code
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.exceptions.Abort:
