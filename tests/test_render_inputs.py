@@ -38,9 +38,10 @@ def _render_and_check(src: Path, tmp_path: Path) -> Path:
 
 
 def _hdr(out: Path, trc: str) -> Path:
-    return _make(out, "testsrc2=s=640x360:r=30:d=3.5", "-vf", "format=yuv420p10le",
-                 "-c:v", "libx265", "-x265-params", "log-level=error", "-tag:v", "hvc1",
-                 "-color_primaries", "bt2020", "-colorspace", "bt2020nc", "-color_trc", trc)
+    # tags set on the frames (setparams): output -color_trc alone is not written by libx265
+    tags = f"setparams=color_primaries=bt2020:color_trc={trc}:colorspace=bt2020nc"
+    return _make(out, "testsrc2=s=640x360:r=30:d=3.5", "-vf", f"format=yuv420p10le,{tags}",
+                 "-c:v", "libx265", "-x265-params", "log-level=error", "-tag:v", "hvc1")
 
 
 @pytest.mark.parametrize("trc", ["arib-std-b67", "smpte2084"])
