@@ -181,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
 def _debug_trace() -> None:
     if os.environ.get("CLIPCART_DEBUG"):
         traceback.print_exc()
+        exc = sys.exc_info()[1]
+        if hasattr(exc, "cmd") and hasattr(exc, "stderr_tail"):  # FFmpegError: what ran, why
+            err.print("command: " + " ".join(map(str, exc.cmd)), markup=False, soft_wrap=True)
+            err.print(exc.stderr_tail, markup=False, soft_wrap=True)
 
 
 def run() -> None:
