@@ -22,20 +22,21 @@ class Sample:
 
     wall_s: float
     cpu_s: float
-    """User + system seconds of the child processes (ffmpeg) the run waited for."""
+    """User + system seconds of this process and the children (ffmpeg) it waited for."""
 
 
-def children_cpu_s() -> float:
-    """CPU seconds used so far by this process's finished children."""
+def cpu_so_far_s() -> float:
+    """CPU seconds used so far by this process and its finished children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+    return usage.ru_utime + usage.ru_stime + own.ru_utime + own.ru_stime
 
 
 def timed(fn: Callable[[], T]) -> tuple[T, Sample]:
     """Run ``fn`` and measure its wall time and its children's CPU time."""
-    cpu0, t0 = children_cpu_s(), time.perf_counter()
+    cpu0, t0 = cpu_so_far_s(), time.perf_counter()
     result = fn()
-    return result, Sample(wall_s=time.perf_counter() - t0, cpu_s=children_cpu_s() - cpu0)
+    return result, Sample(wall_s=time.perf_counter() - t0, cpu_s=cpu_so_far_s() - cpu0)
 
 
 def tree_rss_bytes(proc: psutil.Process) -> int:
