@@ -11,6 +11,8 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip>=24"
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"
+	# moviepy declares pillow<12 but works with the pinned Pillow 13 (parity test)
+	$(BIN)/python -m pip install -q --no-deps -c constraints.txt moviepy
 	touch $(STAMP)
 
 install: $(STAMP)

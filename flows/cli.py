@@ -110,17 +110,21 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] 
 @app.command()
 def check(video: Annotated[Path, typer.Argument(help="Video file to check.")],
           as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """Check a video against the delivery spec; exit 1 when it does not pass."""
+    """Check a video against the delivery spec and each platform's rules; exit 1 on failure."""
     from pipeline.media.probe import probe
-    from pipeline.qc import check as qc_check
+    from pipeline.qc import inspect
 
     probe(video)
-    report = qc_check(video)
+    result = inspect(video)
+    report = result.report
     if as_json:
-        sys.stdout.write(report.model_dump_json() + "\n")
+        sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False) + "\n")
     else:
         for key, value in report.model_dump(exclude={"problems"}).items():
             out.print(f"{key:16} {value}")
+        for verdict in result.platforms:
+            mark = "[green]✓[/green]" if verdict.passed else "[red]✗[/red]"
+            out.print(f"{mark} {verdict.platform:10} {'; '.join(verdict.problems) or 'accepted'}")
         for problem in report.problems:
             out.print(f"[red]✗[/red] {problem}")
     raise typer.Exit(0 if report.passed else 1)
@@ -140,44 +144,69 @@ def templates() -> None:
 
 def _register_optional() -> None:
     """Commands that live in their own modules."""
-    from flows import orchestrate_cli, publish_cli
+    from flows import bench_cli, linkpage_cli, orchestrate_cli, publish_cli
 
     publish_cli.register(app)
     orchestrate_cli.register(app)
+    linkpage_cli.register(app)
+    bench_cli.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turn every error into one line and an exit code."""
     _register_optional()
     try:
-        app(args=argv, standalone_mode=False)
+        # without standalone mode Typer *returns* typer.Exit's code (and 130 for Ctrl-C)
+        code = app(args=argv, standalone_mode=False)
+        if code == 130:
+            raise KeyboardInterrupt
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.Abort:
-        err.print("clipcart: interrupted")
-        return 130
+        return _interrupted()
     except typer.TyperException as exc:  # usage errors: missing or invalid arguments
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-        err.print(f"clipcart: {message} (see clipcart --help)", markup=False, soft_wrap=True)
+        err.print(f"clipcart: {message}{_dash_hint(argv)} (see clipcart --help)", markup=False,
+                  soft_wrap=True)
         return 2
     except ClipcartError as exc:
         _debug_trace()
         err.print(f"clipcart: {exc.one_line()}", markup=False, soft_wrap=True)
         return exc.exit_code
     except KeyboardInterrupt:
-        err.print("clipcart: interrupted")
-        return 130
+        return _interrupted()
     except Exception as exc:
         _debug_trace()
         err.print(f"clipcart: internal error: {exc.__class__.__name__}: {exc}. "
                   "Run with CLIPCART_DEBUG=1 for details", markup=False, soft_wrap=True)
         return 1
-    return 0
+    return code if isinstance(code, int) else 0
+
+
+def _interrupted() -> int:
+    err.print("clipcart: interrupted; finished clips are kept and nothing half-made is "
+              "left, so running the same command again carries on", markup=False,
+              soft_wrap=True)
+    return 130
+
+
+def _dash_hint(argv: list[str] | None) -> str:
+    """A fix for file names that start with '-' and so were read as options."""
+    args = sys.argv[1:] if argv is None else argv
+    dashed = [a for a in args if a.startswith("-") and len(a) > 1 and Path(a).exists()]
+    if not dashed:
+        return ""
+    return (f". {dashed[0]!r} is a file whose name starts with '-': "
+            f"write it as ./{dashed[0]}")
 
 
 def _debug_trace() -> None:
     if os.environ.get("CLIPCART_DEBUG"):
         traceback.print_exc()
+        exc = sys.exc_info()[1]
+        if hasattr(exc, "cmd") and hasattr(exc, "stderr_tail"):  # FFmpegError: what ran, why
+            err.print("command: " + " ".join(map(str, exc.cmd)), markup=False, soft_wrap=True)
+            err.print(exc.stderr_tail, markup=False, soft_wrap=True)
 
 
 def run() -> None:

@@ -1,21 +1,68 @@
-"""Check a rendered file against the delivery spec and each platform's rules."""
+"""Check a rendered file against the delivery spec and each platform's rules.
+
+``check(path)`` gives the QCReport the manifest carries (its keys are fixed by
+DESIGN.md); ``inspect(path)`` gives the same report plus a verdict per platform
+(TikTok, Instagram Reels, YouTube Shorts) for ``clipcart check``. Facts come from
+a real probe (PyAV), the MP4 top-level atoms, the H.264 NAL units of every
+keyframe and a loudness scan; the rules are plain functions of those facts.
+"""
 
 from __future__ import annotations
 
-import itertools
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-import av
-
 from pipeline.media.ffmpeg import parse_loudnorm_json, run_ffmpeg
+from pipeline.media.mp4 import VideoFacts, moov_before_mdat, video_facts
 from pipeline.media.probe import probe
 from pipeline.models import MediaInfo, QCReport
+
+__all__ = ["FileFacts", "PlatformVerdict", "QCResult", "check", "inspect", "measure_loudness",
+           "moov_before_mdat"]
 
 TARGET_LUFS = -14.0
 LUFS_TOLERANCE = 1.0
 MAX_TRUE_PEAK = -1.0
 MAX_DURATION_MS = 15000
+DURATION_SLACK_MS = 20
+"""Container durations round up to the last audio frame; allow one AAC frame."""
+PLATFORMS = ("tiktok", "instagram", "youtube")
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """Everything the rules look at, measured once per file."""
+
+    info: MediaInfo
+    video: VideoFacts
+    lufs: float
+    true_peak: float
+    faststart: bool
+
+
+@dataclass(frozen=True)
+class PlatformVerdict:
+    """Whether one platform would accept the file, and why not."""
+
+    platform: str
+    passed: bool
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class QCResult:
+    """The delivery-spec report plus one verdict per platform."""
+
+    report: QCReport
+    platforms: tuple[PlatformVerdict, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        """The report's fields, its problems, and ``platforms: {name: {passed, problems}}``."""
+        data: dict[str, object] = self.report.model_dump()
+        data["platforms"] = {v.platform: {"passed": v.passed, "problems": list(v.problems)}
+                             for v in self.platforms}
+        return data
 
 
 def measure_loudness(path: Path) -> tuple[float, float]:
@@ -26,78 +73,140 @@ def measure_loudness(path: Path) -> tuple[float, float]:
     return stats.get("input_i", -70.0), stats.get("input_tp", -70.0)
 
 
-def moov_before_mdat(path: Path) -> bool:
-    """True when the MP4 index comes first (faststart), read from the top-level atoms."""
-    with path.open("rb") as fh:
-        offset, size = 0, path.stat().st_size
-        while offset < size:
-            fh.seek(offset)
-            header = fh.read(16)
-            if len(header) < 8:
-                return False
-            length, kind = int.from_bytes(header[:4], "big"), header[4:8]
-            if length == 1:
-                length = int.from_bytes(header[8:16], "big")
-            if kind in (b"moov", b"mdat"):
-                return kind == b"moov"
-            if length < 8:
-                return False
-            offset += length
-    return False
+def file_facts(path: Path) -> FileFacts:
+    """Probe, parse and measure ``path`` (FootageError when it is not media)."""
+    info = probe(path)
+    video = video_facts(path) if info.has_video else VideoFacts()
+    lufs, peak = measure_loudness(path) if info.has_audio else (-70.0, -70.0)
+    return FileFacts(info=info, video=video, lufs=lufs, true_peak=peak,
+                     faststart=moov_before_mdat(path))
 
 
-def video_details(path: Path) -> dict[str, object]:
-    """Profile, frame-rate constancy and GOP facts the probe model does not hold."""
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        profile = stream.codec_context.profile or ""
-        times, keys = [], []
-        for packet in container.demux(stream):
-            if packet.pts is None:
-                continue
-            times.append(float(packet.pts * (stream.time_base or 0)))
-            keys.append(packet.is_keyframe)
-    times.sort()
-    deltas = [b - a for a, b in itertools.pairwise(times)]
-    cfr = bool(deltas) and max(deltas) - min(deltas) < 0.002
-    return {"profile": str(profile), "cfr": cfr, "keyframes": sum(keys)}
+def inspect(path: Path, *, max_duration_ms: int = MAX_DURATION_MS) -> QCResult:
+    """The delivery-spec report and each platform's verdict for ``path``."""
+    facts = file_facts(path)
+    verdicts = tuple(platform_verdict(name, facts) for name in PLATFORMS)
+    problems = delivery_problems(facts, max_duration_ms)
+    problems += [f"{v.platform}: {p}" for v in verdicts for p in v.problems]
+    return QCResult(report=_report(facts, problems), platforms=verdicts)
 
 
 def check(path: Path, *, max_duration_ms: int = MAX_DURATION_MS) -> QCReport:
-    """Probe and measure ``path``; ``passed`` only when every rule holds."""
-    info = probe(path)
-    details = video_details(path) if info.has_video else {}
-    lufs, peak = measure_loudness(path) if info.has_audio else (-70.0, -70.0)
-    problems = list(_problems(info, details, lufs, peak, max_duration_ms))
-    if not moov_before_mdat(path):
-        problems.append("moov atom is not before mdat (needs +faststart)")
+    """Probe and measure ``path``; ``passed`` only when the spec and every platform hold."""
+    return inspect(path, max_duration_ms=max_duration_ms).report
+
+
+def _report(facts: FileFacts, problems: list[str]) -> QCReport:
+    info = facts.info
     fps = Fraction(info.fps) if info.has_video else Fraction(0)
-    return QCReport(width=info.display_size[0] if info.has_video else 0,
-                    height=info.display_size[1] if info.has_video else 0,
-                    fps=round(float(fps), 3), duration_ms=info.duration_ms,
-                    video_codec=info.video_codec, audio_codec=info.audio_codec,
-                    sample_rate=info.sample_rate, loudness_lufs=round(lufs, 2),
-                    true_peak_dbtp=round(peak, 2), passed=not problems,
-                    problems=tuple(problems))
+    width, height = info.display_size if info.has_video else (0, 0)
+    return QCReport(width=width, height=height, fps=round(float(fps), 3),
+                    duration_ms=info.duration_ms, video_codec=info.video_codec,
+                    audio_codec=info.audio_codec, sample_rate=info.sample_rate,
+                    loudness_lufs=round(facts.lufs, 2), true_peak_dbtp=round(facts.true_peak, 2),
+                    passed=not problems, problems=tuple(problems))
 
 
-def _problems(info: MediaInfo, details: dict[str, object], lufs: float, peak: float,
-              max_duration_ms: int) -> list[str]:
+def delivery_problems(facts: FileFacts, max_duration_ms: int) -> list[str]:
+    """Every way the file misses PLATFORMS.md's delivery spec."""
+    info, video = facts.info, facts.video
     out: list[str] = []
     expect = {"video codec": (info.video_codec, "h264"), "pixel format": (info.pix_fmt, "yuv420p"),
               "size": (info.display_size, (1080, 1920)), "frame rate": (info.fps, "30/1"),
               "audio codec": (info.audio_codec, "aac"), "sample rate": (info.sample_rate, 48000),
-              "channels": (info.channels, 2), "H.264 profile": (details.get("profile"), "High")}
+              "channels": (info.channels, 2), "H.264 profile": (video.profile, "High")}
     for name, (got, want) in expect.items():
         if got != want:
             out.append(f"{name} is {got}, expected {want}")
-    if not details.get("cfr"):
+    if info.has_audio and facts.video.audio_profile not in ("", "LC"):
+        out.append(f"AAC profile is {facts.video.audio_profile}, expected LC")
+    if not video.cfr:
         out.append("frame rate is not constant")
-    if info.duration_ms > max_duration_ms + 20:
+    if not video.progressive:
+        out.append("video is interlaced, expected progressive")
+    if info.duration_ms > max_duration_ms + DURATION_SLACK_MS:
         out.append(f"duration {info.duration_ms} ms exceeds {max_duration_ms} ms")
-    if abs(lufs - TARGET_LUFS) > LUFS_TOLERANCE:
-        out.append(f"integrated loudness {lufs:.1f} LUFS, "
+    if abs(facts.lufs - TARGET_LUFS) > LUFS_TOLERANCE:
+        out.append(f"integrated loudness {facts.lufs:.1f} LUFS, "
                    f"expected {TARGET_LUFS} ± {LUFS_TOLERANCE}")
-    if peak > MAX_TRUE_PEAK:
-        out.append(f"true peak {peak:.1f} dBTP exceeds {MAX_TRUE_PEAK} dBTP")
+    if facts.true_peak > MAX_TRUE_PEAK:
+        out.append(f"true peak {facts.true_peak:.1f} dBTP exceeds {MAX_TRUE_PEAK} dBTP")
+    out += _gop_problems(video)
+    if not facts.faststart:
+        out.append("moov atom is not before mdat (needs +faststart)")
+    return out
+
+
+def _gop_problems(video: VideoFacts) -> list[str]:
+    if video.open_gop_reason:
+        return [f"GOP is open: {video.open_gop_reason}"]
+    return []
+
+
+def platform_verdict(platform: str, facts: FileFacts) -> PlatformVerdict:
+    """One platform's upload rules (PLATFORMS.md) applied to ``facts``."""
+    rules = {"tiktok": tiktok_problems, "instagram": reels_problems,
+             "youtube": shorts_problems}[platform]
+    problems = tuple(rules(facts))
+    return PlatformVerdict(platform=platform, passed=not problems, problems=problems)
+
+
+TIKTOK_MAX_BYTES = 4 * 1024**3
+TIKTOK_MAX_MS = 600_000
+"""TikTok's usual ``max_video_post_duration_sec``; publishing checks the creator's own."""
+REELS_MAX_BYTES = 300 * 1000**2
+REELS_MS = (3_000, 900_000)
+SHORTS_MAX_MS = 180_000
+
+
+def _frame_rate_problems(info: MediaInfo) -> list[str]:
+    fps = float(Fraction(info.fps)) if info.has_video else 0.0
+    return [] if 23 <= fps <= 60 else [f"frame rate {fps:g} fps is outside 23-60 fps"]
+
+
+def tiktok_problems(facts: FileFacts) -> list[str]:
+    """TikTok Content Posting: 23-60 fps, 360-4096 px a side, ≤ 4 GB, ≤ 10 min."""
+    info = facts.info
+    out = _frame_rate_problems(info)
+    if not all(360 <= side <= 4096 for side in info.display_size):
+        out.append(f"size {info.display_size} has a side outside 360-4096 px")
+    if info.size_bytes > TIKTOK_MAX_BYTES:
+        out.append(f"file is {info.size_bytes} bytes, over 4 GB")
+    if not 1000 <= info.duration_ms <= TIKTOK_MAX_MS:
+        out.append(f"duration {info.duration_ms} ms is outside 1 s-10 min")
+    return out
+
+
+def reels_problems(facts: FileFacts) -> list[str]:
+    """Instagram Reels: MP4/MOV with moov first, H.264, closed GOP, 4:2:0, 23-60 fps,
+    AAC ≤ 48 kHz, 3 s-15 min, ≤ 300 MB."""
+    info, video = facts.info, facts.video
+    out = _frame_rate_problems(info)
+    if not video.is_mp4:
+        out.append("container is not MP4/MOV")
+    if not facts.faststart:
+        out.append("moov atom is not first")
+    if info.video_codec != "h264":
+        out.append(f"video codec is {info.video_codec}, expected H.264")
+    out += _gop_problems(video)
+    if info.pix_fmt not in ("yuv420p", "yuvj420p"):
+        out.append(f"chroma is {info.pix_fmt}, expected 4:2:0")
+    if info.has_audio and (info.audio_codec != "aac" or info.sample_rate > 48000):
+        out.append(f"audio is {info.audio_codec} {info.sample_rate} Hz, expected AAC ≤ 48 kHz")
+    if not REELS_MS[0] <= info.duration_ms <= REELS_MS[1]:
+        out.append(f"duration {info.duration_ms} ms is outside 3 s-15 min")
+    if info.size_bytes > REELS_MAX_BYTES:
+        out.append(f"file is {info.size_bytes} bytes, over 300 MB")
+    return out
+
+
+def shorts_problems(facts: FileFacts) -> list[str]:
+    """YouTube Shorts: vertical (or square) and at most 3 minutes."""
+    info = facts.info
+    width, height = info.display_size
+    out: list[str] = []
+    if height < width:
+        out.append(f"size {width}x{height} is not vertical")
+    if info.duration_ms > SHORTS_MAX_MS:
+        out.append(f"duration {info.duration_ms} ms is over 3 min")
     return out

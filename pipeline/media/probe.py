@@ -46,6 +46,8 @@ def _info(path: Path, container: av.container.InputContainer) -> MediaInfo:
     }
     if video is not None:
         fields.update(_video_fields(video))
+        if not fields["rotation"]:
+            fields["rotation"] = _first_frame_rotation(container)
     if audio is not None:
         fields.update(audio_codec=audio.codec_context.name, sample_rate=audio.rate or 0,
                       channels=audio.codec_context.channels or 0)
@@ -100,6 +102,17 @@ def _rotation(video: av.video.stream.VideoStream) -> int:
     if theta is None:
         return 0
     return int(round(-theta / 90.0) * 90) % 360
+
+
+def _first_frame_rotation(container: av.container.InputContainer) -> int:
+    """Rotation from the first decoded frame's display matrix: PyAV 18 exposes no
+    stream side data, and ffmpeg copies the MP4 display matrix onto every frame."""
+    try:
+        frame = next(container.decode(video=0), None)
+    except av.error.FFmpegError:
+        return 0
+    theta = getattr(frame, "rotation", 0) if frame is not None else 0
+    return int(round(-float(theta or 0) / 90.0) * 90) % 360
 
 
 _TRANSFERS = {1: "bt709", 2: "", 6: "smpte170m", 14: "bt2020-10", 16: "smpte2084",

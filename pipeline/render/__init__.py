@@ -1,7 +1,8 @@
 """render(plan): the clip as a pure function of its ClipPlan.
 
 Writes the side files the graph needs (ASS captions, card PNG) into a private
-temporary folder, measures the audio mix once (first loudness pass), then runs
+temporary folder while measuring the audio mix once (first loudness pass, an
+audio-only ffmpeg run), then runs
 the one ffmpeg render with the gain that lands on the target, into a temporary
 file renamed into place only when complete.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pipeline.captions import to_ass
@@ -48,15 +50,22 @@ def loudness_gain_db(plan: ClipPlan, files: RenderFiles) -> float:
                                      stats.get("input_tp", 0.0))
 
 
-def render(plan: ClipPlan, out: Path) -> Path:
-    """Render ``plan`` to ``out`` (MP4); nothing is left at ``out`` on failure."""
+def render(plan: ClipPlan, out: Path, *, timeout_s: float | None = None) -> Path:
+    """Render ``plan`` to ``out`` (MP4); nothing is left at ``out`` on failure.
+
+    ``timeout_s`` bounds the main ffmpeg run: past it ffmpeg is killed (SIGKILL)
+    and FFmpegError is raised, like any other failure.
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
     part = out.with_name(f".{out.name}.{os.getpid()}.part")
-    with tempfile.TemporaryDirectory(prefix="clipcart-render-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="clipcart-render-") as tmp, \
+            ThreadPoolExecutor(max_workers=1) as pool:
+        # the loudness pass needs no side files: it runs while the card is drawn
+        measured = pool.submit(loudness_gain_db, plan, RenderFiles())
         files = write_side_files(plan, Path(tmp))
-        gain = loudness_gain_db(plan, files)
+        gain = measured.result()
         try:
-            run_ffmpeg(render_args(plan, files, gain, str(part)))
+            run_ffmpeg(render_args(plan, files, gain, str(part)), timeout_s=timeout_s)
             part.replace(out)
         finally:
             part.unlink(missing_ok=True)

@@ -22,6 +22,8 @@ CRF = 21
 MAXRATE = "8M"
 BUFSIZE = "16M"
 SLIDE_S = 0.35
+SCALE_FLAGS = "bicubic"
+"""swscale filter for the crop → 1080x1920 scale (the floor uses the same)."""
 
 
 def seconds(ms: int) -> str:
@@ -39,8 +41,8 @@ def input_args(plan: ClipPlan, files: RenderFiles) -> list[str]:
     dur = seconds(plan.duration_ms)
     args = ["-ss", seconds(plan.window.start_ms), "-t", dur, "-i", plan.source.path]
     if plan.card is not None and files.card_png:
-        args += ["-loop", "1", "-framerate", str(Fraction(plan.fps)), "-t", dur,
-                 "-i", files.card_png]
+        # one frame, decoded once; card_chain repeats it only while the card is on screen
+        args += ["-i", files.card_png]
     if plan.music is not None:
         args += music_input_args(plan)
     return args
@@ -76,7 +78,7 @@ def geometry_filters(plan: ClipPlan) -> list[str]:
     if (crop.width, crop.height) != (src_w, src_h):
         filters.append(f"crop=w={crop.width}:h={crop.height}"
                        f":x='{piecewise(crop.points, 'x')}':y='{piecewise(crop.points, 'y')}'")
-    filters += [f"scale={plan.width}:{plan.height}:flags=bicubic", "setsar=1"]
+    filters += [f"scale={plan.width}:{plan.height}:flags={SCALE_FLAGS}", "setsar=1"]
     return filters
 
 
@@ -95,13 +97,23 @@ def card_x_expr(card: CardSpec) -> str:
             f"-{card.width}+{travel}*(1-pow(1-(t-{start:.3f})/{SLIDE_S},3)),{card.x})")
 
 
-def card_chain(card: CardSpec, index: int) -> str:
-    """The card still: RGBA, faded in (pop) and out, ready to overlay."""
+def card_frames(card: CardSpec, fps: str) -> int:
+    """How many output frames the card is on screen (at least one)."""
+    return max(1, round((card.end_ms - card.start_ms) * Fraction(fps) / 1000))
+
+
+def card_chain(card: CardSpec, index: int, fps: str) -> str:
+    """The card still, converted once to the overlay's pixel format, repeated only
+    for the frames it is on screen (timestamps start at the card's start), faded
+    in (pop) and out."""
     start, end = card.start_ms / 1000, card.end_ms / 1000
+    rate = Fraction(fps)
     fades = [f"fade=t=out:st={end - 0.25:.3f}:d=0.25:alpha=1"]
     if card.animation == "pop":
         fades.insert(0, f"fade=t=in:st={start:.3f}:d=0.25:alpha=1")
-    return f"[{index}:v]format=rgba,{','.join(fades)}[card]"
+    repeat = f"loop=loop={card_frames(card, fps) - 1}:size=1:start=0"
+    stamps = f"setpts=N/({rate.numerator}/{rate.denominator}*TB)+{start:.3f}/TB"
+    return f"[{index}:v]format=yuva420p,{repeat},{stamps},{','.join(fades)}[card]"
 
 
 def video_graph(plan: ClipPlan, files: RenderFiles) -> list[str]:
@@ -111,12 +123,12 @@ def video_graph(plan: ClipPlan, files: RenderFiles) -> list[str]:
     label = "0:v"
     if plan.card is not None and files.card_png:
         chains.append(f"[{label}]{','.join(chain)}[base]")
-        chains.append(card_chain(plan.card, 1))
+        chains.append(card_chain(plan.card, 1, plan.fps))
         card = plan.card
-        chains.append(
-            f"[base][card]overlay=x='{card_x_expr(card)}':y={card.y}"
-            f":enable='between(t,{card.start_ms / 1000:.3f},{card.end_ms / 1000:.3f})'"
-            f":eof_action=pass[ov]")
+        # the card stream only has frames while it is on screen: before its first
+        # frame and after its last (eof_action=pass) the base frame passes untouched
+        chains.append(f"[base][card]overlay=x='{card_x_expr(card)}':y={card.y}"
+                      f":eof_action=pass:format=yuv420[ov]")
         label, chain = "ov", []
     if files.ass:
         chain.append(f"ass=filename={escape_filter_value(files.ass)}"
@@ -148,8 +160,14 @@ def render_args(plan: ClipPlan, files: RenderFiles, gain_db: float, out: str) ->
 
 
 def measure_args(plan: ClipPlan, files: RenderFiles) -> list[str]:
-    """Audio-only first pass: the mix as rendered, measured by loudnorm."""
-    graph = ";".join(audio_graph(plan, files, None))
-    inputs = input_args(plan, files)
-    return ["-y", "-v", "info", "-vn", *inputs, "-filter_complex", graph,
+    """Audio-only first pass: the mix as rendered, measured by loudnorm.
+
+    Only the audio inputs are opened (footage with -vn, music); the card and the
+    captions do not change loudness, so the side files are left out and the
+    music's input index follows from that.
+    """
+    audio_files = RenderFiles()
+    graph = ";".join(audio_graph(plan, audio_files, None))
+    inputs = input_args(plan, audio_files)
+    return ["-y", "-v", "info", "-vn", "-sn", "-dn", *inputs, "-filter_complex", graph,
             "-map", "[aout]", "-f", "null", "-"]

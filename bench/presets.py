@@ -1,0 +1,66 @@
+"""Choose the x264 preset by measurement: SSIM against the reference per CPU second.
+
+Usage: ``python -m bench.presets CLIP.mp4 [SECONDS]``. The reference is the
+first SECONDS of a rendered clip, decoded once to lossless FFV1 (so every preset
+starts from the same frames); each preset encodes it with the render's CRF and
+rate cap, and ffmpeg's ssim filter compares the result with the reference.
+Cost is the encoder's CPU seconds (user + system), steadier than wall time on
+a shared machine.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.measure import timed
+from pipeline.media.ffmpeg import run_ffmpeg
+from pipeline.render.graph import BUFSIZE, CRF, MAXRATE
+
+PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium")
+
+
+def encode_args(ref: Path, preset: str, out: Path) -> list[str]:
+    """The render's x264 settings with ``preset``, video only."""
+    return ["-y", "-v", "error", "-i", str(ref), "-an", "-c:v", "libx264", "-preset", preset,
+            "-crf", str(CRF), "-maxrate", MAXRATE, "-bufsize", BUFSIZE, "-profile:v", "high",
+            "-pix_fmt", "yuv420p", "-g", "60", "-flags", "+cgop", str(out)]
+
+
+def ssim_db(ref: Path, test: Path) -> float:
+    """Mean SSIM of ``test`` against ``ref`` in dB (ffmpeg's ssim filter)."""
+    stderr = run_ffmpeg(["-v", "info", "-i", str(test), "-i", str(ref), "-lavfi",
+                         "[0:v][1:v]ssim", "-f", "null", "-"])
+    match = re.search(r"SSIM .* All:[\d.]+ \(([\d.]+|inf)\)", stderr)
+    return float(match.group(1)) if match else 0.0
+
+
+def measure(clip: Path, seconds: float = 5.0) -> list[dict[str, float | str]]:
+    """One row per preset: cpu_s, size_kb, ssim_db, ssim_db_per_cpu_s."""
+    rows: list[dict[str, float | str]] = []
+    with tempfile.TemporaryDirectory(prefix="clipcart-presets-") as tmp:
+        ref = Path(tmp) / "ref.mkv"
+        run_ffmpeg(["-y", "-v", "error", "-t", f"{seconds}", "-i", str(clip), "-an",
+                    "-c:v", "ffv1", str(ref)])
+        for preset in PRESETS:
+            out = Path(tmp) / f"{preset}.mp4"
+            args = encode_args(ref, preset, out)
+            _, sample = timed(lambda: run_ffmpeg(args))  # noqa: B023  (called at once)
+            quality = ssim_db(ref, out)
+            rows.append({"preset": preset, "cpu_s": round(sample.cpu_s, 2),
+                         "wall_s": round(sample.wall_s, 2),
+                         "size_kb": round(out.stat().st_size / 1024),
+                         "ssim_db": round(quality, 2),
+                         "ssim_db_per_cpu_s": round(quality / max(sample.cpu_s, 1e-3), 2)})
+    return rows
+
+
+if __name__ == "__main__":
+    found = measure(Path(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 5.0)
+    print("| preset | CPU s | wall s | size KB | SSIM dB | SSIM dB per CPU s |")
+    print("|---|---|---|---|---|---|")
+    for row in found:
+        print(f"| {row['preset']} | {row['cpu_s']} | {row['wall_s']} | {row['size_kb']} "
+              f"| {row['ssim_db']} | {row['ssim_db_per_cpu_s']} |")

@@ -1,0 +1,222 @@
+"""The second engine: the same ClipPlan composited frame by frame in MoviePy.
+
+It is the reference the parity test and the benchmark compare the ffmpeg engine
+against, and the place for effects defined in Python. What it does, honestly:
+
+- Video: MoviePy decodes the footage window (through its own ffmpeg pipe) into
+  numpy frames; each output frame is cropped along the plan's crop path (the
+  same piecewise-linear path, even-aligned like ffmpeg's crop), resized to
+  1080x1920 with Pillow's bicubic filter, then the product card (the same PNG
+  ``draw_card`` makes, the same slide/pop/fade timing) and the captions are
+  alpha-composited in numpy.
+- Captions: not libass. Each cue is drawn with Pillow in the same font, size,
+  colours, outline and shadow, bottom-centred in the same margins, one image per
+  highlighted word (cached). Glyph placement differs slightly from libass.
+- Audio: the same filter graph as the ffmpeg engine (speech, ducked music bed,
+  two-pass loudness) rendered by ``run_ffmpeg`` to a WAV that MoviePy muxes;
+  re-implementing the sidechain compressor in Python would prove nothing.
+- HDR footage is not tone-mapped here (MoviePy has no tone mapper).
+
+Encoding goes through MoviePy's ffmpeg writer with the delivery-spec settings.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image, ImageDraw, ImageFont
+
+from pipeline.fonts import font_for, script_of
+from pipeline.media.ffmpeg import run_ffmpeg
+from pipeline.models import CaptionCue, CaptionStyle, CaptionWord, CardSpec, ClipPlan, CropKey
+from pipeline.render import loudness_gain_db, write_side_files
+from pipeline.render.audio import audio_graph
+from pipeline.render.files import RenderFiles
+from pipeline.render.graph import BUFSIZE, CRF, ENCODER_PRESET, MAXRATE, SLIDE_S, input_args
+
+Frame = NDArray[np.uint8]
+CAPTION_LEFT, CAPTION_RIGHT = 120, 888
+"""The caption box's horizontal margins on 1080x1920 (as in the ASS style)."""
+FADE_S = 0.25
+BICUBIC = Image.Resampling.BICUBIC
+
+
+def crop_at(points: tuple[CropKey, ...], t: float) -> tuple[int, int]:
+    """Top-left of the crop box at clip time ``t`` (s): linear between keys, held outside."""
+    ms = t * 1000
+    if ms <= points[0].t_ms:
+        return points[0].x, points[0].y
+    for a, b in itertools.pairwise(points):
+        if ms < b.t_ms:
+            f = (ms - a.t_ms) / (b.t_ms - a.t_ms)
+            return int(a.x + (b.x - a.x) * f), int(a.y + (b.y - a.y) * f)
+    return points[-1].x, points[-1].y
+
+
+def card_state(card: CardSpec, t: float) -> tuple[int, float]:
+    """(left edge x, opacity 0..1) of the card at clip time ``t``, as the ffmpeg graph."""
+    start, end = card.start_ms / 1000, card.end_ms / 1000
+    if not start <= t < end:
+        return card.x, 0.0
+    x = card.x
+    if card.animation == "slide" and t < start + SLIDE_S:
+        eased = 1 - (1 - (t - start) / SLIDE_S) ** 3
+        x = int(-card.width + (card.x + card.width) * eased)
+    alpha = min(1.0, (end - t) / FADE_S)
+    if card.animation == "pop":
+        alpha = min(alpha, (t - start) / FADE_S)
+    return x, max(0.0, alpha)
+
+
+def composite(frame: Frame, layer: Frame, x: int, y: int, opacity: float = 1.0) -> None:
+    """Alpha-blend an RGBA ``layer`` onto the RGB ``frame`` in place at (x, y), clipped."""
+    h, w = frame.shape[:2]
+    lx0, ly0 = max(0, -x), max(0, -y)
+    x0, y0 = max(0, x), max(0, y)
+    x1, y1 = min(w, x + layer.shape[1]), min(h, y + layer.shape[0])
+    if x1 <= x0 or y1 <= y0 or opacity <= 0:
+        return
+    part = layer[ly0:ly0 + y1 - y0, lx0:lx0 + x1 - x0]
+    alpha = part[..., 3:4].astype(np.float32) * (opacity / 255.0)
+    region = frame[y0:y1, x0:x1].astype(np.float32)
+    blended = region + (part[..., :3].astype(np.float32) - region) * alpha
+    frame[y0:y1, x0:x1] = (blended + 0.5).astype(np.uint8)
+
+
+class CaptionPainter:
+    """Draws a cue with one word highlighted as an RGBA strip, with Pillow (cached)."""
+
+    def __init__(self, style: CaptionStyle, width: int, height: int) -> None:
+        self.style, self.width, self.height = style, width, height
+        self._strips: dict[tuple[CaptionCue, int], tuple[Frame, int]] = {}
+
+    def font(self, text: str) -> ImageFont.FreeTypeFont:
+        path, index = font_for(script_of(text))
+        return ImageFont.truetype(str(path), self.style.size, index=index)
+
+    @staticmethod
+    def active_word(cue: CaptionCue, ms: float) -> int:
+        """Index of the highlighted word at ``ms``, as ``captions.cue_events`` times it."""
+        words = [w for line in cue.lines for w in line]
+        return max((i for i, w in enumerate(words) if w.start_ms <= ms), default=0)
+
+    def strip(self, cue: CaptionCue, active: int) -> tuple[Frame, int]:
+        """(RGBA image of the cue with word ``active`` highlighted, its top y on the frame)."""
+        key = (cue, active)
+        if key not in self._strips:
+            self._strips[key] = self._draw(cue, active)
+        return self._strips[key]
+
+    def _draw(self, cue: CaptionCue, active: int) -> tuple[Frame, int]:
+        font = self.font(cue.text)
+        pad = int(self.style.outline + self.style.shadow) + 2
+        line_h = round(self.style.size * 1.2)
+        image = Image.new("RGBA", (self.width, line_h * len(cue.lines) + 2 * pad), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(image)
+        joiner = "" if cue.is_cjk else " "
+        index = 0
+        for row, line in enumerate(cue.lines):
+            texts = [w.text.upper() if self.style.uppercase else w.text for w in line]
+            x = (CAPTION_LEFT + CAPTION_RIGHT - draw.textlength(joiner.join(texts), font=font)) / 2
+            for word, text in zip(line, texts, strict=True):
+                self._word(draw, (x, pad + row * line_h), text, font,
+                           self._colour(word, index == active))
+                x += draw.textlength(text + joiner, font=font)
+                index += 1
+        top = self.height - self.style.margin_v - image.height + pad
+        return np.asarray(image, dtype=np.uint8).copy(), top
+
+    def _colour(self, word: CaptionWord, active: bool) -> str:
+        if active:
+            return self.style.highlight
+        return self.style.keyword if word.keyword else self.style.primary
+
+    def _word(self, draw: ImageDraw.ImageDraw, at: tuple[float, float], text: str,
+              font: ImageFont.FreeTypeFont, colour: str) -> None:
+        s = self.style
+        shadow = (at[0] + s.shadow, at[1] + s.shadow)
+        draw.text(shadow, text, font=font, fill=(0, 0, 0, 128), stroke_width=round(s.outline),
+                  stroke_fill=(0, 0, 0, 128))
+        draw.text(at, text, font=font, fill=colour, stroke_width=round(s.outline),
+                  stroke_fill=s.outline_colour)
+
+
+def frame_function(plan: ClipPlan, card_png: str) -> Callable[[Frame, float], Frame]:
+    """The per-frame treatment: crop, resize, card, captions."""
+    card = np.asarray(Image.open(card_png).convert("RGBA")) if plan.card and card_png else None
+    painter = CaptionPainter(plan.caption_style, plan.width, plan.height)
+    src_w, src_h = plan.source.display_size
+
+    def treat(frame: Frame, t: float) -> Frame:
+        if (frame.shape[1], frame.shape[0]) != (src_w, src_h):
+            frame = np.asarray(Image.fromarray(frame).resize((src_w, src_h), BICUBIC))
+        x, y = crop_at(plan.crop.points, t)
+        x, y = x - x % 2, y - y % 2
+        box = frame[y:y + plan.crop.height, x:x + plan.crop.width]
+        out = np.array(Image.fromarray(box).resize((plan.width, plan.height), BICUBIC))
+        if card is not None and plan.card is not None:
+            cx, opacity = card_state(plan.card, t)
+            composite(out, card, cx, plan.card.y, opacity)
+        for cue in plan.captions:
+            if cue.start_ms <= t * 1000 < cue.end_ms:
+                strip, top = painter.strip(cue, painter.active_word(cue, t * 1000))
+                composite(out, strip, 0, top)
+        return out
+
+    return treat
+
+
+def audio_track(plan: ClipPlan, files: RenderFiles, out: Path) -> Path:
+    """The ffmpeg engine's audio mix (same graph, same two-pass gain) as a 48 kHz WAV."""
+    gain = loudness_gain_db(plan, files)
+    graph = ";".join(audio_graph(plan, files, gain))
+    run_ffmpeg(["-y", "-v", "error", "-vn", *input_args(plan, files), "-filter_complex", graph,
+                "-map", "[aout]", "-c:a", "pcm_s16le", "-ar", "48000", "-ac", "2",
+                "-t", f"{plan.duration_ms / 1000:.3f}", str(out)])
+    return out
+
+
+def encoder_params(plan: ClipPlan) -> list[str]:
+    """Delivery-spec x264 options passed through MoviePy's writer."""
+    gop = str(round(2 * float(eval_fps(plan.fps))))
+    return ["-profile:v", "high", "-pix_fmt", "yuv420p", "-crf", str(CRF), "-maxrate", MAXRATE,
+            "-bufsize", BUFSIZE, "-g", gop, "-keyint_min", gop, "-sc_threshold", "0",
+            "-flags", "+cgop", "-colorspace", "bt709", "-color_primaries", "bt709",
+            "-color_trc", "bt709", "-movflags", "+faststart", "-ar", "48000", "-ac", "2"]
+
+
+def eval_fps(fps: str) -> float:
+    """An exact-fraction frame rate as a float."""
+    num, _, den = fps.partition("/")
+    return int(num) / int(den or 1)
+
+
+def render_moviepy(plan: ClipPlan, out: Path) -> Path:
+    """Render ``plan`` to ``out`` with MoviePy; nothing is left at ``out`` on failure."""
+    from moviepy import VideoFileClip
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    part = out.with_name(f".{out.name}.{os.getpid()}.moviepy.part.mp4")
+    with tempfile.TemporaryDirectory(prefix="clipcart-moviepy-") as tmp:
+        files = write_side_files(plan, Path(tmp))
+        wav = audio_track(plan, files, Path(tmp) / "mix.wav")
+        start, end = plan.window.start_ms / 1000, plan.window.end_ms / 1000
+        source = VideoFileClip(plan.source.path, audio=False).subclipped(start, end)
+        try:
+            treat = frame_function(plan, files.card_png)
+            clip = source.transform(lambda get_frame, t: treat(get_frame(t), t))
+            clip.write_videofile(str(part), fps=eval_fps(plan.fps), codec="libx264",
+                                 preset=ENCODER_PRESET, audio=str(wav), audio_codec="aac",
+                                 audio_bitrate="128k", audio_fps=48000, threads=os.cpu_count(),
+                                 ffmpeg_params=encoder_params(plan), logger=None)
+            part.replace(out)
+        finally:
+            source.close()
+            part.unlink(missing_ok=True)
+    return out
