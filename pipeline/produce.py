@@ -92,7 +92,7 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
     crop, crop_reasons = framing
     template, product = inputs.template, inputs.product
     warnings: list[str] = []
-    cues = cues_for(transcript, window, template, product)
+    cues = cues_for(transcript, window, template, product, warnings)
     start, end = card_window(clip_words(transcript, window), window.duration_ms, product,
                              template.card.min_on_screen_ms)
     links = platform_links(product, template, inputs.clip_id)
