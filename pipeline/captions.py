@@ -217,7 +217,7 @@ def _split_lines(words: list[CaptionWord], style: CaptionStyle
         value = abs(a - b) + 1000 * max(0.0, max(a, b) - limit)
         if _orphan(words[:i]) or _orphan(words[i:]):
             value += 15
-        return value - (3 if CLAUSE_END.search(words[i - 1].text) else 0)
+        return value - (5 if CLAUSE_END.search(words[i - 1].text) else 0)
 
     best = min(range(1, len(words)), key=cost)
     return (tuple(words[:best]), tuple(words[best:]))

@@ -69,14 +69,16 @@ def script_of(text: str) -> Script:
 def _latin_cmap() -> frozenset[int]:
     from fontTools.ttLib import TTFont
 
-    return frozenset(TTFont(str(latin_font_path()), lazy=True).getBestCmap())
+    with TTFont(str(latin_font_path()), lazy=True) as font:
+        return frozenset(font.getBestCmap())
 
 
 @cache
 def _cjk_cmap() -> frozenset[int]:
-    from fontTools.ttLib import TTCollection
+    from fontTools.ttLib import TTFont
 
-    return frozenset(TTCollection(str(cjk_font_path()), lazy=True)[CJK_SC_INDEX].getBestCmap())
+    with TTFont(str(cjk_font_path()), fontNumber=CJK_SC_INDEX, lazy=True) as font:
+        return frozenset(font.getBestCmap())
 
 
 def _ignorable(ch: str) -> bool:

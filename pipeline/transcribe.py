@@ -163,16 +163,18 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def vocabulary_prompt(vocabulary: Sequence[str]) -> str | None:
-    """Product words as one short hint, each word once, in the catalog's spelling.
+    """Product words as one short hint, in the catalog's spelling, none repeated.
 
-    A plain run of names (no commas) steers spelling without Whisper copying a
-    list style (capitalising every word, adding commas) into the transcript.
+    A word already inside the hint is left out (``Trailhead`` after ``Trailhead
+    Insulated Bottle``, 保温瓶 after 步道保温瓶): a prompt that repeats itself
+    makes Whisper loop on it.
     """
-    seen: dict[str, str] = {}
+    prompt = ""
     for term in vocabulary:
         for token in term.split():
-            seen.setdefault(token.casefold(), token)
-    return " ".join(seen.values()) or None
+            if token.casefold() not in prompt.casefold():
+                prompt = f"{prompt} {token}".strip()
+    return prompt or None
 
 
 def run_whisper(samples: np.ndarray, model_name: str, language: str | None,
@@ -186,7 +188,7 @@ def run_whisper(samples: np.ndarray, model_name: str, language: str | None,
     try:
         segments, info = model.transcribe(
             samples, language=language, word_timestamps=True, vad_filter=True,
-            hotwords=prompt, condition_on_previous_text=False, beam_size=options.beam_size,
+            initial_prompt=prompt, condition_on_previous_text=False, beam_size=options.beam_size,
             temperature=list(TEMPERATURES))
         kept = guard_segments(list(segments), options.vocabulary)
     except Exception as exc:
