@@ -51,7 +51,9 @@ def make(
     duration: Annotated[float, typer.Option(help="Target clip length in seconds.")] = 15.0,
     lang: Annotated[str, typer.Option(help="Spoken language, or auto.")] = "auto",
     engine: Annotated[str, typer.Option(help="ffmpeg or moviepy.")] = "ffmpeg",
-    model: Annotated[str, typer.Option(help="Whisper model name or path.")] = "tiny.en",
+    model: Annotated[str, typer.Option(
+        help="Whisper model: auto (tiny.en for English, multilingual base otherwise), "
+             "a name or a folder.")] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest only.")] = False,
 ) -> None:
     """Make one clip: OUT/<clip_id>/ with clip.mp4, captions, thumbnail, plan, manifest."""

@@ -1,27 +1,49 @@
-"""Caption cues from timed words, and the ASS, SRT and VTT files made from them.
+"""Caption cues from timed words: what is on screen, when, in which lines.
 
-Cues break at sentence punctuation, at pauses and at scene cuts; each holds at
-most two lines whose length depends on the script (Latin by characters with
-spaces, CJK by characters with no spaces). The ASS file highlights each word at
-its spoken time and draws product keywords in the brand colour; SRT and VTT
-carry exactly the same cues and text.
+A cue is what a viewer reads at a glance: it breaks at sentence punctuation, at
+pauses and at scene cuts (never spanning one), holds at most two lines, and is
+timed to the clip. Line length depends on the script: Latin by characters,
+Chinese and Japanese by width in ems with no spaces (Whisper gives their words
+as one- or multi-character tokens), and a line is never a lone short word when
+another split exists. Product keywords are flagged for the brand colour; in CJK
+a keyword may span several tokens, so it is found in the joined text.
+The files made from cues (ASS, SRT, VTT) are in pipeline/caption_files.py.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 
-from pipeline.fonts import CJK_FAMILY, is_cjk_char, script_of
+from pipeline.caption_files import (
+    ass_colour,
+    ass_header,
+    ass_time,
+    cue_events,
+    cue_text,
+    to_ass,
+    to_srt,
+    to_vtt,
+)
+from pipeline.fonts import drop_missing_glyphs, is_wide, join_words, text_width
 from pipeline.models import CaptionCue, CaptionStyle, CaptionWord, Transcript, Window, Word
+
+__all__ = ["ass_colour", "ass_header", "ass_time", "build_cues", "caption_words", "clip_words",
+           "cue_events", "cue_text", "end_cues_before", "strip_unsupported", "to_ass", "to_srt",
+           "to_vtt"]
 
 PAUSE_BREAK_MS = 600
 """A silence at least this long ends a cue."""
 MAX_CUE_MS = 4000
 MIN_CUE_MS = 400
+LINGER_MS = 400
+"""A cue stays up this long after its last word unless the next cue, a cut or the end
+comes first."""
+LINE_SLACK = {"latin": 2.0, "cjk": 1.0}
+"""How far past the style's line length a line may run (Latin ~18-22, CJK ~10-12)."""
 SENTENCE_END = re.compile("[.!?\u3002\uff01\uff1f\u2026]$")
-CLAUSE_END = re.compile("[,;:\uff0c\uff1b\uff1a\u3001]$")
-_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]")
+CLAUSE_END = re.compile("[,;:\u2014\uff0c\uff1b\uff1a\u3001]$")
 
 
 def clip_words(transcript: Transcript, window: Window) -> tuple[Word, ...]:
@@ -37,54 +59,52 @@ def clip_words(transcript: Transcript, window: Window) -> tuple[Word, ...]:
 
 
 def strip_unsupported(text: str) -> str:
-    """Remove emoji, which no bundled font draws (they would be boxes)."""
-    return _EMOJI.sub("", text).strip()
+    """``text`` without characters no bundled font draws (emoji would be boxes)."""
+    return drop_missing_glyphs(unicodedata.normalize("NFC", text))[0]
+
+
+def caption_words(words: Iterable[Word], warnings: list[str] | None = None) -> list[Word]:
+    """Words ready to draw: characters no font has are dropped, with one warning."""
+    out, dropped = [], ""
+    for w in words:
+        text, missing = drop_missing_glyphs(unicodedata.normalize("NFC", w.text))
+        dropped += missing
+        if text:
+            out.append(w.model_copy(update={"text": text}))
+    if dropped and warnings is not None:
+        unique = "".join(dict.fromkeys(dropped))
+        warnings.append(f"captions: dropped {len(dropped)} character(s) no bundled font "
+                        f"draws (emoji?): {unique}")
+    return out
 
 
 def build_cues(words: Sequence[Word], style: CaptionStyle, *, keywords: Iterable[str] = (),
-               cuts_ms: Sequence[int] = ()) -> tuple[CaptionCue, ...]:
-    """Group clip-timeline words into cues of at most two lines."""
-    keys = {k.casefold() for kw in keywords for k in _key_tokens(kw)}
-    groups = _group(words, style, cuts_ms)
-    return tuple(_cue(group, style, keys) for group in groups if group)
+               cuts_ms: Sequence[int] = (), duration_ms: int | None = None
+               ) -> tuple[CaptionCue, ...]:
+    """Group clip-timeline words into cues of at most two lines, timed to the clip."""
+    groups = [chunk for phrase in _phrases(words, cuts_ms)
+              for chunk in _split_to_fit(phrase, style)]
+    cues = [_cue(group, style, list(keywords)) for group in groups if group]
+    return _timed(cues, cuts_ms, duration_ms)
 
 
-def _key_tokens(keyword: str) -> list[str]:
-    return [t for t in re.split(r"[\s\-_/]+", keyword) if len(t) > 2 or any(map(is_cjk_char, t))]
+# --- grouping words into cues ---------------------------------------------------
 
-
-def _bare(text: str) -> str:
-    return re.sub(r"[^\w]", "", text, flags=re.UNICODE).casefold()
-
-
-def _limit(text: str, style: CaptionStyle) -> int:
-    return style.max_chars_cjk if script_of(text) == "cjk" else style.max_chars_latin
-
-
-def _group(words: Sequence[Word], style: CaptionStyle, cuts: Sequence[int]) -> list[list[Word]]:
-    groups: list[list[Word]] = [[]]
+def _phrases(words: Sequence[Word], cuts: Sequence[int]) -> list[list[Word]]:
+    """Runs of words between hard breaks: sentence ends, pauses, cuts."""
+    phrases: list[list[Word]] = [[]]
     for word in words:
-        current = groups[-1]
-        if current and _breaks_before(current, word, style, cuts):
-            groups.append([])
-        groups[-1].append(word)
-    return groups
+        current = phrases[-1]
+        if current and _hard_break(current[-1], word, cuts):
+            phrases.append([])
+        phrases[-1].append(word)
+    return [p for p in phrases if p]
 
 
-def _breaks_before(current: list[Word], word: Word, style: CaptionStyle,
-                   cuts: Sequence[int]) -> bool:
-    last = current[-1]
+def _hard_break(last: Word, word: Word, cuts: Sequence[int]) -> bool:
     if SENTENCE_END.search(last.text) or word.start_ms - last.end_ms >= PAUSE_BREAK_MS:
         return True
-    if _shot(last, cuts) != _shot(word, cuts):
-        return True
-    if word.end_ms - current[0].start_ms > MAX_CUE_MS:
-        return True
-    chars = _joined_len([*current, word])
-    limit = _limit(word.text, style)
-    if chars > 2 * limit:
-        return True
-    return bool(CLAUSE_END.search(last.text) and chars > limit)
+    return _shot(last, cuts) != _shot(word, cuts)
 
 
 def _shot(word: Word, cuts: Sequence[int]) -> int:
@@ -93,40 +113,133 @@ def _shot(word: Word, cuts: Sequence[int]) -> int:
     return sum(1 for cut in cuts if cut <= middle)
 
 
-def _joined_len(words: Sequence[Word]) -> int:
-    text = "".join(w.text for w in words)
-    if script_of(text) == "cjk":
-        return len(text)
-    return len(" ".join(w.text for w in words))
+def _split_to_fit(words: list[Word], style: CaptionStyle) -> list[list[Word]]:
+    """Split a phrase (recursively, at its best break) until every part fits one cue."""
+    if len(words) < 2 or _fits(words, style):
+        return [words]
+    best = min(range(1, len(words)), key=lambda i: _break_cost(words, i, style))
+    return _split_to_fit(words[:best], style) + _split_to_fit(words[best:], style)
 
 
-def _cue(group: list[Word], style: CaptionStyle, keys: set[str]) -> CaptionCue:
-    cws = [CaptionWord(text=w.text, start_ms=w.start_ms, end_ms=w.end_ms,
-                       keyword=_bare(w.text) in keys) for w in group]
-    end = max(group[-1].end_ms, group[0].start_ms + MIN_CUE_MS)
-    return CaptionCue(start_ms=group[0].start_ms, end_ms=end, lines=_split_lines(cws, style))
+def _fits(words: Sequence[Word], style: CaptionStyle) -> bool:
+    if words[-1].end_ms - words[0].start_ms > MAX_CUE_MS:
+        return False
+    limit = _limit(words, style)
+    if _width(words) <= limit:
+        return True
+    return any(max(_width(words[:i]), _width(words[i:])) <= limit for i in range(1, len(words)))
+
+
+def _break_cost(words: Sequence[Word], i: int, style: CaptionStyle) -> float:
+    """Lower is better: balanced halves, after a comma, at a pause, no orphan."""
+    left, right = _width(words[:i]), _width(words[i:])
+    cost = abs(left - right) / (left + right)
+    if CLAUSE_END.search(words[i - 1].text):
+        cost -= 1.0
+    cost -= min(words[i].start_ms - words[i - 1].end_ms, PAUSE_BREAK_MS) / PAUSE_BREAK_MS * 0.8
+    if _orphan(words[:i]) or _orphan(words[i:]):
+        cost += 2.0
+    return cost
+
+
+def _orphan(words: Sequence[Word] | Sequence[CaptionWord]) -> bool:
+    """A lone short word: hard to read on its own line or in its own cue."""
+    if len(words) != 1:
+        return False
+    text = words[0].text
+    return text_width(text) <= 1.0 if _is_cjk(text) else len(text.strip(".,!?")) <= 4
+
+
+# --- measuring -------------------------------------------------------------------
+
+def _is_cjk(text: str) -> bool:
+    return any(map(is_wide, text))
+
+
+def _joined(words: Sequence[Word] | Sequence[CaptionWord]) -> str:
+    return join_words([w.text for w in words])
+
+
+def _width(words: Sequence[Word] | Sequence[CaptionWord]) -> float:
+    text = _joined(words)
+    return text_width(text) if _is_cjk(text) else float(len(text))
+
+
+def _limit(words: Sequence[Word] | Sequence[CaptionWord], style: CaptionStyle) -> float:
+    """Line limit: ems for text with CJK characters, characters otherwise; the style's
+    figure is a target, so a line may run ``LINE_SLACK`` over it rather than break badly."""
+    if _is_cjk(_joined(words)):
+        return style.max_chars_cjk + LINE_SLACK["cjk"]
+    return style.max_chars_latin + LINE_SLACK["latin"]
+
+
+# --- one cue -----------------------------------------------------------------------
+
+def _cue(group: list[Word], style: CaptionStyle, keywords: list[str]) -> CaptionCue:
+    flags = keyword_flags([w.text for w in group], keywords)
+    cws = [CaptionWord(text=w.text, start_ms=w.start_ms, end_ms=w.end_ms, keyword=flag)
+           for w, flag in zip(group, flags, strict=True)]
+    return CaptionCue(start_ms=group[0].start_ms, end_ms=group[-1].end_ms,
+                      lines=_split_lines(cws, style))
+
+
+def keyword_flags(texts: Sequence[str], keywords: Iterable[str]) -> list[bool]:
+    """Which words name the product: Latin by whole word, CJK by substring of the
+    joined text (Whisper may cut 保温瓶 into 保温 + 瓶)."""
+    keywords = list(keywords)
+    latin = {t.casefold() for kw in keywords for t in re.split(r"[\s\-_/]+", kw) if len(t) > 2}
+    flags = [_bare(t) in latin for t in texts]
+    joined = "".join(texts)
+    spans, pos = [], 0
+    for t in texts:
+        spans.append((pos, pos + len(t)))
+        pos += len(t)
+    for kw in (k for k in keywords if _is_cjk(k)):
+        for match in re.finditer(re.escape(kw), joined):
+            for i, (a, b) in enumerate(spans):
+                flags[i] = flags[i] or (a < match.end() and match.start() < b)
+    return flags
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"[^\w]", "", text, flags=re.UNICODE).casefold()
 
 
 def _split_lines(words: list[CaptionWord], style: CaptionStyle
                  ) -> tuple[tuple[CaptionWord, ...], ...]:
-    """One line if it fits, else two lines as balanced as the words allow."""
-    text = "".join(w.text for w in words)
-    limit = _limit(text, style)
-    total = _joined_len([_as_word(w) for w in words])
-    if total <= limit or len(words) < 2:
+    """One line if it fits, else two lines: within the limit, balanced, no lone short word."""
+    limit = _limit(words, style)
+    if _width(words) <= limit or len(words) < 2:
         return (tuple(words),)
-    best, best_cost = 1, float("inf")
-    for i in range(1, len(words)):
-        a = _joined_len([_as_word(w) for w in words[:i]])
-        b = _joined_len([_as_word(w) for w in words[i:]])
-        cost = abs(a - b) + (1000 if max(a, b) > limit else 0)
-        if cost < best_cost:
-            best, best_cost = i, cost
+
+    def cost(i: int) -> float:
+        a, b = _width(words[:i]), _width(words[i:])
+        value = abs(a - b) + 1000 * max(0.0, max(a, b) - limit)
+        if _orphan(words[:i]) or _orphan(words[i:]):
+            value += 15
+        return value - (5 if CLAUSE_END.search(words[i - 1].text) else 0)
+
+    best = min(range(1, len(words)), key=cost)
     return (tuple(words[:best]), tuple(words[best:]))
 
 
-def _as_word(w: CaptionWord) -> Word:
-    return Word(text=w.text, start_ms=w.start_ms, end_ms=w.end_ms)
+# --- timing ------------------------------------------------------------------------
+
+def _timed(cues: list[CaptionCue], cuts: Sequence[int], duration_ms: int | None
+           ) -> tuple[CaptionCue, ...]:
+    """Each cue lasts at least MIN_CUE_MS, lingers a little, and never crosses the next
+    cue, a cut or the end of the clip."""
+    out = []
+    for i, cue in enumerate(cues):
+        limits = [cut for cut in cuts if cut > cue.start_ms]
+        if i + 1 < len(cues):
+            limits.append(cues[i + 1].start_ms)
+        if duration_ms is not None:
+            limits.append(duration_ms)
+        end = max(cue.end_ms + LINGER_MS, cue.start_ms + MIN_CUE_MS)
+        end = min([end, *limits])
+        out.append(cue.model_copy(update={"end_ms": max(end, cue.start_ms)}))
+    return tuple(out)
 
 
 def end_cues_before(cues: Sequence[CaptionCue], next_starts: bool = True
@@ -138,108 +251,3 @@ def end_cues_before(cues: Sequence[CaptionCue], next_starts: bool = True
             if out[i].end_ms > out[i + 1].start_ms:
                 out[i] = out[i].model_copy(update={"end_ms": out[i + 1].start_ms})
     return tuple(out)
-
-
-# --- ASS ---------------------------------------------------------------------
-
-def ass_colour(hex_rgb: str, alpha: int = 0) -> str:
-    """#RRGGBB → ASS &HAABBGGRR."""
-    r, g, b = hex_rgb[1:3], hex_rgb[3:5], hex_rgb[5:7]
-    return f"&H{alpha:02X}{b}{g}{r}".upper()
-
-
-def ass_time(ms: int) -> str:
-    """ASS time h:mm:ss.cc (centiseconds)."""
-    cs = round(ms / 10)
-    return f"{cs // 360000}:{cs // 6000 % 60:02d}:{cs // 100 % 60:02d}.{cs % 100:02d}"
-
-
-def _ass_text(text: str, upper: bool) -> str:
-    text = text.upper() if upper else text
-    return text.replace("\\", "\\\\").replace("{", "(").replace("}", ")")
-
-
-def ass_header(style: CaptionStyle, width: int, height: int) -> str:
-    """Script info and two styles: Latin display font and the CJK fallback."""
-    colours = (f"{ass_colour(style.primary)},{ass_colour(style.highlight)},"
-               f"{ass_colour(style.outline_colour)},{ass_colour('#000000', 0x80)}")
-    fields = (f"{colours},-1,0,0,0,100,100,0,0,1,{style.outline},{style.shadow},2,"
-              f"120,{width - 888},{style.margin_v},1")
-    return "\n".join([
-        "[Script Info]", "ScriptType: v4.00+", f"PlayResX: {width}", f"PlayResY: {height}",
-        "WrapStyle: 2", "ScaledBorderAndShadow: yes", "",
-        "[V4+ Styles]",
-        "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
-        "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, "
-        "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
-        f"Style: Caption,{style.font},{style.size},{fields}",
-        f"Style: CaptionCJK,{CJK_FAMILY},{style.size},{fields}",
-        "", "[Events]",
-        "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
-    ]) + "\n"
-
-
-def _word_markup(word: CaptionWord, active: bool, style: CaptionStyle) -> str:
-    text = _ass_text(word.text, style.uppercase)
-    if active:
-        return f"{{\\c{ass_colour(style.highlight)}}}{text}{{\\r}}"
-    if word.keyword:
-        return f"{{\\c{ass_colour(style.keyword)}}}{text}{{\\r}}"
-    return text
-
-
-def _cue_markup(cue: CaptionCue, active: int, style: CaptionStyle) -> str:
-    joiner = "" if cue.is_cjk else " "
-    lines, index = [], 0
-    for line in cue.lines:
-        parts = []
-        for word in line:
-            parts.append(_word_markup(word, index == active, style))
-            index += 1
-        lines.append(joiner.join(parts))
-    return "\\N".join(lines)
-
-
-def cue_events(cue: CaptionCue, style: CaptionStyle) -> list[str]:
-    """One Dialogue per spoken word: the cue with that word highlighted."""
-    words = [w for line in cue.lines for w in line]
-    name = "CaptionCJK" if cue.is_cjk else "Caption"
-    events = []
-    for i, word in enumerate(words):
-        start = cue.start_ms if i == 0 else word.start_ms
-        end = cue.end_ms if i == len(words) - 1 else words[i + 1].start_ms
-        if end <= start:
-            continue
-        events.append(f"Dialogue: 0,{ass_time(start)},{ass_time(end)},{name},,0,0,0,,"
-                      f"{_cue_markup(cue, i, style)}")
-    return events
-
-
-def to_ass(cues: Sequence[CaptionCue], style: CaptionStyle, width: int = 1080,
-           height: int = 1920) -> str:
-    """The whole ASS file burned by libass."""
-    body = [event for cue in cues for event in cue_events(cue, style)]
-    return ass_header(style, width, height) + "\n".join(body) + ("\n" if body else "")
-
-
-# --- SRT / VTT -----------------------------------------------------------------
-
-def _stamp(ms: int, sep: str) -> str:
-    return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d}{sep}{ms % 1000:03d}"
-
-
-def cue_text(cue: CaptionCue, style: CaptionStyle) -> str:
-    """The cue as plain text, exactly as burned (same case, same line breaks)."""
-    return cue.text.upper() if style.uppercase else cue.text
-
-
-def to_srt(cues: Sequence[CaptionCue], style: CaptionStyle) -> str:
-    blocks = [f"{i}\n{_stamp(c.start_ms, ',')} --> {_stamp(c.end_ms, ',')}\n{cue_text(c, style)}\n"
-              for i, c in enumerate(cues, 1)]
-    return "\n".join(blocks)
-
-
-def to_vtt(cues: Sequence[CaptionCue], style: CaptionStyle) -> str:
-    blocks = [f"{_stamp(c.start_ms, '.')} --> {_stamp(c.end_ms, '.')}\n{cue_text(c, style)}\n"
-              for c in cues]
-    return "WEBVTT\n\n" + "\n".join(blocks)

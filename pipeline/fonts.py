@@ -8,6 +8,8 @@ whose face index 2 is Simplified Chinese).
 from __future__ import annotations
 
 import contextlib
+import unicodedata
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -61,6 +63,77 @@ def is_cjk_char(ch: str) -> bool:
 def script_of(text: str) -> Script:
     """'cjk' when any character of ``text`` needs the CJK font."""
     return "cjk" if any(is_cjk_char(ch) for ch in text) else "latin"
+
+
+@cache
+def _latin_cmap() -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(latin_font_path()), lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+@cache
+def _cjk_cmap() -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(cjk_font_path()), fontNumber=CJK_SC_INDEX, lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def _ignorable(ch: str) -> bool:
+    """Whitespace and format characters (ZWJ, variation selectors) draw nothing."""
+    return ch.isspace() or unicodedata.category(ch) in ("Cf", "Mn")
+
+
+def in_latin_font(ch: str) -> bool:
+    """True when Lato draws ``ch``."""
+    return _ignorable(ch) or ord(ch) in _latin_cmap()
+
+
+def has_glyph(ch: str) -> bool:
+    """True when a bundled font (Lato, or Noto Sans CJK for the rest) draws ``ch``."""
+    return in_latin_font(ch) or ord(ch) in _cjk_cmap()
+
+
+def needs_cjk_font(text: str) -> bool:
+    """True when Lato lacks a character of ``text``: Han, kana, hangul, Cyrillic..."""
+    return not all(map(in_latin_font, text))
+
+
+def drop_missing_glyphs(text: str) -> tuple[str, str]:
+    """``text`` without the characters no bundled font draws (emoji...), and those dropped.
+
+    A joiner or variation selector left behind by a dropped emoji goes too.
+    """
+    kept, dropped = [], []
+    for ch in text:
+        if has_glyph(ch) and not (unicodedata.category(ch) == "Cf" and ch != "\u00ad"):
+            kept.append(ch)
+        elif not _ignorable(ch):
+            dropped.append(ch)
+    return " ".join("".join(kept).split()), "".join(dropped)
+
+
+def is_wide(ch: str) -> bool:
+    """Full-width in East Asian typography (Han, kana, hangul, CJK punctuation)."""
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def text_width(text: str) -> float:
+    """Width in ems of a CJK line: wide characters 1, narrow ones (Latin, digits) 0.55."""
+    return sum(1.0 if is_wide(ch) else 0.55 for ch in text)
+
+
+def join_words(words: Sequence[str]) -> str:
+    """Words joined as they are written: no space where either side is full-width
+    (Chinese and Japanese put none), one space otherwise (Latin, Korean)."""
+    out = ""
+    for word in words:
+        if out and word and not (is_wide(out[-1]) or is_wide(word[0])):
+            out += " "
+        out += word
+    return out
 
 
 def libass_fonts_dir(home: Path) -> Path:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.analysis import Analysis
-from pipeline.captions import build_cues, clip_words, end_cues_before, strip_unsupported
+from pipeline.captions import build_cues, caption_words, clip_words, end_cues_before
 from pipeline.models import (
     CaptionCue,
     CardSpec,
@@ -43,7 +43,7 @@ class Settings:
     duration_ms: int = 15000
     language: str = "auto"
     engine: str = "ffmpeg"
-    model: str = "tiny.en"
+    model: str = "auto"
 
 
 def file_digest(path: Path) -> str:
@@ -96,13 +96,13 @@ def choose_footage(infos: Sequence[MediaInfo], transcripts: Sequence[Transcript]
     return best, Choice(chosen.window, chosen.score, (why, *chosen.reasons), chosen.parts)
 
 
-def cues_for(transcript: Transcript, window: Window, template: Template,
-             product: Product) -> tuple[CaptionCue, ...]:
-    """Caption cues in the clip timeline, emoji stripped (no font draws them)."""
-    words = [w.model_copy(update={"text": strip_unsupported(w.text)})
-             for w in clip_words(transcript, window)]
-    words = [w for w in words if w.text]
-    cues = build_cues(words, template.caption, keywords=product_terms(product))
+def cues_for(transcript: Transcript, window: Window, template: Template, product: Product,
+             warnings: list[str] | None = None) -> tuple[CaptionCue, ...]:
+    """Caption cues in the clip timeline; characters no font draws (emoji) are dropped
+    with a note in ``warnings``."""
+    words = caption_words(clip_words(transcript, window), warnings)
+    cues = build_cues(words, template.caption, keywords=product_terms(product),
+                      duration_ms=window.duration_ms)
     return end_cues_before(cues)
 
 

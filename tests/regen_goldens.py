@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.captions import to_ass
+from pipeline.captions import build_cues, to_ass
 from pipeline.render.files import RenderFiles
 from pipeline.render.graph import measure_args, render_args
-from tests.plans import STYLE, plan
+from tests.plans import STYLE, ZH_KEYWORDS, ZH_WORDS, plan
 
 GOLDENS = Path(__file__).parent / "goldens"
 FILES = RenderFiles(card_png="/tmp/r/card.png", ass="/tmp/r/captions.ass")
@@ -20,6 +20,8 @@ def goldens() -> dict[str, object]:
         "render_args.json": render_args(p, FILES, 3.25, "/out/clip.mp4"),
         "measure_args.json": measure_args(p, FILES),
         "captions.ass.json": to_ass(p.captions, STYLE).splitlines(),
+        "captions_cjk.ass.json": to_ass(build_cues(ZH_WORDS, STYLE, keywords=ZH_KEYWORDS),
+                                        STYLE).splitlines(),
     }
 
 

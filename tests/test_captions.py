@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -11,8 +12,10 @@ from pipeline.captions import (
     ass_colour,
     ass_time,
     build_cues,
+    caption_words,
     clip_words,
     cue_events,
+    cue_text,
     end_cues_before,
     strip_unsupported,
     to_srt,
@@ -71,13 +74,65 @@ def test_one_event_per_word_with_that_word_highlighted() -> None:
 def test_srt_and_vtt_carry_the_burned_text() -> None:
     cues = build_cues(WORDS, STYLE)
     srt, vtt = to_srt(cues, STYLE), to_vtt(cues, STYLE)
-    assert "00:00:00,400 --> 00:00:02,700\nTHIS IS THE TRAILHEAD\nINSULATED BOTTLE." in srt
-    assert vtt.startswith("WEBVTT\n\n00:00:00.400 --> 00:00:02.700\nTHIS IS THE")
+    assert "00:00:00,400 --> 00:00:03,100\nTHIS IS THE TRAILHEAD\nINSULATED BOTTLE." in srt
+    assert vtt.startswith("WEBVTT\n\n00:00:00.400 --> 00:00:03.100\nTHIS IS THE")
     assert srt.count("-->") == vtt.count("-->") == len(cues)
 
 
 def test_emoji_are_dropped() -> None:
     assert strip_unsupported("love it 😍🔥") == "love it"
+    assert strip_unsupported("👍🏽") == ""
+
+
+def test_dropped_emoji_are_reported_once() -> None:
+    warnings: list[str] = []
+    words = caption_words([Word(text="so", start_ms=0, end_ms=100),
+                           Word(text="good🔥", start_ms=100, end_ms=300),
+                           Word(text="🔥", start_ms=300, end_ms=400),
+                           Word(text="Привет", start_ms=400, end_ms=600)], warnings)
+    assert [w.text for w in words] == ["so", "good", "Привет"]
+    assert len(warnings) == 1 and "🔥" in warnings[0] and "2 character" in warnings[0]
+
+
+def _zh(tokens: list[str], step: int = 250) -> list[Word]:
+    return [Word(text=t, start_ms=i * step, end_ms=i * step + step - 20)
+            for i, t in enumerate(tokens)]
+
+
+def test_cjk_multi_character_tokens_keep_lines_short() -> None:
+    tokens = ["这款", "保温瓶", "可以", "让水", "一整天", "保持", "冰凉", "盖子", "从不", "漏水"]
+    cues = build_cues(_zh(tokens), CaptionStyle(), keywords=["保温瓶"])
+    flat = [w.text for c in cues for line in c.lines for w in line]
+    assert flat == tokens
+    for cue in cues:
+        assert " " not in cue_text(cue, STYLE)
+        assert all(len("".join(w.text for w in line)) <= 12 for line in cue.lines)
+
+
+def test_cjk_keyword_split_across_tokens_is_coloured() -> None:
+    cue = build_cues(_zh(["这是", "保温", "瓶。"]), CaptionStyle(), keywords=["保温瓶"])[0]
+    assert [w.keyword for line in cue.lines for w in line] == [False, True, True]
+    assert cue_events(cue, CaptionStyle())[0].split(",")[3] == "CaptionCJK"
+
+
+def test_mixed_latin_in_chinese_gets_no_spaces_around_han() -> None:
+    cue = build_cues(_zh(["买", "Trailhead", "Pro", "保温瓶"]), CaptionStyle())[0]
+    assert cue_text(cue, CaptionStyle()) == "买Trailhead Pro保温瓶"
+
+
+def test_no_lone_short_word_on_a_line() -> None:
+    words = [Word(text=t, start_ms=i * 200, end_ms=i * 200 + 180) for i, t in
+             enumerate(["Grab", "yours", "from", "the", "link", "below", "right", "now"])]
+    for cue in build_cues(words, STYLE):
+        for line in cue.lines:
+            assert not (len(line) == 1 and len(line[0].text) <= 4), cue.text
+
+
+def test_cues_are_clipped_to_the_clip_and_cuts() -> None:
+    cues = build_cues(WORDS, STYLE, cuts_ms=(2900,), duration_ms=6500)
+    assert cues[-1].end_ms == 6500
+    assert all(not (c.start_ms < 2900 < c.end_ms) for c in cues)
+    assert max(c.end_ms for c in cues) <= 6500
 
 
 words_strategy = st.lists(
@@ -96,3 +151,10 @@ def test_segmentation_never_loses_or_reorders_words(raw: list[tuple[str, int, in
     assert flat == [w.text for w in words]
     assert all(c.end_ms > c.start_ms or c.end_ms == c.start_ms for c in cues)
     assert all(a.end_ms <= b.start_ms for a, b in itertools.pairwise(cues))
+
+
+def test_cjk_ass_matches_golden() -> None:
+    from tests.regen_goldens import GOLDENS, goldens
+
+    expected = json.loads((GOLDENS / "captions_cjk.ass.json").read_text())
+    assert goldens()["captions_cjk.ass.json"] == expected, "python -m tests.regen_goldens"
