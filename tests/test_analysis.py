@@ -75,7 +75,7 @@ def test_selection_takes_the_watchable_stretch_between_cuts(stretches: Path) -> 
     visuals = analyse(probe(stretches))
     choice = choose_window(visuals.duration_ms, [], 5000, [], visuals)
     window = choice.window
-    assert 4990 <= window.start_ms and window.end_ms <= 11010, window
+    assert window.start_ms >= 4990 and window.end_ms <= 11010, window
     assert "bad" not in choice.parts
     assert any("scene cut" in r for r in choice.reasons)
     blind = choose_window(visuals.duration_ms, [], 5000, [], None).window
@@ -93,7 +93,7 @@ def test_long_footage_is_sampled_not_decoded(stretches: Path,
     assert all(s.black for s in _at(result.scores, 0, 4900))
     assert any(s.frozen for s in _at(result.scores, 17000, 21000))
     choice = choose_window(result.duration_ms, [], 5000, [], result)
-    assert 4000 <= choice.window.start_ms and choice.window.end_ms <= 12000
+    assert choice.window.start_ms >= 4000 and choice.window.end_ms <= 12000
     path, reasons = plan_crop(info, choice.window, result)  # decodes the window itself
     assert "analysed frames" in reasons[0] and path.points
 
