@@ -8,8 +8,9 @@ need, on a downscaled, low-frame-rate stream:
   coordinates), kept in memory for reframing;
 * per sample: sharpness (variance of the Laplacian), motion energy (mean
   absolute difference to the previous sample), black and frozen flags;
-* scene cuts, found on a tiny luma thumbnail of every decoded frame (so a cut
-  is placed to the decoded frame, not to the 4 fps sample grid).
+* scene cuts, found on a sparse grid of luma and chroma samples of every decoded
+  frame (so a cut is placed to the decoded frame, not to the 4 fps sample grid,
+  and a cut between shots of equal brightness but different colour counts).
 
 Non-reference frames are skipped in the decoder (``skip_frame=NONREF``): they
 are never needed at 4 fps and halve decoding for footage with B-frames.
@@ -47,7 +48,7 @@ FROZEN_MOTION = 0.0015
 """Mean absolute change (0..1) under which consecutive samples count as frozen."""
 BLURRY_RATIO = 0.25
 """A sample sharper than this fraction of the footage's median is not blurry."""
-CUT_CHANGE = 0.18
+CUT_CHANGE = 0.12
 """Mean absolute change (0..1) between decoded frames that marks a scene cut."""
 CUT_CONTRAST = 4.0
 """A cut's change must be this many times the previous frame-to-frame change."""
@@ -180,10 +181,16 @@ def _decode_dense(info: MediaInfo, window: Window) -> tuple[list[Frame], list[in
 
 
 class _CutFinder:
-    """Scene cuts from a tiny luma thumbnail of every decoded frame."""
+    """Scene cuts from sparse luma and chroma grids of every decoded frame.
+
+    A cut is timed 1 ms after the last frame of the old shot: frames skipped by
+    the decoder (non-reference) may lie between it and the first frame seen of
+    the new shot, and a window edge or crop jump there is right either way.
+    """
 
     def __init__(self) -> None:
-        self.prev: np.ndarray | None = None
+        self.prev: tuple[np.ndarray, np.ndarray] | None = None
+        self.prev_t = 0
         self.prev_change = 0.0
         self.times: list[int] = []
         self.just_cut = False
@@ -191,25 +198,33 @@ class _CutFinder:
     def feed(self, t: int, frame: av.VideoFrame) -> None:
         thumb = _thumbnail(frame)
         self.just_cut = False
-        if thumb is None:
-            return
-        if self.prev is not None and self.prev.shape == thumb.shape:
-            change = float(np.mean(cv2.absdiff(self.prev, thumb))) / 255
+        if self.prev is not None and self.prev[0].shape == thumb[0].shape:
+            change = max(float(np.mean(cv2.absdiff(a, b))) / 255
+                         for a, b in zip(self.prev, thumb, strict=True))
             if change >= CUT_CHANGE and change >= CUT_CONTRAST * self.prev_change:
-                self.times.append(t)
+                self.times.append(self.prev_t + 1)
                 self.just_cut = True
             self.prev_change = change
-        self.prev = thumb
+        self.prev, self.prev_t = thumb, t
 
 
-def _thumbnail(frame: av.VideoFrame) -> np.ndarray | None:
-    """Every THUMB_STEP-th luma sample of an 8-bit YUV frame, without a copy of the frame."""
-    if not frame.format.name.startswith(("yuv", "yuvj", "nv")) or "p10" in frame.format.name:
-        gray = frame.reformat(width=80, height=45, format="gray").to_ndarray()
-        return np.asarray(gray, dtype=np.uint8)
-    plane = frame.planes[0]
-    luma = np.frombuffer(memoryview(plane), np.uint8).reshape(-1, plane.line_size)
-    return np.ascontiguousarray(luma[:frame.height:THUMB_STEP, :frame.width:THUMB_STEP])
+def _thumbnail(frame: av.VideoFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Sparse grids of luma and of chroma samples: colour-only cuts count too.
+
+    8-bit YUV frames are read in place (every THUMB_STEP-th sample of each plane,
+    no copy of the frame); anything else is first scaled down to 8-bit YUV.
+    """
+    name = frame.format.name
+    step = THUMB_STEP
+    if not name.startswith(("yuv", "nv")) or name.endswith(("p10le", "p10be", "p16le")):
+        frame, step = frame.reformat(width=80, height=44, format="yuv420p"), 1
+    parts = []
+    for plane in frame.planes[:3]:
+        ratio = max(1, frame.width // max(1, plane.width))
+        data = np.frombuffer(memoryview(plane), np.uint8).reshape(-1, plane.line_size)
+        sub = max(1, step // ratio)
+        parts.append(data[:plane.height:sub, :plane.width:sub].ravel())
+    return parts[0], np.concatenate(parts[1:])
 
 
 def _decode_sparse(info: MediaInfo) -> Iterator[Frame]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.analysis import Analysis, FrameScore
 from pipeline.errors import FootageError
 from pipeline.models import Word
-from pipeline.select import choose_window
+from pipeline.select import boundaries, choose_window
 from tests.plans import WORDS
 
 
@@ -51,3 +52,27 @@ def test_long_talk_prefers_the_product_and_never_cuts_a_word() -> None:
         assert not (word.start_ms < w.start_ms < word.end_ms)
         assert not (word.start_ms < w.end_ms < word.end_ms)
     assert any("names the product" in r for r in choice.reasons)
+
+
+def _visuals(duration_ms: int, black_until: int, cuts: tuple[int, ...] = ()) -> Analysis:
+    scores = tuple(FrameScore(t, 100.0, 0.01, 10.0 if t < black_until else 120.0,
+                              black=t < black_until) for t in range(0, duration_ms, 250))
+    return Analysis(duration_ms, "dense", scores, cuts)
+
+
+def test_all_speech_window_slides_off_a_black_opening() -> None:
+    # speech 400-6300 ms of 30 s footage whose first 3 s are black
+    shifted = [w.model_copy(update={"start_ms": w.start_ms + 3000, "end_ms": w.end_ms + 3000})
+               for w in WORDS]
+    choice = choose_window(30000, shifted, 10000, [], _visuals(30000, 3000))
+    window = choice.window
+    assert window.start_ms >= 3000 and window.end_ms >= shifted[-1].end_ms
+    assert "bad" not in choice.parts and window.duration_ms == 10000
+
+
+def test_cuts_are_boundaries_only_between_words() -> None:
+    words = _sentence(0, "one two three four five six seven eight nine ten")
+    inside_word = words[3].start_ms + 100
+    starts, ends = boundaries(words, 20000, cuts=(inside_word, 15000))
+    assert 15000 in starts and 15000 in ends
+    assert inside_word not in starts and inside_word not in ends
