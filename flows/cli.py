@@ -138,9 +138,10 @@ def templates() -> None:
 
 def _register_optional() -> None:
     """Commands that live in their own modules."""
-    from flows import publish_cli
+    from flows import linkpage_cli, publish_cli
 
     publish_cli.register(app)
+    linkpage_cli.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:
