@@ -156,7 +156,7 @@ def thumbnail_url(clip_folder: Path, outputs: object) -> str:
 def render_page(entries: list[PageEntry], title: str = DEFAULT_TITLE) -> str:
     """The whole HTML document; every string from a manifest is escaped."""
     cards = "\n".join(_card(entry) for entry in entries)
-    count = f"{len(entries)} product{'s' if len(entries) != 1 else ''} from my clips"
+    count = f"{len(entries)} clip{'s' if len(entries) != 1 else ''} \u00b7 tap to shop"
     csp = html.escape(content_security_policy(), quote=False).replace('"', "&quot;")
     return _PAGE.format(csp=csp, generator=GENERATOR, title=html.escape(title), css=CSS,
                         count=html.escape(count), cards=cards)
