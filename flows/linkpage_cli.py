@@ -22,6 +22,6 @@ def linkpage_command(
     folder: Annotated[Path, typer.Argument(help="Output folder of make/batch (clip folders).")],
     title: Annotated[str, typer.Option(help="Heading of the page.")] = DEFAULT_TITLE,
 ) -> None:
-    """Write DIR/index.html: a mobile page linking every clip's product (for a bio link)."""
+    """Write DIR/index.html: a phone page for a bio link (links carry utm_source=linkpage)."""
     page = write_linkpage(folder, title)
     out.print(str(page.resolve()), markup=False, soft_wrap=True)
