@@ -19,7 +19,8 @@ def register(app: typer.Typer) -> None:
 
 
 def linkpage_command(
-    folder: Annotated[Path, typer.Argument(help="Output folder of make/batch (clip folders).")],
+    folder: Annotated[Path, typer.Argument(metavar="DIR",
+                                           help="Output folder of make/batch (clip folders).")],
     title: Annotated[str, typer.Option(help="Heading of the page.")] = DEFAULT_TITLE,
 ) -> None:
     """Write DIR/index.html: a phone page for a bio link (links carry utm_source=linkpage)."""
