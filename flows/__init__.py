@@ -25,6 +25,8 @@ def configure_prefect_env() -> None:
         # own one-line messages instead of Prefect's tracebacks
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    # cached stage results (content-keyed) live with the rest of clipcart's state
+    os.environ.setdefault("PREFECT_RESULTS_LOCAL_STORAGE_PATH", str(home / "results"))
 
 
 configure_prefect_env()

@@ -41,7 +41,9 @@ def _settings(duration: float, lang: str, engine: str, model: str) -> Any:
 
 @app.command()
 def make(
-    footage: Annotated[Path, typer.Argument(help="Footage file (any phone or camera video).")],
+    footage: Annotated[list[Path], typer.Argument(
+        help="Footage file(s) of the product (any phone or camera video); "
+             "with several, the best one is used.")],
     catalog: Annotated[Path, typer.Option(help="Catalog CSV/JSON or Shopify export.")],
     sku: Annotated[str, typer.Option(help="SKU of the product in the catalog.")],
     template: Annotated[str, typer.Option(help="Brand template name or YAML path.")] = "bold",
@@ -138,9 +140,10 @@ def templates() -> None:
 
 def _register_optional() -> None:
     """Commands that live in their own modules."""
-    from flows import linkpage_cli, publish_cli
+    from flows import linkpage_cli, orchestrate_cli, publish_cli
 
     publish_cli.register(app)
+    orchestrate_cli.register(app)
     linkpage_cli.register(app)
 
 

@@ -1,32 +1,77 @@
-"""The produce_clip flow: the pipeline's stages as Prefect tasks, wired in order."""
+"""The produce_clip flow: the pipeline's stages as Prefect tasks, wired in order.
+
+The deciding stages (transcribe, select, reframe, plan) are cached by a fingerprint
+of their inputs' *content* (footage bytes, product, template, settings; never paths),
+with results persisted under ``CLIPCART_HOME/results``: a re-run skips what is
+decided, a changed file is decided anew. Finished clips are skipped whole (the
+folder ``OUT/<clip_id>`` already holds its manifest). Render, QC and sidecars write
+files into a fresh staging folder, so they run whenever a clip is not finished.
+Tasks retry only failures that can pass (I/O hiccups, timeouts), never bad input.
+"""
 
 from __future__ import annotations
 
+import errno
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import TaskRun
+from prefect.context import TaskRunContext
+from prefect.states import State
 
 from pipeline import produce as stages
-from pipeline.plan import Settings, choose
+from pipeline.errors import BadInput, TransientPublishError
+from pipeline.fingerprint import fingerprint
+from pipeline.plan import Settings, choose_footage
 from pipeline.reframe import plan_crop
 
 T = TypeVar("T")
+CACHE_VERSION = "1"
+"""Bump when a cached stage's output changes meaning, to drop every cached decision."""
+TRANSIENT_ERRNOS = {errno.EAGAIN, errno.EBUSY, errno.EMFILE, errno.ENFILE, errno.EINTR,
+                    errno.ETIMEDOUT, errno.ECONNRESET}
 
 
-def _task(fn: Callable[..., T], name: str, retries: int = 0) -> Any:
-    return task(fn, name=name, cache_policy=NO_CACHE, retries=retries, persist_result=False)
+def is_transient(exc: BaseException) -> bool:
+    """Failures worth another try: timeouts, dropped connections, busy files, 5xx/429."""
+    if isinstance(exc, BadInput):
+        return False
+    if isinstance(exc, TransientPublishError | TimeoutError | ConnectionError):
+        return True
+    return isinstance(exc, OSError) and exc.errno in TRANSIENT_ERRNOS
+
+
+def retry_transient(_task: Any, _run: TaskRun, state: State[Any]) -> bool:
+    """Prefect's retry condition: retry only transient failures."""
+    return isinstance(state.data, BaseException) and is_transient(state.data)
+
+
+def content_key(ctx: TaskRunContext, params: dict[str, Any]) -> str:
+    """Cache key: the task's name and the content fingerprint of its inputs."""
+    return fingerprint(f"{ctx.task.name}/v{CACHE_VERSION}", *params.values())
+
+
+def _task(fn: Callable[..., T], name: str, *, cached: bool = False, retries: int = 2) -> Any:
+    if cached:
+        return task(fn, name=name, cache_key_fn=content_key, persist_result=True,
+                    cache_expiration=timedelta(days=30), retries=retries,
+                    retry_delay_seconds=2, retry_condition_fn=retry_transient)
+    return task(fn, name=name, cache_policy=NO_CACHE, persist_result=False, retries=retries,
+                retry_delay_seconds=2, retry_condition_fn=retry_transient)
 
 
 load_inputs = _task(stages.load_inputs, "probe")
-transcribe = _task(stages.transcribe_stage, "transcribe")
-select_window = _task(choose, "select")
-reframe = _task(plan_crop, "reframe")
-plan_clip = _task(stages.plan_stage, "plan")
-render_clip = _task(stages.render_stage, "render")
+transcribe = _task(stages.transcribe_stage, "transcribe", cached=True)
+analyse = _task(stages.analyse_stage, "analyse")
+select_window = _task(choose_footage, "select", cached=True)
+reframe = _task(plan_crop, "reframe", cached=True)
+plan_clip = _task(stages.plan_stage, "plan", cached=True)
+render_clip = _task(stages.render_stage, "render", retries=1)
 qc_clip = _task(stages.qc_stage, "qc")
 write_sidecars = _task(stages.write_sidecars, "sidecars")
 
@@ -49,22 +94,31 @@ class Stopwatch:
 
 
 @flow(name="produce_clip", validate_parameters=False)
-def produce_clip(footage: Path, catalog: Path, sku: str, out_dir: Path,
+def produce_clip(footage: Path | Sequence[Path], catalog: Path, sku: str, out_dir: Path,
                  template: str = "bold", settings: Settings | None = None) -> dict[str, Any]:
-    """Make one clip: probe → transcribe → select → reframe → plan → render → qc."""
+    """Make one clip: probe → transcribe, analyse → select → reframe → plan → render → qc.
+
+    ``footage`` may be several files of the same product: the best one is used.
+    """
     settings = settings or Settings()
-    req = stages.MakeRequest(footage=Path(footage), catalog=Path(catalog), sku=sku,
-                             out_dir=Path(out_dir), template=template, settings=settings)
+    files = [Path(footage)] if isinstance(footage, (str, Path)) else [Path(f) for f in footage]
+    req = stages.MakeRequest(footage=files[0], catalog=Path(catalog), sku=sku,
+                             out_dir=Path(out_dir), template=template, settings=settings,
+                             more_footage=tuple(files[1:]))
     watch = Stopwatch()
     inputs = watch.run("probe", load_inputs, req)
     done = stages.existing_manifest(req.out_dir, inputs.clip_id)
     if done is not None:
         return done
-    transcript = watch.run("transcribe", transcribe, inputs, settings)
-    window, reasons = watch.run("select", select_window, inputs.info, transcript,
-                                inputs.product, settings)
-    framing = watch.run("reframe", reframe, inputs.info, window)
-    plan, warnings = watch.run("plan", plan_clip, inputs, transcript, window, reasons, framing)
+    infos = inputs.candidates or (inputs.info,)
+    transcripts = [watch.run("transcribe", transcribe, inputs, settings, i) for i in infos]
+    visuals = [watch.run("analysis", analyse, i) for i in infos]
+    index, choice = watch.run("select", select_window, infos, transcripts, inputs.product,
+                              settings, visuals)
+    inputs, transcript = stages.use_footage(inputs, index), transcripts[index]
+    framing = watch.run("reframe", reframe, inputs.info, choice.window, visuals[index])
+    plan, warnings = watch.run("plan", plan_clip, inputs, transcript, choice.window,
+                               choice.reasons, framing, choice.parts)
     staging = stages.staging_dir(req.out_dir, inputs.clip_id)
     clip = watch.run("render", render_clip, plan, staging, settings.engine)
     report = watch.run("qc", qc_clip, clip, settings)

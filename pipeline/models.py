@@ -211,6 +211,8 @@ class ClipPlan(Frozen):
     target_lufs: float = -14.0
     true_peak_db: float = -1.0
     reasons: tuple[str, ...] = Field((), description="Why this window and framing were chosen.")
+    scores: dict[str, float] = Field(default_factory=dict,
+                                     description="The parts of the chosen window's score.")
 
     @property
     def duration_ms(self) -> Ms:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.analysis import Analysis
 from pipeline.captions import build_cues, clip_words, end_cues_before, strip_unsupported
 from pipeline.models import (
     CaptionCue,
@@ -26,7 +27,7 @@ from pipeline.models import (
     Window,
     Word,
 )
-from pipeline.select import choose_window
+from pipeline.select import Choice, choose_window
 from pipeline.templates import Template
 from pipeline.transcribe import mentions
 
@@ -58,7 +59,9 @@ def clip_id_for(footage_digest: str, product: Product, template: Template,
                 settings: Settings) -> str:
     """Content id: the same footage, product, template and settings give the same id."""
     raw = json.dumps([footage_digest, product.model_dump(mode="json"),
-                      template.model_dump(mode="json"), settings.__dict__], sort_keys=True)
+                      # review changes who publishes when, not the clip: not in its id
+                      template.model_dump(mode="json", exclude={"review"}),
+                      settings.__dict__], sort_keys=True)
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
@@ -68,11 +71,29 @@ def product_terms(product: Product) -> list[str]:
 
 
 def choose(info: MediaInfo, transcript: Transcript, product: Product,
-           settings: Settings) -> tuple[Window, tuple[str, ...]]:
-    """The window to cut, with the reasons."""
+           settings: Settings, visuals: Analysis | None = None) -> Choice:
+    """The window to cut in one footage file, its score and the reasons."""
     choice = choose_window(info.duration_ms, transcript.words, settings.duration_ms,
-                           product_terms(product))
-    return choice.window, choice.reasons
+                           product_terms(product), visuals)
+    parts = ", ".join(f"{k} {v:+g}" for k, v in choice.parts.items())
+    return Choice(choice.window, choice.score,
+                  (*choice.reasons, f"score {choice.score:g} = {parts}"), choice.parts)
+
+
+def choose_footage(infos: Sequence[MediaInfo], transcripts: Sequence[Transcript],
+                   product: Product, settings: Settings,
+                   visuals: Sequence[Analysis | None]) -> tuple[int, Choice]:
+    """Among several footage files, the one whose best window scores highest."""
+    choices = [choose(i, t, product, settings, v)
+               for i, t, v in zip(infos, transcripts, visuals, strict=True)]
+    best = max(range(len(choices)), key=lambda k: choices[k].score)
+    if len(choices) == 1:
+        return 0, choices[0]
+    others = "; ".join(f"{Path(i.path).name} {c.score:g}" for i, c in zip(infos, choices,
+                                                                           strict=True))
+    why = f"chose {Path(infos[best].path).name} of {len(infos)} footage files by score ({others})"
+    chosen = choices[best]
+    return best, Choice(chosen.window, chosen.score, (why, *chosen.reasons), chosen.parts)
 
 
 def cues_for(transcript: Transcript, window: Window, template: Template,
@@ -108,6 +129,7 @@ class Decisions:
     card: CardSpec | None
     music: MusicBed | None
     reasons: tuple[str, ...]
+    scores: dict[str, float] | None = None
 
 
 def build_plan(d: Decisions, template: Template, fonts_dir: Path) -> ClipPlan:
@@ -115,4 +137,4 @@ def build_plan(d: Decisions, template: Template, fonts_dir: Path) -> ClipPlan:
     return ClipPlan(clip_id=d.clip_id, sku=d.sku, source=d.source, window=d.window, crop=d.crop,
                     captions=d.captions, caption_style=template.caption,
                     fonts_dir=str(fonts_dir), card=d.card, music=d.music,
-                    speech=d.source.has_audio, reasons=d.reasons)
+                    speech=d.source.has_audio, reasons=d.reasons, scores=d.scores or {})

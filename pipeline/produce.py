@@ -7,11 +7,13 @@ leaves a partial clip folder behind.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.analysis import Analysis, analyse
 from pipeline.captions import clip_words, to_srt, to_vtt
 from pipeline.catalog import find_product, load_catalog
 from pipeline.fonts import libass_fonts_dir
@@ -50,6 +52,13 @@ class MakeRequest:
     out_dir: Path
     template: str = "bold"
     settings: Settings = field(default_factory=Settings)
+    more_footage: tuple[Path, ...] = ()
+    """Further footage files of the same product: the best one is used."""
+
+    @property
+    def all_footage(self) -> tuple[Path, ...]:
+        """Every footage file, in the order given."""
+        return (self.footage, *self.more_footage)
 
 
 @dataclass(frozen=True)
@@ -61,33 +70,55 @@ class Inputs:
     template: Template
     clip_id: str
     warnings: tuple[str, ...] = ()
+    candidates: tuple[MediaInfo, ...] = ()
+    """Every footage file probed (several with `make A.mp4 B.mp4`); ``info`` is the one used."""
+
+
+def _probe_video(path: Path) -> MediaInfo:
+    info = probe(path)
+    if not info.has_video:
+        from pipeline.errors import FootageError
+
+        raise FootageError(f"{path}: has no video stream",
+                           hint="Pass a video file (MP4, MOV, ...)")
+    return info
 
 
 def load_inputs(req: MakeRequest) -> Inputs:
     """Probe the footage, find the product, load the template; all bad input fails here."""
-    info = probe(req.footage)
-    if not info.has_video:
-        from pipeline.errors import FootageError
-
-        raise FootageError(f"{req.footage}: has no video stream",
-                           hint="Pass a video file (MP4, MOV, ...)")
+    infos = tuple(_probe_video(path) for path in req.all_footage)
     product = find_product(load_catalog(req.catalog), req.sku, req.catalog)
     template = load_template(req.template)
-    clip_id = clip_id_for(file_digest(req.footage), product, template, req.settings)
-    return Inputs(info=info, product=product, template=template, clip_id=clip_id)
+    # one file keeps its plain digest, so single-file clip ids do not change
+    digest = "+".join(sorted(file_digest(path) for path in req.all_footage))
+    clip_id = clip_id_for(digest, product, template, req.settings)
+    return Inputs(info=infos[0], product=product, template=template, clip_id=clip_id,
+                  candidates=infos)
 
 
-def transcribe_stage(inputs: Inputs, settings: Settings) -> Transcript:
-    """Word-timed transcript of the footage, with the product's words as vocabulary."""
+def use_footage(inputs: Inputs, index: int) -> Inputs:
+    """The inputs with the chosen footage file as the clip's source."""
+    chosen = inputs.candidates[index] if inputs.candidates else inputs.info
+    return dataclasses.replace(inputs, info=chosen)
+
+
+def analyse_stage(info: MediaInfo) -> Analysis:
+    """Visual analysis of one footage file (shared by selection and reframing)."""
+    return analyse(info)
+
+
+def transcribe_stage(inputs: Inputs, settings: Settings,
+                     info: MediaInfo | None = None) -> Transcript:
+    """Word-timed transcript of the footage (or of ``info``), product words as vocabulary."""
     lang = None if settings.language == "auto" else settings.language
     options = TranscribeOptions(model=settings.model, language=lang,
                                 vocabulary=tuple(product_terms(inputs.product)))
-    return transcribe(inputs.info, options)
+    return transcribe(info or inputs.info, options)
 
 
 def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
-               reasons: tuple[str, ...], framing: tuple[CropPath, tuple[str, ...]]
-               ) -> tuple[ClipPlan, list[str]]:
+               reasons: tuple[str, ...], framing: tuple[CropPath, tuple[str, ...]],
+               scores: dict[str, float] | None = None) -> tuple[ClipPlan, list[str]]:
     """Everything after the window and crop: captions, card, music, as one ClipPlan."""
     crop, crop_reasons = framing
     template, product = inputs.template, inputs.product
@@ -105,7 +136,7 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
                            seed=inputs.clip_id, gain_db=template.music.gain_db)
     d = Decisions(clip_id=inputs.clip_id, sku=product.sku, source=inputs.info, window=window,
                   crop=crop, captions=cues, card=card, music=music,
-                  reasons=(*reasons, *crop_reasons))
+                  reasons=(*reasons, *crop_reasons), scores=scores)
     return build_plan(d, template, libass_fonts_dir(clipcart_home())), warnings
 
 

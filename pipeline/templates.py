@@ -131,6 +131,8 @@ class Template(Frozen):
     utm: Utm = Field(default_factory=Utm)
     hashtags: tuple[str, ...] = ()
     hook: str = Field(default="", description="Opening line for captions and posts.")
+    review: bool = Field(default=False,
+                         description="Hold clips for approval before they are published.")
     platforms: dict[Platform, PlatformOverride] = Field(default_factory=dict)
 
     @field_validator("hashtags")

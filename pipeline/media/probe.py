@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import av
 
@@ -81,16 +82,24 @@ def _video_fields(video: av.video.stream.VideoStream) -> dict[str, object]:
 
 
 def _rotation(video: av.video.stream.VideoStream) -> int:
-    """Display rotation from the display-matrix side data, normalised to 0..270."""
+    """Clockwise display rotation (0, 90, 180, 270) from the display matrix.
+
+    PyAV 18 exposes the display matrix on decoded frames only (``frame.rotation``,
+    counter-clockwise degrees), so the first frame is decoded; a ``rotate`` tag is
+    the fallback for old files.
+    """
+    theta: float | None = None
     try:
-        theta = video.side_data.get("DISPLAYMATRIX")  # type: ignore[attr-defined]
-    except AttributeError:
+        container = cast(av.container.InputContainer, video.container)
+        frame = next(iter(container.decode(video)), None)
+        theta = float(frame.rotation) if frame is not None else None
+    except (av.error.FFmpegError, AttributeError, StopIteration):
         theta = None
-    if theta is None:
-        theta = video.metadata.get("rotate")
+    if not theta and video.metadata.get("rotate"):
+        theta = -float(video.metadata["rotate"])
     if theta is None:
         return 0
-    return int(round(-float(theta) / 90.0) * 90) % 360
+    return int(round(-theta / 90.0) * 90) % 360
 
 
 _TRANSFERS = {1: "bt709", 2: "", 6: "smpte170m", 14: "bt2020-10", 16: "smpte2084",

@@ -17,6 +17,7 @@ from pipeline.media.ffmpeg import parse_loudnorm_json, run_ffmpeg
 from pipeline.models import ClipPlan
 from pipeline.render.files import RenderFiles
 from pipeline.render.graph import measure_args, render_args
+from pipeline.render.loudness import limiter_corrected_gain_db
 
 SILENCE_LUFS = -70.0
 
@@ -38,12 +39,13 @@ def write_side_files(plan: ClipPlan, folder: Path) -> RenderFiles:
 
 
 def loudness_gain_db(plan: ClipPlan, files: RenderFiles) -> float:
-    """First pass: integrated loudness of the mix → the gain that reaches the target."""
+    """Integrated loudness of the mix → the gain that reaches the target after the limiter."""
     stats = parse_loudnorm_json(run_ffmpeg(measure_args(plan, files)))
     measured = stats.get("input_i", SILENCE_LUFS)
     if measured <= SILENCE_LUFS:
         return 0.0
-    return plan.target_lufs - measured
+    return limiter_corrected_gain_db(plan, files, plan.target_lufs - measured,
+                                     stats.get("input_tp", 0.0))
 
 
 def render(plan: ClipPlan, out: Path) -> Path:

@@ -1,0 +1,181 @@
+"""CLI commands for orchestration: batch, watch, review (approve/reject), serve."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipeline.errors import ConfigError, ManifestError
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add batch, watch, approve, reject, review and serve to the clipcart app."""
+    app.command("batch")(batch_command)
+    app.command("watch")(watch_command)
+    app.command("approve")(approve_command)
+    app.command("reject")(reject_command)
+    app.command("review")(review_command)
+    app.command("serve")(serve_command)
+
+
+def batch_command(
+    manifest: Annotated[Path, typer.Argument(help="CSV or YAML manifest, one clip per row.")],
+    catalog: Annotated[Path | None, typer.Option(help="Catalog for rows without one.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
+    workers: Annotated[int, typer.Option(help="Clips made at once (default: cores).")] = 0,
+    dask: Annotated[str | None, typer.Option(help="Dask scheduler address to fan out on.")
+                    ] = None,
+    ledger: Annotated[str | None, typer.Option(help="Publish ledger SQLAlchemy URL.")] = None,
+    config: Annotated[Path | None, typer.Option(help="Publish slots YAML.")] = None,
+    strict: Annotated[bool, typer.Option(help="Make nothing if any row is invalid.")] = False,
+) -> None:
+    """Make every clip of a manifest; rows are all checked before any work starts."""
+    from flows.batch import BatchParams, ItemResult, progress_hooks, run_batch
+    from pipeline.batch import read_manifest
+    from pipeline.slots import load_slots
+
+    slots = load_slots(config)
+    checked = read_manifest(manifest, catalog=catalog,
+                            zone_for=lambda account: slots.for_account(account).zone)
+    for problem in checked.problems:
+        err.print(f"clipcart: {manifest}: {problem}", markup=False, soft_wrap=True)
+    if not checked.items or (strict and checked.problems):
+        raise ManifestError(f"{manifest}: {len(checked.problems)} invalid row(s), nothing made",
+                            hint="Fix the rows named above")
+    params = BatchParams(manifest=manifest, catalog=catalog, out_dir=out_dir,
+                         workers=workers or os.cpu_count() or 1, ledger_url=ledger,
+                         slots_config=config)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=False) as progress:
+        bar = progress.add_task("making clips", total=len(checked.items))
+
+        def advance(result: ItemResult) -> None:
+            progress.update(bar, advance=1, description=f"{result.status} {result.row}")
+
+        progress_hooks.append(advance)
+        try:
+            results = run_batch(params, dask)
+        finally:
+            progress_hooks.remove(advance)
+    show_results(results)
+    if checked.problems:
+        raise typer.Exit(2)
+    if any(r.status == "failed" for r in results):
+        raise typer.Exit(1)
+
+
+def show_results(results: list) -> None:  # type: ignore[type-arg]
+    table = Table(title="Batch")
+    for column in ("row", "sku", "status", "clip", "seconds", "publishing / error"):
+        table.add_column(column)
+    for r in results:
+        table.add_row(r.row, r.sku, r.status, r.clip_id, f"{r.seconds:.1f}",
+                      r.error or r.publishing)
+    out.print(table)
+    made = sum(r.status == "made" for r in results)
+    out.print(f"{made} made, {sum(r.status == 'existing' for r in results)} already made, "
+              f"{sum(r.status in ('failed', 'invalid') for r in results)} failed")
+
+
+def watch_command(
+    inbox: Annotated[Path, typer.Argument(help="Folder to watch: INBOX/<SKU>/file.mp4.")],
+    catalog: Annotated[Path | None, typer.Option(help="Catalog (default INBOX/catalog.csv).")
+                       ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
+    template: Annotated[str, typer.Option(help="Brand template name or YAML path.")] = "bold",
+    once: Annotated[bool, typer.Option("--once", help="Process what is there and exit.")
+                    ] = False,
+    settle: Annotated[float, typer.Option(help="Seconds a file's size must hold still.")
+                      ] = 1.0,
+) -> None:
+    """Turn footage dropped into INBOX into clips, each file once (by content)."""
+    from flows.inbox import WatchParams, watch_inbox
+
+    if not inbox.is_dir():
+        raise ConfigError(f"{inbox} is not a folder", hint="Create it or pass another INBOX")
+    params = WatchParams(inbox=inbox, catalog=catalog, out_dir=out_dir, template=template,
+                         once=once, settle_s=settle)
+    err.print(f"watching {inbox} (Ctrl-C to stop)" if not once else f"processing {inbox}")
+    for outcome in watch_inbox(params):
+        if outcome.status != "seen":
+            out.print(f"{outcome.status:9} {outcome.source} {outcome.clip_id} {outcome.detail}",
+                      markup=False, soft_wrap=True)
+
+
+def _decide(clip_id: str, approved: bool, note: str, ledger: str | None) -> None:
+    from flows.review import resume_if_waiting
+    from flows.serve import known_api_url
+    from pipeline.release import decide
+
+    record, posts = decide(clip_id, approved, note, ledger_url=ledger)
+    out.print(f"{record.state} {clip_id}", markup=False)
+    for post in posts:
+        out.print(f"  scheduled {post.platform}/{post.account}", markup=False)
+    api = known_api_url()
+    if api and record.flow_run_id:
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings({PREFECT_API_URL: api}):
+            if resume_if_waiting(record):
+                out.print(f"  resumed flow run {record.flow_run_id}", markup=False)
+
+
+def approve_command(
+    clip_id: Annotated[str, typer.Argument(help="Clip id held for review.")],
+    note: Annotated[str, typer.Option(help="A note kept with the decision.")] = "",
+    ledger: Annotated[str | None, typer.Option(help="Publish ledger SQLAlchemy URL.")] = None,
+) -> None:
+    """Approve a clip: its posts are scheduled (and a waiting flow run resumes)."""
+    _decide(clip_id, True, note, ledger)
+
+
+def reject_command(
+    clip_id: Annotated[str, typer.Argument(help="Clip id held for review.")],
+    note: Annotated[str, typer.Option(help="Why, kept with the decision.")] = "",
+) -> None:
+    """Reject a clip: it is never published."""
+    _decide(clip_id, False, note, None)
+
+
+def review_command() -> None:
+    """List the clips waiting for review."""
+    from pipeline.review import ReviewBook
+
+    book = ReviewBook()
+    try:
+        table = Table("clip", "targets", "folder", "waiting since")
+        for r in book.pending():
+            table.add_row(r.clip_id, ", ".join(f"{t.platform}@{t.at:%m-%d %H:%M}Z"
+                                               for t in r.targets),
+                          str(r.clip_dir), f"{r.updated_at:%Y-%m-%d %H:%M}")
+        out.print(table)
+    finally:
+        book.close()
+
+
+def serve_command(
+    port: Annotated[int, typer.Option(help="Prefect server port (0: any free port).")] = 4200,
+    inbox: Annotated[Path | None, typer.Option(help="Inbox for the watch-inbox deployment.")
+                     ] = None,
+    catalog: Annotated[Path | None, typer.Option(help="Catalog for inbox and batch.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
+    ledger: Annotated[str | None, typer.Option(help="Publish ledger SQLAlchemy URL.")] = None,
+    sandbox: Annotated[str | None, typer.Option(help="Publish to this sandbox URL.")] = None,
+    limit: Annotated[int, typer.Option(help="Flow runs at once.")] = 2,
+) -> None:
+    """Start a local Prefect server and serve watch-inbox, publish-due and batch."""
+    from flows.serve import serve_forever
+
+    serve_forever(port, inbox.resolve() if inbox else None,
+                  catalog.resolve() if catalog else None, out_dir.resolve(), ledger, sandbox,
+                  limit)

@@ -1,0 +1,60 @@
+"""Landing the master on the loudness target when the limiter takes some of it.
+
+The first pass measures the unmastered mix; ``target - measured`` is the gain.
+A mix with a high peak-to-loudness ratio then meets the true-peak limiter,
+which shaves peaks and with them some loudness (measured: up to 1.2 LU on a
+speech + music clip). So the mastered audio is measured once more, audio only,
+and the shortfall added to the gain, still a single linear gain in the render.
+"""
+
+from __future__ import annotations
+
+import math
+
+from pipeline.media.ffmpeg import parse_loudnorm_json, run_ffmpeg
+from pipeline.models import ClipPlan
+from pipeline.render.audio import LIMIT_LINEAR, audio_graph
+from pipeline.render.files import RenderFiles
+from pipeline.render.graph import input_args
+
+TOLERANCE_LU = 0.1
+"""Residual small enough to stop correcting (the delivery tolerance is 0.5 LU)."""
+MAX_MEASUREMENTS = 3
+MAX_BOOST_DB = 3.0
+"""Never chase more than this past the first estimate (a mix the limiter crushes)."""
+
+
+def mastered_measure_args(plan: ClipPlan, files: RenderFiles, gain_db: float) -> list[str]:
+    """Audio-only pass: the mastered mix at ``gain_db`` (limiter included), measured."""
+    chains = audio_graph(plan, files, gain_db)
+    # The same meter as the first pass and QC: ffmpeg's ebur128 filter is ~4x faster but
+    # reads gapped speech up to 0.5 LU louder than loudnorm does.
+    graph = ";".join([*chains, "[aout]loudnorm=print_format=json[measured]"])
+    return ["-y", "-v", "info", "-vn", *input_args(plan, files), "-filter_complex", graph,
+            "-map", "[measured]", "-f", "null", "-"]
+
+
+def mastered_lufs(plan: ClipPlan, files: RenderFiles, gain_db: float) -> float:
+    """Integrated loudness of the mastered audio at ``gain_db``."""
+    stats = parse_loudnorm_json(run_ffmpeg(mastered_measure_args(plan, files, gain_db)))
+    return stats["input_i"]
+
+
+def limiter_corrected_gain_db(plan: ClipPlan, files: RenderFiles, gain_db: float,
+                              peak_dbtp: float) -> float:
+    """``gain_db`` raised by what the limiter took, from at most MAX_MEASUREMENTS passes.
+
+    ``peak_dbtp`` is the unmastered mix's true peak: when the gain keeps it under the
+    limiter's ceiling nothing is taken and nothing is measured. A dB of gain never buys
+    more than a dB of loudness through a limiter, so adding the shortfall each time
+    approaches the target from below and never overshoots.
+    """
+    if peak_dbtp + gain_db <= 20 * math.log10(LIMIT_LINEAR):
+        return gain_db
+    gain = gain_db
+    for _ in range(MAX_MEASUREMENTS):
+        shortfall = plan.target_lufs - mastered_lufs(plan, files, gain)
+        if shortfall <= TOLERANCE_LU or gain >= gain_db + MAX_BOOST_DB:
+            break
+        gain = min(gain + shortfall, gain_db + MAX_BOOST_DB)
+    return gain
