@@ -4,6 +4,9 @@ Limits (PLATFORMS.md): TikTok captions 2200 UTF-16 units; Instagram Reels 2200
 characters and at most 30 hashtags; YouTube titles 100 characters without < or >,
 descriptions 5000 UTF-8 bytes. Trimming drops hashtags first, then shortens the
 hook and title; the price and the link always survive.
+
+Meta and YouTube do not say whether a "character" is a code point or a UTF-16
+unit (an emoji is one or two), so their limits are met in both counts.
 """
 
 from __future__ import annotations
@@ -98,14 +101,24 @@ def post_caption(product: Product, template: Template, link: str, platform: str,
             return _hard_cut(text, fits)
 
 
+def post_captions(product: Product, template: Template, links: dict[str, str],
+                  price_text: str) -> dict[str, str]:
+    """The post text for every platform, each with that platform's own tagged link."""
+    return {platform: post_caption(product, template, links[platform], platform, price_text)
+            for platform in PLATFORMS}
+
+
 def youtube_title(product: Product, template: Template, price_text: str = "") -> str:
     """A Shorts title: ≤ 100 characters, no < or >, ending in #Shorts."""
     suffix = " #Shorts"
     price = f" - {price_text}" if price_text else ""
     base = " ".join(product.title.replace("<", "").replace(">", "").split())
-    room = YOUTUBE_TITLE_CHARS - len(suffix) - len(price)
-    if len(base) > room:
-        base = base[:room - 1].rstrip() + "\u2026"
+    room = YOUTUBE_TITLE_CHARS - len(suffix) - utf16_units(price)
+    if utf16_units(base) > room:
+        base = base[:room - 1]  # every character is at least one unit
+        while base and utf16_units(base) > room - 1:
+            base = base[:-1]
+        base = base.rstrip() + "\u2026"
     return f"{base}{price}{suffix}"
 
 
@@ -172,7 +185,7 @@ def _platform(platform: str) -> Platform:
 _FITS: dict[Platform, Callable[[str], bool]] = {
     "tiktok": lambda text: utf16_units(text) <= TIKTOK_CAPTION_UTF16,
     "tiktok-shop": lambda text: utf16_units(text) <= TIKTOK_CAPTION_UTF16,
-    "instagram": lambda text: len(text) <= REELS_CAPTION_CHARS
+    "instagram": lambda text: utf16_units(text) <= REELS_CAPTION_CHARS
     and len(_HASHTAG.findall(text)) <= REELS_MAX_HASHTAGS,
     "youtube": lambda text: len(text.encode("utf-8")) <= YOUTUBE_DESCRIPTION_BYTES,
 }

@@ -28,8 +28,21 @@ RGBA = tuple[int, int, int, int]
 Box = tuple[int, int, int, int]
 TITLE_SIZES = (1.0, 0.86, 0.72)
 """Title sizes tried, as fractions of the base size, before ellipsising."""
-PANEL_ALPHA = 242
-"""Panel opacity (0-255): nearly solid, so the footage shows through just a little."""
+PANEL_ALPHA = 255
+"""Panel opacity (0-255). Solid: at 95 % the footage showed through as ghost shapes."""
+TITLE_SIZE, PRICE_SIZE, COMPARE_SIZE = 0.17, 0.21, 0.13
+"""Font sizes as fractions of the text box height (the card minus its padding)."""
+PILL_HEIGHT, PILL_TEXT = 0.26, 0.5
+"""CTA pill height (fraction of the text box) and its label size (fraction of the pill)."""
+BLOCK_GAP = 0.06
+"""Space between title, price and pill, as a fraction of the text box height."""
+TITLE_ASCENT, TITLE_PITCH, TITLE_DESCENT = 0.95, 1.18, 0.25
+"""Title line metrics in font sizes: first baseline, line to line, below the last baseline."""
+PRICE_ASCENT, PRICE_DEPTH = 0.8, 0.95
+"""Price baseline below its top, and its whole depth, in font sizes."""
+QR_MAX_WIDTH, PICTURE_MAX_WIDTH = 0.27, 0.2
+"""With a QR code, the QR and picture tiles are capped at these fractions of the card
+width so the title keeps room."""
 
 
 def card_spec(product: Product, template: Template, *, start_ms: int, end_ms: int,
@@ -79,12 +92,14 @@ def draw_card(spec: CardSpec, out: Path) -> Path:
     pad = round(height * 0.09)
     left, right = pad, width - pad
     if qr_link:
-        right = _draw_qr(canvas, qr_link, (right - (height - 2 * pad), pad, right, height - pad))
+        qr_side = min(height - 2 * pad, round(width * QR_MAX_WIDTH))
+        top = (height - qr_side) // 2
+        right = _draw_qr(canvas, qr_link, (right - qr_side, top, right, top + qr_side))
         right -= pad
     if spec.image:
         side = height - 2 * pad
         if qr_link:  # leave the title room next to two squares
-            side = round(side * 0.8)
+            side = min(round(side * 0.8), round(width * PICTURE_MAX_WIDTH))
         top = (height - side) // 2
         left = _draw_picture(canvas, Path(spec.image), spec,
                              (pad, top, pad + side, top + side)) + pad
@@ -135,21 +150,32 @@ def _draw_qr(canvas: Image.Image, link: str, box: Box) -> int:
 
 
 def _draw_text(draw: ImageDraw.ImageDraw, spec: CardSpec, box: Box) -> None:
-    """Title, prices and the CTA pill stacked in ``box``."""
+    """Title, prices and the CTA pill as one block, centred vertically in ``box``.
+
+    Sizes are fractions of the box height, chosen so that on a 1080x1920 frame a
+    300 px card sets the title at about 40 px and the CTA at about 30 px: still
+    readable when the clip is shown 390 points wide on a phone.
+    """
     left, top, right, bottom = box
     height = bottom - top
-    title, lines = _fit_title(spec, round(height * 0.14), right - left)
-    baseline = top + title.size * 0.95
+    title, lines = _fit_title(spec, round(height * TITLE_SIZE), right - left)
+    price = Typesetter(fonts.latin_font_path("Black"), round(height * PRICE_SIZE))
+    pill_h, gap = round(height * PILL_HEIGHT), height * BLOCK_GAP
+    title_h = title.size * (TITLE_ASCENT + TITLE_PITCH * (len(lines) - 1) + TITLE_DESCENT)
+    block = title_h + gap + price.size * PRICE_DEPTH + gap + pill_h
+    y = top + max(0.0, (height - block) / 2)
+    baseline = y + title.size * TITLE_ASCENT
     for line in lines:
         title.draw(draw, left, baseline, line, rgba(spec.foreground))
-        baseline += title.size * 1.18
-    price = Typesetter(fonts.latin_font_path("Black"), round(height * 0.2))
-    baseline += price.size * 0.12
-    end = price.draw(draw, left, baseline + price.size * 0.2, spec.price_text, rgba(spec.accent))
+        baseline += title.size * TITLE_PITCH
+    y += title_h + gap
+    price_baseline = y + price.size * PRICE_ASCENT
+    end = price.draw(draw, left, price_baseline, spec.price_text, rgba(spec.accent))
     if spec.compare_at_text:
-        _struck(draw, spec, end + price.size * 0.35, baseline + price.size * 0.2,
-                round(height * 0.12), right)
-    _pill(draw, spec, (left, bottom), round(height * 0.24), right)
+        _struck(draw, spec, end + price.size * 0.35, price_baseline,
+                round(height * COMPARE_SIZE), right)
+    pill_bottom = min(bottom, round(y + price.size * PRICE_DEPTH + gap + pill_h))
+    _pill(draw, spec, (left, pill_bottom), pill_h, right)
 
 
 def _fit_title(spec: CardSpec, size: int, width: int) -> tuple[Typesetter, list[str]]:
@@ -183,7 +209,7 @@ def _struck(draw: ImageDraw.ImageDraw, spec: CardSpec, x: float, baseline: float
 def _pill(draw: ImageDraw.ImageDraw, spec: CardSpec, anchor: tuple[int, int], height: int,
           right: int) -> None:
     """The call to action in a pill of the accent colour, bottom-left at ``anchor``."""
-    setter = Typesetter(fonts.latin_font_path("Black"), round(height * 0.46))
+    setter = Typesetter(fonts.latin_font_path("Black"), round(height * PILL_TEXT))
     label = setter.ellipsize(setter.visible(spec.cta), right - anchor[0] - height)
     width = setter.width(label) + height
     x, bottom = anchor

@@ -15,6 +15,7 @@ from pipeline.links import (
     hashtags,
     platform_links,
     post_caption,
+    post_captions,
     shop_anchor_title,
     tag_link,
     utf16_units,
@@ -169,3 +170,39 @@ def test_post_caption_always_within_limits(title: str, hook: str, keywords: list
     youtube = post_caption(item, template, URL, "youtube", "$24.00")
     assert len(youtube.encode("utf-8")) <= 5000 and URL in youtube
     assert len(youtube_title(item, template, "$24.00")) <= 100
+
+
+_EMOJI = st.sampled_from(["🔥", "🌲", "👍🏽", "👩‍👩‍👧", "🇯🇵", "☕", "✔️",
+                          "\U0001d4db\U0001d4fe\U0001d501\U0001d4ee"])  # astral script letters
+_CJK = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
+               | st.characters(min_codepoint=0x3040, max_codepoint=0x30FF)
+               | st.characters(min_codepoint=0x20000, max_codepoint=0x2A6DF), min_size=1,
+               max_size=40)
+_LATIN = st.text(alphabet=st.characters(codec="latin-1", categories=("L", "N")), min_size=1,
+                 max_size=15)
+_WORDS = st.lists(st.one_of(_EMOJI, _CJK, _LATIN, st.just("#tag"), st.just("<b>&amp;</b>")),
+                  min_size=1, max_size=400).map(" ".join)
+
+
+@given(title=_WORDS, hook=st.one_of(st.just(""), _WORDS),
+       keywords=st.lists(st.one_of(_CJK, _LATIN, _EMOJI), max_size=60),
+       template=st.sampled_from(["bold", "minimal", "luxe"]),
+       price=st.sampled_from(["$24.00", "24,00\u00a0€", "¥2,400", "₹1,999.00"]))
+def test_captions_fit_every_platform_with_emoji_and_cjk(title: str, hook: str,
+                                                      keywords: list[str], template: str,
+                                                      price: str) -> None:
+    """Long emoji/CJK/astral titles: each platform's text fits in every way it may be counted."""
+    chosen = load_template(template).model_copy(update={"hook": hook[:500]})
+    item = product(title=title, keywords=tuple(keywords))
+    links = platform_links(item, chosen, "clip1")
+    captions = post_captions(item, chosen, links, price)
+    assert set(captions) == set(PLATFORMS)
+    for platform, text in captions.items():
+        assert links[platform] in text and price in text, platform
+        assert utf16_units(text) <= 2200 or platform == "youtube"
+    reels = captions["instagram"]
+    assert len(reels) <= 2200 and len(re.findall(r"#\w+", reels)) <= 30
+    assert len(captions["youtube"].encode("utf-8")) <= 5000
+    title_text = youtube_title(item, chosen, price)
+    assert len(title_text) <= 100 and utf16_units(title_text) <= 100
+    assert "<" not in title_text and ">" not in title_text and title_text.endswith("#Shorts")

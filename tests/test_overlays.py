@@ -107,7 +107,7 @@ def test_cjk_card_draws_title(tmp_path: Path) -> None:
     with_title = draw_card(spec_for("luxe", title="トレイルヘッド 保温ボトル"), tmp_path / "a.png")
     without = draw_card(spec_for("luxe", title=" "), tmp_path / "b.png")
     with Image.open(with_title) as a, Image.open(without) as b:
-        assert ImageChops.difference(a, b).getbbox() is not None
+        assert ImageChops.difference(a.convert("RGB"), b.convert("RGB")).getbbox() is not None
 
 
 def test_emoji_is_dropped_not_boxed(tmp_path: Path) -> None:
@@ -117,7 +117,7 @@ def test_emoji_is_dropped_not_boxed(tmp_path: Path) -> None:
     plain = draw_card(spec_for(title="Bottle now"), tmp_path / "plain.png")
     emoji = draw_card(spec_for(title="Bottle 🔥 now"), tmp_path / "emoji.png")
     with Image.open(plain) as a, Image.open(emoji) as b:
-        assert ImageChops.difference(a, b).getbbox() is None
+        assert ImageChops.difference(a.convert("RGB"), b.convert("RGB")).getbbox() is None
 
 
 def test_long_title_is_ellipsised_to_two_lines() -> None:
@@ -145,3 +145,15 @@ def test_qr_code_decodes(tmp_path: Path) -> None:
         big = flat.resize((flat.width * 2, flat.height * 2), Image.Resampling.NEAREST)
     text, _, _ = cv2.QRCodeDetector().detectAndDecode(np.asarray(big)[:, :, ::-1].copy())
     assert text == LINK
+
+
+@pytest.mark.parametrize("name", ["bold", "minimal", "luxe"])
+def test_card_is_solid_and_title_readable_on_a_phone(name: str, tmp_path: Path) -> None:
+    """On a 1080-wide frame shown 390 points wide, a 28 px cap height is about 10 pt."""
+    spec = spec_for(name, title="HHHH", compare_at_price=None)
+    with Image.open(draw_card(spec, tmp_path / "card.png")) as card:
+        pixels = np.asarray(card)
+    assert pixels[spec.height // 2, spec.width // 2, 3] == 255  # no footage ghosting through
+    ink = np.all(pixels == np.array(rgba(spec.foreground)), axis=2)
+    rows = np.flatnonzero(ink.any(axis=1))
+    assert rows.size and rows[-1] - rows[0] + 1 >= 28
