@@ -155,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except typer.TyperException as exc:  # usage errors: missing or invalid arguments
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-        err.print(f"clipcart: {message} (see clipcart --help)", markup=False, soft_wrap=True)
+        err.print(f"clipcart: {message}{_dash_hint(argv)} (see clipcart --help)", markup=False,
+                  soft_wrap=True)
         return 2
     except ClipcartError as exc:
         _debug_trace()
@@ -170,6 +171,16 @@ def main(argv: list[str] | None = None) -> int:
                   "Run with CLIPCART_DEBUG=1 for details", markup=False, soft_wrap=True)
         return 1
     return 0
+
+
+def _dash_hint(argv: list[str] | None) -> str:
+    """A fix for file names that start with '-' and so were read as options."""
+    args = sys.argv[1:] if argv is None else argv
+    dashed = [a for a in args if a.startswith("-") and len(a) > 1 and Path(a).exists()]
+    if not dashed:
+        return ""
+    return (f". {dashed[0]!r} is a file whose name starts with '-': "
+            f"write it as ./{dashed[0]}")
 
 
 def _debug_trace() -> None:

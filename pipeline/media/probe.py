@@ -25,12 +25,33 @@ def probe(path: Path) -> MediaInfo:
     try:
         with av.open(str(path)) as container:
             return _info(path, container)
-    except PermissionError as exc:
+    except (PermissionError, av.error.PermissionError) as exc:
         raise FootageError(f"{path}: cannot read the file (permission denied)",
                            hint="Make it readable, e.g. chmod u+r") from exc
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
         raise FootageError(f"{path}: not a readable video ({exc.__class__.__name__})",
                            hint="Export it again as MP4 or MOV") from exc
+
+
+STILL_IMAGE_CODECS = frozenset({"png", "mjpeg", "bmp", "gif", "webp", "tiff", "jpeg2000",
+                                "apng"})
+"""Codecs that mean a picture file rather than footage (when it has no duration)."""
+
+
+def check_footage(info: MediaInfo) -> None:
+    """FootageError (exit 2) unless ``info`` is footage a clip can be made from."""
+    where = info.path
+    if not info.has_video:
+        what = "is audio only" if info.has_audio else "has no video stream"
+        raise FootageError(f"{where}: {what}, not footage",
+                           hint="Pass the video file (MP4, MOV, ...) rather than its sound")
+    if info.video_codec in STILL_IMAGE_CODECS and info.duration_ms < MIN_FOOTAGE_MS:
+        raise FootageError(f"{where}: is a still image ({info.video_codec}), not a video",
+                           hint="Pass a video file (MP4, MOV, ...)")
+    if info.duration_ms < MIN_FOOTAGE_MS:
+        raise FootageError(f"{where}: is {info.duration_ms / 1000:.2f} s long, under the "
+                           f"{MIN_FOOTAGE_MS // 1000} s minimum",
+                           hint="Use footage of at least 3 seconds")
 
 
 def _info(path: Path, container: av.container.InputContainer) -> MediaInfo:
@@ -81,16 +102,29 @@ def _video_fields(video: av.video.stream.VideoStream) -> dict[str, object]:
 
 
 def _rotation(video: av.video.stream.VideoStream) -> int:
-    """Display rotation from the display-matrix side data, normalised to 0..270."""
+    """Clockwise display rotation, normalised to 0..270.
+
+    PyAV 18 does not expose the stream's display matrix, so the first decoded
+    frame's (counter-clockwise) rotation is read; old files may carry a
+    ``rotate`` tag instead.
+    """
+    theta: object = video.metadata.get("rotate")
+    if theta is None:
+        theta = _first_frame_rotation(video)
     try:
-        theta = video.side_data.get("DISPLAYMATRIX")  # type: ignore[attr-defined]
-    except AttributeError:
-        theta = None
-    if theta is None:
-        theta = video.metadata.get("rotate")
-    if theta is None:
+        return int(round(-float(str(theta)) / 90.0) * 90) % 360
+    except ValueError:
         return 0
-    return int(round(-float(theta) / 90.0) * 90) % 360
+
+
+def _first_frame_rotation(video: av.video.stream.VideoStream) -> int:
+    """Counter-clockwise rotation of the first frame's display matrix (0 when none)."""
+    try:
+        for frame in video.container.decode(video):
+            return int(getattr(frame, "rotation", 0) or 0)
+    except (av.error.FFmpegError, ValueError):
+        return 0
+    return 0
 
 
 _TRANSFERS = {1: "bt709", 2: "", 6: "smpte170m", 14: "bt2020-10", 16: "smpte2084",
