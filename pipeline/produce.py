@@ -40,6 +40,7 @@ from pipeline.qc import check
 from pipeline.render import render
 from pipeline.templates import Template, load_template_noting
 from pipeline.transcribe import TranscribeOptions, transcribe
+from pipeline.typeset import Typesetter
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
     image = resolve_image(product.image, warnings) if product.image else None
     card = card_spec(product, template, start_ms=start, end_ms=end, image=image,
                      link=links["tiktok"])
+    warnings.extend(undrawable_text(card.title, card.font_path))
     music = None
     if template.music.enabled:
         music = choose_bed(load_library(default_music_dir()), template.music.mood,
@@ -107,6 +109,20 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
                   crop=crop, captions=cues, card=card, music=music,
                   reasons=(*reasons, *crop_reasons))
     return build_plan(d, template, libass_fonts_dir(clipcart_home())), warnings
+
+
+def undrawable_text(title: str, font_path: str) -> list[str]:
+    """A warning when the card's fonts cannot draw part of the product title.
+
+    Emoji and scripts no shipped font covers (Arabic, Hebrew, Thai...) are
+    dropped from the card; the user should know the card reads differently.
+    """
+    shown = Typesetter(font_path, 32).visible(title)
+    if shown == " ".join(title.split()):
+        return []
+    lost = "".join(dict.fromkeys(ch for ch in title if ch not in shown and not ch.isspace()))
+    what = f"the card shows {shown!r}" if shown else "the card shows no title"
+    return [f"product title {title[:80]!r}: the card fonts cannot draw {lost[:20]!r}; {what}"]
 
 
 def staging_dir(out_dir: Path, clip_id: str) -> Path:
