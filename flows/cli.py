@@ -147,7 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turn every error into one line and an exit code."""
     _register_optional()
     try:
-        app(args=argv, standalone_mode=False)
+        # without standalone mode Typer *returns* typer.Exit's code (and 130 for Ctrl-C)
+        code = app(args=argv, standalone_mode=False)
+        if code == 130:
+            raise KeyboardInterrupt
     except typer.Exit as exc:
         return int(exc.exit_code)
     except typer.Abort:
@@ -163,14 +166,16 @@ def main(argv: list[str] | None = None) -> int:
         err.print(f"clipcart: {exc.one_line()}", markup=False, soft_wrap=True)
         return exc.exit_code
     except KeyboardInterrupt:
-        err.print("clipcart: interrupted")
+        err.print("clipcart: interrupted; finished clips are kept and nothing half-made is "
+                  "left, so running the same command again carries on", markup=False,
+                  soft_wrap=True)
         return 130
     except Exception as exc:
         _debug_trace()
         err.print(f"clipcart: internal error: {exc.__class__.__name__}: {exc}. "
                   "Run with CLIPCART_DEBUG=1 for details", markup=False, soft_wrap=True)
         return 1
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def _dash_hint(argv: list[str] | None) -> str:

@@ -243,3 +243,12 @@ def test_hevc_10bit_4k60_makes_a_clip(capsys: pytest.CaptureFixture[str],
                    vf="format=yuv420p10le")
     manifest = _made(capsys, tmp_path, hevc)
     assert manifest["qc"]["fps"] in ("30/1", "30", 30)  # type: ignore[index]
+
+
+def test_check_exits_1_when_footage_misses_the_spec(capsys: pytest.CaptureFixture[str],
+                                                    scene: Path) -> None:
+    """`clipcart check` on raw 320x240 footage reports the problems and exits 1 (not 0)."""
+    guard = Untouched(scene)
+    result = cli(capsys, "check", scene)
+    assert result.code == 1 and "✗" in result.out
+    guard.check()
