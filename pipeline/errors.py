@@ -80,7 +80,8 @@ class FFmpegError(MediaError):
         self.returncode = returncode
         self.stderr_tail = "\n".join(tail)
         last = tail[-1] if tail else "no output"
-        super().__init__(_ffmpeg_summary(returncode, stderr, last), hint=_ffmpeg_hint(returncode, stderr))
+        super().__init__(_ffmpeg_summary(returncode, stderr, last),
+                         hint=_ffmpeg_hint(returncode, stderr))
 
 
 _SIGNALS = {2: "SIGINT", 9: "SIGKILL", 15: "SIGTERM", 6: "SIGABRT", 11: "SIGSEGV"}
@@ -94,7 +95,8 @@ def _ffmpeg_summary(returncode: int, stderr: str, last: str) -> str:
     if "No space left on device" in stderr:
         return "ffmpeg could not write its output: no space left on the device"
     if "File too large" in stderr:
-        return "ffmpeg could not write its output: file too large for this file system or limit"
+        return ("ffmpeg could not write its output: file too large for this file system "
+                "or limit")
     return f"ffmpeg failed (exit {returncode}): {last}"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import av
 
@@ -120,7 +121,8 @@ def _rotation(video: av.video.stream.VideoStream) -> int:
 def _first_frame_rotation(video: av.video.stream.VideoStream) -> int:
     """Counter-clockwise rotation of the first frame's display matrix (0 when none)."""
     try:
-        for frame in video.container.decode(video):
+        container = cast(av.container.InputContainer, video.container)
+        for frame in container.decode(video):
             return int(getattr(frame, "rotation", 0) or 0)
     except (av.error.FFmpegError, ValueError):
         return 0

@@ -84,10 +84,10 @@ def test_non_http_urls(tmp_path: Path, url: str) -> None:
 
 
 def test_bom_and_cp1252_files_load(tmp_path: Path) -> None:
-    row = "CAFE-1,Café crème Mug – 12 oz,9.50,EUR,https://shop.example.com/cafe,\n"
+    row = "CAFE-1,Café crème Mug \u2013 12 oz,9.50,EUR,https://shop.example.com/cafe,\n"
     for encoding in ("utf-8-sig", "cp1252"):
         product = load_catalog(_csv(tmp_path, row, encoding=encoding))["CAFE-1"]
-        assert product.title == "Café crème Mug – 12 oz" and product.currency == "EUR"
+        assert product.title == "Café crème Mug \u2013 12 oz" and product.currency == "EUR"
 
 
 def test_html_in_fields_becomes_plain_text(tmp_path: Path) -> None:

@@ -231,7 +231,7 @@ def test_awkward_name_through_a_symlink(capsys: pytest.CaptureFixture[str], tmp_
     real.write_bytes(scene.read_bytes())
     link = tmp_path / "-clip ✨.mp4"
     link.symlink_to(real)
-    manifest = _made(capsys, tmp_path, link, real.parent)
+    _made(capsys, tmp_path, link, real.parent)
     assert link.is_symlink() and link.resolve() == real
 
 
