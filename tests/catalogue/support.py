@@ -106,9 +106,13 @@ def no_output(out: Path) -> None:
 
 def footage(out: Path, *args: str, seconds: float = 4.0, size: str = "320x240",
             fps: str = "30", audio: bool = True, vcodec: tuple[str, ...] = ("-c:v", "libx264"),
-            vf: str = "format=yuv420p") -> Path:
-    """A small lavfi test pattern (with a tone) encoded with extra ``args`` before the output."""
-    inputs = ["-f", "lavfi", "-i", f"testsrc2=s={size}:r={fps}:d={seconds}"]
+            vf: str = "format=yuv420p", pattern: str = "testsrc2") -> Path:
+    """A small lavfi test pattern (with a tone) encoded with extra ``args`` before the output.
+
+    ``pattern`` "color" gives flat frames, which encode fast even at 4K.
+    """
+    source = "color=c=0x3b2f80" if pattern == "color" else pattern
+    inputs = ["-f", "lavfi", "-i", f"{source}:s={size}:r={fps}:d={seconds}"]
     maps = ["-map", "0:v"]
     if audio:
         inputs += ["-f", "lavfi", "-i", f"sine=f=330:d={seconds}"]
