@@ -111,8 +111,8 @@ def footage(out: Path, *args: str, seconds: float = 4.0, size: str = "320x240",
 
     ``pattern`` "color" gives flat frames, which encode fast even at 4K.
     """
-    source = "color=c=0x3b2f80" if pattern == "color" else pattern
-    inputs = ["-f", "lavfi", "-i", f"{source}:s={size}:r={fps}:d={seconds}"]
+    source = "color=c=0x3b2f80:" if pattern == "color" else f"{pattern}="
+    inputs = ["-f", "lavfi", "-i", f"{source}s={size}:r={fps}:d={seconds}"]
     maps = ["-map", "0:v"]
     if audio:
         inputs += ["-f", "lavfi", "-i", f"sine=f=330:d={seconds}"]

@@ -53,7 +53,7 @@ def killing_ffmpeg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     wrapper.write_text(
         "#!/bin/bash\n"
         'last="${@: -1}"\n'
-        'if [[ "$last" == */clip.mp4 ]]; then ( sleep 1; kill -9 $$ ) & fi\n'
+        'if [[ "$last" == *clip.mp4* ]]; then ( sleep 1; kill -9 $$ ) & fi\n'
         f'exec "{real}" "$@"\n')
     wrapper.chmod(0o755)
     monkeypatch.setenv("CLIPCART_FFMPEG", str(wrapper))
