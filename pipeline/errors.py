@@ -80,10 +80,33 @@ class FFmpegError(MediaError):
         self.returncode = returncode
         self.stderr_tail = "\n".join(tail)
         last = tail[-1] if tail else "no output"
-        super().__init__(
-            f"ffmpeg failed (exit {returncode}): {last}",
-            hint="Run with CLIPCART_DEBUG=1 to see the full command and stderr",
-        )
+        super().__init__(_ffmpeg_summary(returncode, stderr, last),
+                         hint=_ffmpeg_hint(returncode, stderr))
+
+
+_SIGNALS = {2: "SIGINT", 9: "SIGKILL", 15: "SIGTERM", 6: "SIGABRT", 11: "SIGSEGV"}
+
+
+def _ffmpeg_summary(returncode: int, stderr: str, last: str) -> str:
+    """What happened, in words: killed by a signal, disk full, or ffmpeg's last line."""
+    if returncode < 0:
+        name = _SIGNALS.get(-returncode, f"signal {-returncode}")
+        return f"ffmpeg was killed ({name}) before it finished"
+    if "No space left on device" in stderr:
+        return "ffmpeg could not write its output: no space left on the device"
+    if "File too large" in stderr:
+        return ("ffmpeg could not write its output: file too large for this file system "
+                "or limit")
+    return f"ffmpeg failed (exit {returncode}): {last}"
+
+
+def _ffmpeg_hint(returncode: int, stderr: str) -> str:
+    """How to fix it: free space for write errors, else how to see the details."""
+    if "No space left on device" in stderr or "File too large" in stderr:
+        return "Free some disk space or pass --out on a disk with room, then run again"
+    if returncode < 0:
+        return "Run again; if it keeps happening, check free memory (the system may stop ffmpeg)"
+    return "Run with CLIPCART_DEBUG=1 to see the full command and stderr"
 
 
 class TranscriptionError(ClipcartError):

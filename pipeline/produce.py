@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from pipeline.home import clipcart_home
 from pipeline.images import resolve_image
 from pipeline.links import platform_links, post_caption
 from pipeline.media.ffmpeg import run_ffmpeg
-from pipeline.media.probe import probe
+from pipeline.media.probe import check_footage, probe
 from pipeline.models import ClipPlan, CropPath, MediaInfo, Product, QCReport, Transcript, Window
 from pipeline.music import choose_bed, default_music_dir, load_library
 from pipeline.overlays import card_spec
@@ -38,8 +40,9 @@ from pipeline.plan import (
 from pipeline.prices import format_price
 from pipeline.qc import check
 from pipeline.render import render
-from pipeline.templates import Template, load_template
+from pipeline.templates import Template, load_template_noting
 from pipeline.transcribe import TranscribeOptions, transcribe
+from pipeline.typeset import Typesetter
 
 
 @dataclass(frozen=True)
@@ -76,11 +79,7 @@ class Inputs:
 
 def _probe_video(path: Path) -> MediaInfo:
     info = probe(path)
-    if not info.has_video:
-        from pipeline.errors import FootageError
-
-        raise FootageError(f"{path}: has no video stream",
-                           hint="Pass a video file (MP4, MOV, ...)")
+    check_footage(info)
     return info
 
 
@@ -88,12 +87,13 @@ def load_inputs(req: MakeRequest) -> Inputs:
     """Probe the footage, find the product, load the template; all bad input fails here."""
     infos = tuple(_probe_video(path) for path in req.all_footage)
     product = find_product(load_catalog(req.catalog), req.sku, req.catalog)
-    template = load_template(req.template)
+    notes: list[str] = []
+    template = load_template_noting(req.template, notes)
     # one file keeps its plain digest, so single-file clip ids do not change
     digest = "+".join(sorted(file_digest(path) for path in req.all_footage))
     clip_id = clip_id_for(digest, product, template, req.settings)
     return Inputs(info=infos[0], product=product, template=template, clip_id=clip_id,
-                  candidates=infos)
+                  warnings=tuple(notes), candidates=infos)
 
 
 def use_footage(inputs: Inputs, index: int) -> Inputs:
@@ -122,7 +122,7 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
     """Everything after the window and crop: captions, card, music, as one ClipPlan."""
     crop, crop_reasons = framing
     template, product = inputs.template, inputs.product
-    warnings: list[str] = []
+    warnings: list[str] = list(inputs.warnings)
     cues = cues_for(transcript, window, template, product, warnings)
     start, end = card_window(clip_words(transcript, window), window.duration_ms, product,
                              template.card.min_on_screen_ms)
@@ -130,6 +130,7 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
     image = resolve_image(product.image, warnings) if product.image else None
     card = card_spec(product, template, start_ms=start, end_ms=end, image=image,
                      link=links["tiktok"])
+    warnings.extend(undrawable_text(card.title, card.font_path))
     music = None
     if template.music.enabled:
         music = choose_bed(load_library(default_music_dir()), template.music.mood,
@@ -141,6 +142,20 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
     return build_plan(d, template, libass_fonts_dir(clipcart_home())), warnings
 
 
+def undrawable_text(title: str, font_path: str) -> list[str]:
+    """A warning when the card's fonts cannot draw part of the product title.
+
+    Emoji and scripts no shipped font covers (Arabic, Hebrew, Thai...) are
+    dropped from the card; the user should know the card reads differently.
+    """
+    shown = Typesetter(font_path, 32).visible(title)
+    if shown == " ".join(title.split()):
+        return []
+    lost = "".join(dict.fromkeys(ch for ch in title if ch not in shown and not ch.isspace()))
+    what = f"the card shows {shown!r}" if shown else "the card shows no title"
+    return [f"product title {title[:80]!r}: the card fonts cannot draw {lost[:20]!r}; {what}"]
+
+
 def staging_dir(out_dir: Path, clip_id: str) -> Path:
     """A fresh hidden folder beside the final clip folder."""
     tmp = out_dir / f".{clip_id}.partial"
@@ -149,8 +164,28 @@ def staging_dir(out_dir: Path, clip_id: str) -> Path:
     return tmp
 
 
+@contextmanager
+def discarded_on_failure(folder: Path) -> Iterator[None]:
+    """Remove the staging ``folder`` when the block fails (even on Ctrl-C), then re-raise.
+
+    The user never finds a half-written clip folder: a failed or interrupted
+    render leaves the output folder as it was.
+    """
+    try:
+        yield
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
 def render_stage(plan: ClipPlan, folder: Path, engine: str = "ffmpeg") -> Path:
-    """Render the plan into ``folder/clip.mp4`` with the chosen engine."""
+    """Render the plan into ``folder/clip.mp4``; the folder is discarded on failure."""
+    with discarded_on_failure(folder):
+        return _render_with(plan, folder, engine)
+
+
+def _render_with(plan: ClipPlan, folder: Path, engine: str) -> Path:
+    """Render with the chosen engine."""
     if engine == "moviepy":
         from pipeline.render.moviepy_engine import render_moviepy
 
@@ -169,8 +204,9 @@ def thumbnail(clip: Path, plan: ClipPlan, out: Path) -> Path:
 
 
 def qc_stage(clip: Path, settings: Settings) -> QCReport:
-    """Delivery-spec check of the render against the clip's target duration."""
-    return check(clip, max_duration_ms=settings.duration_ms)
+    """Delivery-spec check of the render; its staging folder is discarded on failure."""
+    with discarded_on_failure(clip.parent):
+        return check(clip, max_duration_ms=settings.duration_ms)
 
 
 def clip_transcript(transcript: Transcript, window: Window) -> dict[str, object]:
@@ -215,6 +251,11 @@ def manifest_for(inputs: Inputs, plan: ClipPlan, transcript: Transcript, qc: QCR
 
 def write_sidecars(plan: ClipPlan, clip: Path, folder: Path) -> None:
     """Captions (exactly the burned cues), thumbnail and plan.json beside the clip."""
+    with discarded_on_failure(folder):
+        _write_sidecars(plan, clip, folder)
+
+
+def _write_sidecars(plan: ClipPlan, clip: Path, folder: Path) -> None:
     (folder / "captions.srt").write_text(to_srt(plan.captions, plan.caption_style), "utf-8")
     (folder / "captions.vtt").write_text(to_vtt(plan.captions, plan.caption_style), "utf-8")
     thumbnail(clip, plan, folder / "thumbnail.jpg")
@@ -224,6 +265,12 @@ def write_sidecars(plan: ClipPlan, clip: Path, folder: Path) -> None:
 def publish_folder(staging: Path, out_dir: Path, clip_id: str,
                    manifest: dict[str, object]) -> Path:
     """Write the manifest last, then move the complete folder into place."""
+    with discarded_on_failure(staging):
+        return _move_into_place(staging, out_dir, clip_id, manifest)
+
+
+def _move_into_place(staging: Path, out_dir: Path, clip_id: str,
+                     manifest: dict[str, object]) -> Path:
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
                                            "utf-8")
     final = out_dir / clip_id

@@ -214,8 +214,17 @@ def caption_band(style: CaptionStyle) -> tuple[int, int]:
     return bottom - height, bottom
 
 
+FALLBACK_FONT = "Lato Black"
+"""Caption font used when a template names a font clipcart does not ship."""
+
+
 def load_template(name_or_path: str) -> Template:
     """A template by name (templates/<name>.yaml) or by path to a YAML file."""
+    return load_template_noting(name_or_path, [])
+
+
+def load_template_noting(name_or_path: str, warnings: list[str]) -> Template:
+    """`load_template`, appending to ``warnings`` what was adjusted (a missing font)."""
     path = _template_path(name_or_path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
@@ -230,10 +239,26 @@ def load_template(name_or_path: str) -> Template:
         raise TemplateError(f"{_shown(path)}: expected a mapping of keys (name, caption, card...)",
                             hint="See templates/bold.yaml for the layout")
     data.setdefault("name", path.stem)
+    _fallback_font(data, _shown(path), warnings)
     try:
         return Template.model_validate(data)
     except ValidationError as exc:
         raise _template_error(path, exc) from None
+
+
+def _fallback_font(data: dict[str, Any], shown: str, warnings: list[str]) -> None:
+    """Swap a caption font clipcart does not ship for FALLBACK_FONT, with a warning.
+
+    A missing font is not worth refusing a clip for: libass would silently pick
+    some system face, so the fallback is made explicit and reported instead.
+    """
+    caption = data.get("caption")
+    font = caption.get("font") if isinstance(caption, dict) else None
+    if not isinstance(font, str) or font in caption_fonts():
+        return
+    data["caption"] = {**caption, "font": FALLBACK_FONT}  # type: ignore[dict-item]
+    warnings.append(f"{shown}: caption.font {font!r} is not a shipped font; using "
+                    f"{FALLBACK_FONT} (shipped: {', '.join(caption_fonts())})")
 
 
 def list_templates() -> list[Template]:

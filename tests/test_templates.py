@@ -15,6 +15,7 @@ from pipeline.templates import (
     caption_band,
     list_templates,
     load_template,
+    load_template_noting,
 )
 
 REPO = Path(__file__).parents[1]
@@ -86,12 +87,14 @@ def test_bad_caption_colour(tmp_path: Path) -> None:
     assert "caption: highlight: 'yellow' is not a #RRGGBB colour" in error_for(tmp_path, data)
 
 
-def test_unknown_caption_font(tmp_path: Path) -> None:
+def test_unknown_caption_font_falls_back_with_a_warning(tmp_path: Path) -> None:
     data = bold_data()
     data["caption"]["font"] = "Comic Sans"  # type: ignore[index]
-    message = error_for(tmp_path, data)
-    assert "caption: font: 'Comic Sans' is not a shipped font" in message
-    assert "Lato Black" in message
+    path = tmp_path / "brand.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    warnings: list[str] = []
+    assert load_template_noting(str(path), warnings).caption.font == "Lato Black"
+    assert "caption.font 'Comic Sans' is not a shipped font; using Lato Black" in warnings[0]
 
 
 def test_unknown_key_lists_allowed(tmp_path: Path) -> None:

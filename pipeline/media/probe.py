@@ -26,12 +26,33 @@ def probe(path: Path) -> MediaInfo:
     try:
         with av.open(str(path)) as container:
             return _info(path, container)
-    except PermissionError as exc:
+    except (PermissionError, av.error.PermissionError) as exc:
         raise FootageError(f"{path}: cannot read the file (permission denied)",
                            hint="Make it readable, e.g. chmod u+r") from exc
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
         raise FootageError(f"{path}: not a readable video ({exc.__class__.__name__})",
                            hint="Export it again as MP4 or MOV") from exc
+
+
+STILL_IMAGE_CODECS = frozenset({"png", "mjpeg", "bmp", "gif", "webp", "tiff", "jpeg2000",
+                                "apng"})
+"""Codecs that mean a picture file rather than footage (when it has no duration)."""
+
+
+def check_footage(info: MediaInfo) -> None:
+    """FootageError (exit 2) unless ``info`` is footage a clip can be made from."""
+    where = info.path
+    if not info.has_video:
+        what = "is audio only" if info.has_audio else "has no video stream"
+        raise FootageError(f"{where}: {what}, not footage",
+                           hint="Pass the video file (MP4, MOV, ...) rather than its sound")
+    if info.video_codec in STILL_IMAGE_CODECS and info.duration_ms < MIN_FOOTAGE_MS:
+        raise FootageError(f"{where}: is a still image ({info.video_codec}), not a video",
+                           hint="Pass a video file (MP4, MOV, ...)")
+    if info.duration_ms < MIN_FOOTAGE_MS:
+        raise FootageError(f"{where}: is {info.duration_ms / 1000:.2f} s long, under the "
+                           f"{MIN_FOOTAGE_MS // 1000} s minimum",
+                           hint="Use footage of at least 3 seconds")
 
 
 def _info(path: Path, container: av.container.InputContainer) -> MediaInfo:
@@ -46,8 +67,6 @@ def _info(path: Path, container: av.container.InputContainer) -> MediaInfo:
     }
     if video is not None:
         fields.update(_video_fields(video))
-        if not fields["rotation"]:
-            fields["rotation"] = _first_frame_rotation(container)
     if audio is not None:
         fields.update(audio_codec=audio.codec_context.name, sample_rate=audio.rate or 0,
                       channels=audio.codec_context.channels or 0)
@@ -84,35 +103,30 @@ def _video_fields(video: av.video.stream.VideoStream) -> dict[str, object]:
 
 
 def _rotation(video: av.video.stream.VideoStream) -> int:
-    """Clockwise display rotation (0, 90, 180, 270) from the display matrix.
+    """Clockwise display rotation, normalised to 0..270.
 
-    PyAV 18 exposes the display matrix on decoded frames only (``frame.rotation``,
-    counter-clockwise degrees), so the first frame is decoded; a ``rotate`` tag is
-    the fallback for old files.
+    PyAV 18 does not expose the stream's display matrix, so the first decoded
+    frame's (counter-clockwise) rotation is read; old files may carry a
+    ``rotate`` tag instead.
     """
-    theta: float | None = None
+    theta: object = video.metadata.get("rotate")
+    if theta is None:
+        theta = _first_frame_rotation(video)
+    try:
+        return int(round(-float(str(theta)) / 90.0) * 90) % 360
+    except ValueError:
+        return 0
+
+
+def _first_frame_rotation(video: av.video.stream.VideoStream) -> int:
+    """Counter-clockwise rotation of the first frame's display matrix (0 when none)."""
     try:
         container = cast(av.container.InputContainer, video.container)
-        frame = next(iter(container.decode(video)), None)
-        theta = float(frame.rotation) if frame is not None else None
-    except (av.error.FFmpegError, AttributeError, StopIteration):
-        theta = None
-    if not theta and video.metadata.get("rotate"):
-        theta = -float(video.metadata["rotate"])
-    if theta is None:
+        for frame in container.decode(video):
+            return int(getattr(frame, "rotation", 0) or 0)
+    except (av.error.FFmpegError, ValueError):
         return 0
-    return int(round(-theta / 90.0) * 90) % 360
-
-
-def _first_frame_rotation(container: av.container.InputContainer) -> int:
-    """Rotation from the first decoded frame's display matrix: PyAV 18 exposes no
-    stream side data, and ffmpeg copies the MP4 display matrix onto every frame."""
-    try:
-        frame = next(container.decode(video=0), None)
-    except av.error.FFmpegError:
-        return 0
-    theta = getattr(frame, "rotation", 0) if frame is not None else 0
-    return int(round(-float(theta or 0) / 90.0) * 90) % 360
+    return 0
 
 
 _TRANSFERS = {1: "bt709", 2: "", 6: "smpte170m", 14: "bt2020-10", 16: "smpte2084",
