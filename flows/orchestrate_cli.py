@@ -37,20 +37,30 @@ def batch_command(
                     ] = None,
     ledger: Annotated[str | None, typer.Option(help="Publish ledger SQLAlchemy URL.")] = None,
     config: Annotated[Path | None, typer.Option(help="Publish slots YAML.")] = None,
-    strict: Annotated[bool, typer.Option(help="Make nothing if any row is invalid.")] = False,
+    skip_invalid: Annotated[bool, typer.Option(
+        help="Make the valid rows even when others are invalid (exit 2 at the end).")] = False,
 ) -> None:
-    """Make every clip of a manifest; rows are all checked before any work starts."""
+    """Make every clip of a manifest; rows are all checked before any work starts.
+
+    Any invalid row stops the batch before anything is made (exit 2, one line per
+    row), unless --skip-invalid is given.
+    """
     from pipeline.batch import read_manifest
     from pipeline.slots import load_slots
 
     slots = load_slots(config)
     checked = read_manifest(manifest, catalog=catalog,
                             zone_for=lambda account: slots.for_account(account).zone)
-    for problem in checked.problems:
+    for problem in checked.problems[:-1] if not skip_invalid else checked.problems:
         err.print(f"clipcart: {manifest}: {problem}", markup=False, soft_wrap=True)
-    if not checked.items or (strict and checked.problems):
-        raise ManifestError(f"{manifest}: {len(checked.problems)} invalid row(s), nothing made",
+    if checked.problems and not skip_invalid:
+        last = checked.problems[-1]
+        raise ManifestError(f"{manifest}: {last}", hint=_invalid_hint(len(checked.problems)))
+    if not checked.items:
+        raise ManifestError(f"{manifest}: no valid rows, nothing made",
                             hint="Fix the rows named above")
+    for note in checked.notes:
+        err.print(f"clipcart: warning: {manifest}: {note}", markup=False, soft_wrap=True)
     from flows.batch import BatchParams, ItemResult, progress_hooks, run_batch  # Prefect: slow
 
     params = BatchParams(manifest=manifest, catalog=catalog, out_dir=out_dir,
@@ -74,6 +84,12 @@ def batch_command(
         raise typer.Exit(2)
     if any(r.status == "failed" for r in results):
         raise typer.Exit(1)
+
+
+def _invalid_hint(count: int) -> str:
+    rows = "this row" if count == 1 else f"the {count} rows named"
+    return (f"Nothing was made; fix {rows} (or pass --skip-invalid to make the valid rows "
+            "anyway)")
 
 
 def show_results(results: list) -> None:  # type: ignore[type-arg]

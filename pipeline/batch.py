@@ -79,6 +79,8 @@ class BatchPlan:
     manifest: Path
     items: tuple[BatchItem, ...]
     problems: tuple[RowProblem, ...]
+    notes: tuple[str, ...] = ()
+    """Warnings that change nothing the user asked for (a repeated row is made once)."""
 
 
 ZoneFor = Callable[[str], Any]
@@ -99,7 +101,23 @@ def read_manifest(path: Path, *, catalog: Path | None = None,
         made, found = checker.check(where, row)
         items.extend(made)
         problems.extend(found)
-    return BatchPlan(manifest=path, items=tuple(items), problems=tuple(problems))
+    unique, notes = _without_duplicates(items)
+    return BatchPlan(manifest=path, items=unique, problems=tuple(problems), notes=notes)
+
+
+def _without_duplicates(items: Iterable[BatchItem]
+                        ) -> tuple[tuple[BatchItem, ...], tuple[str, ...]]:
+    """Items that ask for exactly the same clip (and posts) as an earlier one are dropped."""
+    first: dict[str, BatchItem] = {}
+    notes: list[str] = []
+    for item in items:
+        key = item.model_dump_json(exclude={"row"})
+        if key in first:
+            notes.append(f"{item.row} duplicates {first[key].row} "
+                         f"({item.footage.name}, {item.sku}); it is made once")
+        else:
+            first[key] = item
+    return tuple(first.values()), tuple(notes)
 
 
 def _rows(path: Path) -> list[tuple[str, dict[str, str]]]:
@@ -195,7 +213,7 @@ class _RowChecker:
             note("footage", "empty; give a footage file or glob such as clips/*.mp4")
             return []
         if ".." in Path(value).parts:
-            note("footage", f"{value!r} climbs out of the manifest's folder with '..'; "
+            note("footage", f"{value!r} points outside the manifest's folder ('..'); "
                  "move the footage beside the manifest or give an absolute path")
             return []
         if GLOB_CHARS.search(value):
@@ -216,7 +234,8 @@ class _RowChecker:
                         ) -> Path | None:
         value = row.get("catalog", "")
         if value and ".." in Path(value).parts:
-            note("catalog", f"{value!r} climbs out of the manifest's folder with '..'")
+            note("catalog", f"{value!r} points outside the manifest's folder ('..'); "
+                 "move the catalog beside the manifest or give an absolute path")
             return None
         path = (self.base / value).resolve() if value else self.catalog
         if path is None:

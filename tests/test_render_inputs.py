@@ -17,7 +17,6 @@ import pytest
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.media.probe import probe
 from pipeline.qc import check
-from pipeline.reframe import _upright
 from pipeline.render import render
 from tests.render_support import footage_plan, frame_at
 
@@ -127,7 +126,7 @@ def test_rotated_phone_footage_comes_out_upright(tmp_path: Path) -> None:
     # picture ffmpeg's autorotation gives the render, so crop coordinates agree
     with av.open(str(src)) as container:
         coded_gray = next(container.decode(video=0)).to_ndarray(format="gray")
-    seen = _upright(coded_gray, info.rotation)
+    seen = upright(coded_gray, info.rotation)
     assert seen.shape == (640, 360) and seen[:80].mean() > seen[-80:].mean() + 20
     out = _render_and_check(src, tmp_path)
     with av.open(str(frame_at(out, 2.0, tmp_path / "f.png"))) as container:

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +15,7 @@ import pytest
 
 from pipeline import produce
 from pipeline.media import ffmpeg
-from tests.catalogue.support import Untouched, cli, make_args, no_output
+from tests.catalogue.support import CATALOG_CSV, Untouched, cli, make_args, no_output
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -108,13 +111,12 @@ def test_render_failure_discards_the_staging_folder(tmp_path: Path) -> None:
     no_output(tmp_path / "out")
 
 
-@pytest.mark.xfail(reason="needs issue 9: `clipcart batch` (finished clips kept, re-run resumes)",
-                   strict=False)
 def test_ctrl_c_during_batch_keeps_finished_clips_and_resumes(
         capsys: pytest.CaptureFixture[str], tmp_path: Path, short_scene: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Three rows; Ctrl-C while the second renders. The first clip stays, the re-run makes
-    only what is missing. The render is a fast stand-in (a copy) so no encode is spent."""
+    """Three rows; a real SIGINT while the second renders. Finished clips stay, nothing
+    half-made is left, and the re-run makes only what is missing. The render is a fast
+    stand-in (a copy) so no encode is spent."""
     footage = [tmp_path / f"take{i}.mp4" for i in range(3)]
     for path in footage:
         shutil.copy(short_scene, path)
@@ -128,18 +130,24 @@ def test_ctrl_c_during_batch_keeps_finished_clips_and_resumes(
     def render(plan: object, out: Path) -> Path:
         rendered.append(out)
         if len(rendered) == 2:
-            raise KeyboardInterrupt
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C reaches the main thread
+            time.sleep(1.0)
         shutil.copy(short_scene, out)
         return out
 
     monkeypatch.setattr(produce, "render", render)
     guard = Untouched(*footage, manifest)
     out = tmp_path / "out"
-    first = cli(capsys, "batch", manifest, "--out", out, "--workers", "1")
-    assert first.code == 130
-    assert len(list(out.glob("*/manifest.json"))) == 1
-    second = cli(capsys, "batch", manifest, "--out", out, "--workers", "1")
+    first = cli(capsys, "batch", manifest, "--catalog", CATALOG_CSV, "--out", out,
+                "--workers", "1")
+    assert first.code == 130 and "interrupted" in first.err
+    kept = len(list(out.glob("*/manifest.json")))
+    assert 1 <= kept < 3
+    before = len(rendered)
+    second = cli(capsys, "batch", manifest, "--catalog", CATALOG_CSV, "--out", out,
+                 "--workers", "1")
     assert second.code == 0, second.err
-    assert len(list(out.glob("*/manifest.json"))) == 3 and len(rendered) == 4
+    assert len(list(out.glob("*/manifest.json"))) == 3
+    assert len(rendered) - before == 3 - kept  # only the missing clips are made again
     assert not list(out.glob(".*"))
     guard.check()

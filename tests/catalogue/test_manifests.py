@@ -3,7 +3,6 @@
 Written against the documented contract (DESIGN.md's CLI, issue 9): all rows are
 validated before any work and errors name the row; footage paths may not escape
 the manifest's folder; a file still being copied into the inbox is left alone.
-Until those commands are merged these cases are expected to fail.
 """
 
 from __future__ import annotations
@@ -16,12 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.catalogue.support import SKU, Untouched, cli, no_output, rejected
+from tests.catalogue.support import CATALOG_CSV, SKU, Untouched, cli, no_output, rejected
 
-pytestmark = [
-    pytest.mark.usefixtures("prefect_harness"),
-    pytest.mark.xfail(reason="needs issue 9: clipcart batch / watch", strict=False),
-]
+pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
 def _campaign(tmp_path: Path, rows: list[str]) -> Path:
@@ -44,7 +40,7 @@ def test_path_escaping_the_manifest_folder_is_rejected(capsys: pytest.CaptureFix
     manifest = _campaign(tmp_path, [f"take.mp4,{SKU},bold", f"../../{tmp_path.name}/private.mp4,"
                                     f"{SKU},bold"])
     guard = Untouched(tmp_path)
-    result = cli(capsys, "batch", manifest, "--out", tmp_path / "out")
+    result = cli(capsys, "batch", manifest, "--catalog", CATALOG_CSV, "--out", tmp_path / "out")
     rejected(result, "manifest.csv", "row 3", "footage", "outside")
     guard.check()
     no_output(tmp_path / "out")
@@ -57,7 +53,7 @@ def test_unknown_sku_in_a_row_is_rejected_before_any_work(capsys: pytest.Capture
     take.parent.mkdir()
     shutil.copy(short_scene, take)
     manifest = _campaign(tmp_path, [f"take.mp4,{SKU},bold", "take.mp4,NOPE-1,bold"])
-    result = cli(capsys, "batch", manifest, "--out", tmp_path / "out")
+    result = cli(capsys, "batch", manifest, "--catalog", CATALOG_CSV, "--out", tmp_path / "out")
     rejected(result, "manifest.csv", "row 3", "NOPE-1")
     no_output(tmp_path / "out")
 
@@ -70,7 +66,7 @@ def test_duplicate_rows_make_one_clip(capsys: pytest.CaptureFixture[str], tmp_pa
     shutil.copy(short_scene, take)
     manifest = _campaign(tmp_path, [f"take.mp4,{SKU},bold", f"take.mp4,{SKU},bold"])
     guard = Untouched(take.parent)
-    result = cli(capsys, "batch", manifest, "--out", tmp_path / "out")
+    result = cli(capsys, "batch", manifest, "--catalog", CATALOG_CSV, "--out", tmp_path / "out")
     assert result.code == 0, result.err
     assert len(list((tmp_path / "out").glob("*/clip.mp4"))) == 1
     assert "row 3" in result.out + result.err and "duplicate" in (result.out + result.err)
@@ -97,7 +93,8 @@ def test_file_still_being_copied_waits_until_complete(capsys: pytest.CaptureFixt
 
     writer = threading.Thread(target=copy_slowly)
     writer.start()
-    result = cli(capsys, "watch", tmp_path / "inbox", "--out", tmp_path / "out", "--once")
+    result = cli(capsys, "watch", tmp_path / "inbox", "--catalog", CATALOG_CSV,
+                 "--out", tmp_path / "out", "--once")
     writer.join()
     assert result.code == 0, result.err
     assert growing.read_bytes() == data
