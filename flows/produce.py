@@ -117,8 +117,9 @@ def produce_clip(footage: Path | Sequence[Path], catalog: Path, sku: str, out_di
                               settings, visuals)
     inputs, transcript = stages.use_footage(inputs, index), transcripts[index]
     framing = watch.run("reframe", reframe, inputs.info, choice.window, visuals[index])
+    cuts = tuple(visuals[index].cuts_in(choice.window))
     plan, warnings = watch.run("plan", plan_clip, inputs, transcript, choice.window,
-                               choice.reasons, framing, choice.parts)
+                               choice.reasons, framing, choice.parts, cuts)
     staging = stages.staging_dir(req.out_dir, inputs.clip_id)
     clip = watch.run("render", render_clip, plan, staging, settings.engine)
     report = watch.run("qc", qc_clip, clip, settings)

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.errors import ConfigError, ManifestError
+from pipeline.links import manifest_caption
 from pipeline.publish import (
     PLATFORMS,
     PublishRecord,
@@ -88,7 +89,7 @@ def publish_dir(
     product = manifest.get("product") or {}
     common: dict[str, Any] = {
         "clip_id": str(manifest["clip_id"]),
-        "caption": str(manifest["caption_text"]),
+        "caption": manifest_caption(manifest, platform),
         "platform": platform,
         "account": account,
         "product_ids": {

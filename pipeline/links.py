@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pipeline.errors import CatalogError
@@ -106,6 +107,15 @@ def post_captions(product: Product, template: Template, links: dict[str, str],
     """The post text for every platform, each with that platform's own tagged link."""
     return {platform: post_caption(product, template, links[platform], platform, price_text)
             for platform in PLATFORMS}
+
+
+def manifest_caption(manifest: Mapping[str, Any], platform: str) -> str:
+    """A clip manifest's post text for ``platform``: its own entry in ``captions`` (own
+    tagged link, own limits), else ``caption_text`` (manifests written before)."""
+    captions = manifest.get("captions")
+    if isinstance(captions, Mapping) and captions.get(platform):
+        return str(captions[platform])
+    return str(manifest["caption_text"])
 
 
 def youtube_title(product: Product, template: Template, price_text: str = "") -> str:

@@ -97,12 +97,15 @@ def choose_footage(infos: Sequence[MediaInfo], transcripts: Sequence[Transcript]
 
 
 def cues_for(transcript: Transcript, window: Window, template: Template, product: Product,
-             warnings: list[str] | None = None) -> tuple[CaptionCue, ...]:
-    """Caption cues in the clip timeline; characters no font draws (emoji) are dropped
-    with a note in ``warnings``."""
+             warnings: list[str] | None = None, cuts_ms: Sequence[int] = ()
+             ) -> tuple[CaptionCue, ...]:
+    """Caption cues in the clip timeline, never spanning a scene cut (``cuts_ms`` in the
+    footage timeline); characters no font draws (emoji) are dropped with a note in
+    ``warnings``."""
     words = caption_words(clip_words(transcript, window), warnings)
+    cuts = [c - window.start_ms for c in cuts_ms if window.start_ms < c < window.end_ms]
     cues = build_cues(words, template.caption, keywords=product_terms(product),
-                      duration_ms=window.duration_ms)
+                      cuts_ms=cuts, duration_ms=window.duration_ms)
     return end_cues_before(cues)
 
 

@@ -21,7 +21,7 @@ from pipeline.catalog import find_product, load_catalog
 from pipeline.fonts import join_words, libass_fonts_dir
 from pipeline.home import clipcart_home
 from pipeline.images import resolve_image
-from pipeline.links import platform_links, post_caption
+from pipeline.links import platform_links, post_caption, post_captions
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.media.probe import check_footage, probe
 from pipeline.models import ClipPlan, CropPath, MediaInfo, Product, QCReport, Transcript, Window
@@ -118,12 +118,16 @@ def transcribe_stage(inputs: Inputs, settings: Settings,
 
 def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
                reasons: tuple[str, ...], framing: tuple[CropPath, tuple[str, ...]],
-               scores: dict[str, float] | None = None) -> tuple[ClipPlan, list[str]]:
-    """Everything after the window and crop: captions, card, music, as one ClipPlan."""
+               scores: dict[str, float] | None = None, cuts_ms: tuple[int, ...] = ()
+               ) -> tuple[ClipPlan, list[str]]:
+    """Everything after the window and crop: captions, card, music, as one ClipPlan.
+
+    ``cuts_ms`` are the scene cuts in the footage timeline; no caption spans one.
+    """
     crop, crop_reasons = framing
     template, product = inputs.template, inputs.product
     warnings: list[str] = list(inputs.warnings)
-    cues = cues_for(transcript, window, template, product, warnings)
+    cues = cues_for(transcript, window, template, product, warnings, cuts_ms)
     start, end = card_window(clip_words(transcript, window), window.duration_ms, product,
                              template.card.min_on_screen_ms)
     links = platform_links(product, template, inputs.clip_id)
@@ -238,6 +242,7 @@ def manifest_for(inputs: Inputs, plan: ClipPlan, transcript: Transcript, qc: QCR
         "outputs": {k: str((final / v).resolve()) for k, v in names.items()},
         "links": links,
         "caption_text": post_caption(product, template, links["tiktok"], "tiktok", price),
+        "captions": post_captions(product, template, links, price),
         "transcript": clip_transcript(transcript, plan.window),
         "qc": qc.model_dump(exclude={"problems"}),
         "timings": {k: round(v, 3) for k, v in timings.items()},

@@ -22,7 +22,7 @@ __all__ = ["FileFacts", "PlatformVerdict", "QCResult", "check", "inspect", "meas
            "moov_before_mdat"]
 
 TARGET_LUFS = -14.0
-LUFS_TOLERANCE = 1.0
+LUFS_TOLERANCE = 0.5
 MAX_TRUE_PEAK = -1.0
 MAX_DURATION_MS = 15000
 DURATION_SLACK_MS = 20

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ManifestError
+from pipeline.links import manifest_caption
 from pipeline.publish import PublishRecord, schedule_clip
 from pipeline.publish.ledger import Ledger
 from pipeline.review import ReviewBook, ReviewRecord, Target
@@ -78,7 +79,7 @@ def schedule_targets(clip_dir: Path, targets: tuple[Target, ...],
     ids = {"tiktok": str(product.get("tiktok_product_id") or ""),
            "instagram": str(product.get("instagram_product_id") or "")}
     return [schedule_clip(clip_dir / "clip.mp4", clip_id=str(manifest["clip_id"]),
-                          caption=str(manifest["caption_text"]), platform=t.platform,
+                          caption=manifest_caption(manifest, t.platform), platform=t.platform,
                           account=t.account, at=t.at, product_ids=ids,
                           product_title=str(product.get("title") or manifest.get("sku") or ""),
                           ledger_url=ledger_url)

@@ -158,3 +158,22 @@ def test_cjk_ass_matches_golden() -> None:
 
     expected = json.loads((GOLDENS / "captions_cjk.ass.json").read_text())
     assert goldens()["captions_cjk.ass.json"] == expected, "python -m tests.regen_goldens"
+
+
+def test_plan_cues_break_at_a_cut_given_in_the_footage_timeline() -> None:
+    """The plan shifts footage-timeline cuts into the clip; cuts outside the window
+    are ignored. Window starts at 500 ms; the cut at 2100 ms (footage) is 1600 ms in."""
+    from pipeline.catalog import find_product, load_catalog
+    from pipeline.plan import cues_for
+    from pipeline.samples import CATALOG_CSV, DEMO_SKU
+    from pipeline.templates import load_template
+
+    product = find_product(load_catalog(CATALOG_CSV), DEMO_SKU, CATALOG_CSV)
+    transcript = Transcript(text="", language="en", words=WORDS)
+    window = Window(start_ms=500, end_ms=6500)
+    template = load_template("bold")
+    uncut = cues_for(transcript, window, template, product)
+    cut = cues_for(transcript, window, template, product, cuts_ms=(100, 2100, 9000))
+    assert any(c.start_ms < 1600 < c.end_ms for c in uncut)  # the cut changes something
+    assert not any(c.start_ms < 1600 < c.end_ms for c in cut)
+    assert [w for c in cut for w in c.text.split()] == [w for c in uncut for w in c.text.split()]

@@ -206,3 +206,13 @@ def test_captions_fit_every_platform_with_emoji_and_cjk(title: str, hook: str,
     title_text = youtube_title(item, chosen, price)
     assert len(title_text) <= 100 and utf16_units(title_text) <= 100
     assert "<" not in title_text and ">" not in title_text and title_text.endswith("#Shorts")
+
+
+def test_each_platform_posts_its_own_caption_from_the_manifest() -> None:
+    from pipeline.links import manifest_caption
+
+    manifest = {"caption_text": "tiktok text",
+                "captions": {"tiktok": "tiktok text", "instagram": "ig text ?utm_source=instagram"}}
+    assert manifest_caption(manifest, "instagram").endswith("utm_source=instagram")
+    assert manifest_caption(manifest, "youtube") == "tiktok text"  # older manifests
+    assert manifest_caption({"caption_text": "only"}, "instagram") == "only"
