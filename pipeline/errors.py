@@ -74,12 +74,17 @@ class MediaError(ClipcartError):
 class FFmpegError(MediaError):
     """ffmpeg exited non-zero; keeps the command and the last lines of stderr."""
 
-    def __init__(self, cmd: Sequence[str], returncode: int, stderr: str) -> None:
+    def __init__(self, cmd: Sequence[str], returncode: int, stderr: str,
+                 timeout_s: float | None = None) -> None:
         tail = [line for line in stderr.strip().splitlines() if line.strip()][-8:]
         self.cmd = list(cmd)
         self.returncode = returncode
         self.stderr_tail = "\n".join(tail)
         last = tail[-1] if tail else "no output"
+        if timeout_s is not None:
+            super().__init__(f"ffmpeg timed out after {timeout_s:g} s and was stopped",
+                             hint="The machine may be overloaded; run again when it is quieter")
+            return
         super().__init__(_ffmpeg_summary(returncode, stderr, last),
                          hint=_ffmpeg_hint(returncode, stderr))
 

@@ -55,5 +55,5 @@ def test_sigkilled_ffmpeg_leaves_no_partial_file(short_scene: Path, tmp_path: Pa
         stop.set()
         killer.join()
     assert exc.value.returncode == -signal.SIGKILL
-    assert exc.value.one_line().startswith("ffmpeg failed (exit -9)")
+    assert exc.value.one_line().startswith("ffmpeg was killed (SIGKILL)")
     assert _leftovers(tmp_path) == []

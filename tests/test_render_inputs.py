@@ -14,6 +14,7 @@ import av
 import numpy as np
 import pytest
 
+from pipeline.analysis import upright
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.media.probe import probe
 from pipeline.qc import check
@@ -114,9 +115,9 @@ def test_non_square_pixels(tmp_path: Path) -> None:
 def test_rotated_phone_footage_comes_out_upright(tmp_path: Path) -> None:
     """Upright 360x640 (red band on top) stored rotated as 640x360 with a 90° display
     matrix, as phones do; the render must show the red band at the top."""
-    upright = ("color=c=blue:s=360x640:r=30:d=3.5,"
-               "drawbox=x=0:y=0:w=360:h=100:c=red:t=fill,transpose=1")
-    coded = _make(tmp_path / "coded.mp4", upright, "-c:v", "libx264", "-preset", "ultrafast")
+    source = ("color=c=blue:s=360x640:r=30:d=3.5,"
+              "drawbox=x=0:y=0:w=360:h=100:c=red:t=fill,transpose=1")
+    coded = _make(tmp_path / "coded.mp4", source, "-c:v", "libx264", "-preset", "ultrafast")
     src = tmp_path / "rotated.mp4"
     run_ffmpeg(["-y", "-v", "error", "-display_rotation", "90", "-i", str(coded),
                 "-c", "copy", str(src)])

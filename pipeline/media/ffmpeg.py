@@ -39,7 +39,8 @@ def run_ffmpeg(args: Sequence[str], *, timeout_s: float | None = None) -> str:
         proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
                               timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired as exc:
-        raise FFmpegError(cmd, -1, f"timed out after {timeout_s} s") from exc
+        stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else ""
+        raise FFmpegError(cmd, -1, stderr, timeout_s=timeout_s) from exc
     if proc.returncode != 0:
         raise FFmpegError(cmd, proc.returncode, proc.stderr)
     return proc.stderr
