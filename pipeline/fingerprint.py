@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
+from pipeline.digest import file_digest
 from pipeline.models import MediaInfo
-from pipeline.plan import file_digest
 from pipeline.produce import Inputs
 
 NOT_CONTENT = frozenset({"seconds"})

@@ -35,6 +35,7 @@ import yaml
 from numpy.typing import NDArray
 from pydantic import Field, ValidationError
 
+from pipeline.digest import file_digest
 from pipeline.errors import ConfigError
 from pipeline.home import home_subdir
 from pipeline.models import Frozen, MusicBed
@@ -235,7 +236,7 @@ def _pick(seed: str, salt: str, count: int) -> int:
 
 def analyse_cached(path: Path) -> Analysis:
     """Tempo, first downbeat and length of ``path``, cached by content hash."""
-    cache = home_subdir("music") / f"{_content_hash(path)}.json"
+    cache = home_subdir("music") / f"{file_digest(path)}.json"
     if cache.exists():
         data = json.loads(cache.read_text(encoding="utf-8"))
         if data.get("version") == ANALYSIS_VERSION:
@@ -244,14 +245,6 @@ def analyse_cached(path: Path) -> Analysis:
     payload = {"version": ANALYSIS_VERSION, "file": path.name, "analysis": found.model_dump()}
     cache.write_text(json.dumps(payload, indent=2), encoding="utf-8")
     return found
-
-
-def _content_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def analyse(path: Path) -> Analysis:

@@ -46,15 +46,6 @@ class Settings:
     model: str = "auto"
 
 
-def file_digest(path: Path) -> str:
-    """sha256 of a file's bytes, streamed."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def clip_id_for(footage_digest: str, product: Product, template: Template,
                 settings: Settings) -> str:
     """Content id: the same footage, product, template and settings give the same id."""

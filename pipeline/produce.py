@@ -18,6 +18,7 @@ from pathlib import Path
 from pipeline.analysis import Analysis, analyse
 from pipeline.captions import clip_words, to_srt, to_vtt
 from pipeline.catalog import find_product, load_catalog
+from pipeline.digest import file_digest
 from pipeline.fonts import join_words, libass_fonts_dir
 from pipeline.home import clipcart_home
 from pipeline.images import resolve_image
@@ -34,7 +35,6 @@ from pipeline.plan import (
     card_window,
     clip_id_for,
     cues_for,
-    file_digest,
     product_terms,
 )
 from pipeline.prices import format_price
