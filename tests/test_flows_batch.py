@@ -79,11 +79,14 @@ def test_render_fan_out_on_a_local_dask_cluster(
 def _artifact(key: str) -> str:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
 
+    # other tests in the session make batch artifacts too: the newest is this test's
     with get_client(sync_client=True) as client:
         found = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
-    return str(found[-1].data)
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+            sort=ArtifactSort.CREATED_DESC, limit=1)
+    return str(found[0].data)
 
 
 def held_row(table: str) -> bool:
