@@ -31,8 +31,9 @@ from pipeline.plan import Settings, choose_footage
 from pipeline.reframe import plan_crop
 
 T = TypeVar("T")
-CACHE_VERSION = "1"
-"""Bump when a cached stage's output changes meaning, to drop every cached decision."""
+CACHE_VERSION = "2"
+"""Bump when a cached stage's output changes meaning, to drop every cached decision
+(2: transcripts keep their punctuation, see pipeline.transcribe.vocabulary_prompt)."""
 TRANSIENT_ERRNOS = {errno.EAGAIN, errno.EBUSY, errno.EMFILE, errno.ENFILE, errno.EINTR,
                     errno.ETIMEDOUT, errno.ECONNRESET}
 

@@ -44,6 +44,15 @@ LINE_SLACK = {"latin": 2.0, "cjk": 1.0}
 """How far past the style's line length a line may run (Latin ~18-22, CJK ~10-12)."""
 SENTENCE_END = re.compile("[.!?\u3002\uff01\uff1f\u2026]$")
 CLAUSE_END = re.compile("[,;:\u2014\uff0c\uff1b\uff1a\u3001]$")
+LEADING_WORDS = frozenset({
+    "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "for", "from",
+    "with", "by", "as", "if", "than", "my", "your", "our", "its", "their"})
+"""English words that lean on the word after them: a line or cue ending on one reads
+badly ("ice cold all day and the / lid never leaks"), most of all when Whisper gives
+no punctuation to break at."""
+CLAUSE_OPENERS = frozenset({"and", "but", "so", "or", "because", "then", "when", "while",
+                            "which", "who"})
+"""English words that start a clause: a good place for a new cue when no comma marks it."""
 
 
 def clip_words(transcript: Transcript, window: Window) -> tuple[Word, ...]:
@@ -82,9 +91,10 @@ def build_cues(words: Sequence[Word], style: CaptionStyle, *, keywords: Iterable
                cuts_ms: Sequence[int] = (), duration_ms: int | None = None
                ) -> tuple[CaptionCue, ...]:
     """Group clip-timeline words into cues of at most two lines, timed to the clip."""
+    keywords = list(keywords)
     groups = [chunk for phrase in _phrases(words, cuts_ms)
-              for chunk in _split_to_fit(phrase, style)]
-    cues = [_cue(group, style, list(keywords)) for group in groups if group]
+              for chunk in _split_to_fit(phrase, style, keywords)]
+    cues = [_cue(group, style, keywords) for group in groups if group]
     return _timed(cues, cuts_ms, duration_ms)
 
 
@@ -113,12 +123,16 @@ def _shot(word: Word, cuts: Sequence[int]) -> int:
     return sum(1 for cut in cuts if cut <= middle)
 
 
-def _split_to_fit(words: list[Word], style: CaptionStyle) -> list[list[Word]]:
+def _split_to_fit(words: list[Word], style: CaptionStyle, keywords: Sequence[str] = ()
+                  ) -> list[list[Word]]:
     """Split a phrase (recursively, at its best break) until every part fits one cue."""
     if len(words) < 2 or _fits(words, style):
         return [words]
-    best = min(range(1, len(words)), key=lambda i: _break_cost(words, i, style))
-    return _split_to_fit(words[:best], style) + _split_to_fit(words[best:], style)
+    named = keyword_flags([w.text for w in words], keywords)
+    best = min(range(1, len(words)),
+               key=lambda i: _break_cost(words, i, style) + 0.5 * (named[i - 1] and named[i]))
+    return (_split_to_fit(words[:best], style, keywords)
+            + _split_to_fit(words[best:], style, keywords))
 
 
 def _fits(words: Sequence[Word], style: CaptionStyle) -> bool:
@@ -139,7 +153,16 @@ def _break_cost(words: Sequence[Word], i: int, style: CaptionStyle) -> float:
     cost -= min(words[i].start_ms - words[i - 1].end_ms, PAUSE_BREAK_MS) / PAUSE_BREAK_MS * 0.8
     if _orphan(words[:i]) or _orphan(words[i:]):
         cost += 2.0
-    return cost
+    if _bare(words[i].text) in CLAUSE_OPENERS:
+        cost -= 0.3
+    return cost + 0.6 * _leans_on_next(words[i - 1].text, words[i].text)
+
+
+def _leans_on_next(text: str, next_text: str) -> bool:
+    """A break after ``text`` would split what belongs together: "the / lid", "24 / dollars"."""
+    if SENTENCE_END.search(text) or CLAUSE_END.search(text):
+        return False
+    return _bare(text) in LEADING_WORDS or (text[-1:].isdigit() and next_text[:1].isalpha())
 
 
 def _orphan(words: Sequence[Word] | Sequence[CaptionWord]) -> bool:
@@ -217,6 +240,8 @@ def _split_lines(words: list[CaptionWord], style: CaptionStyle
         value = abs(a - b) + 1000 * max(0.0, max(a, b) - limit)
         if _orphan(words[:i]) or _orphan(words[i:]):
             value += 15
+        if _leans_on_next(words[i - 1].text, words[i].text):
+            value += 6
         return value - (5 if CLAUSE_END.search(words[i - 1].text) else 0)
 
     best = min(range(1, len(words)), key=cost)

@@ -22,6 +22,7 @@ from pipeline.captions import (
     to_vtt,
 )
 from pipeline.models import CaptionStyle, Transcript, Window, Word
+from pipeline.templates import load_template
 from tests.plans import KEYWORDS, STYLE, WORDS
 
 
@@ -177,3 +178,24 @@ def test_plan_cues_break_at_a_cut_given_in_the_footage_timeline() -> None:
     assert any(c.start_ms < 1600 < c.end_ms for c in uncut)  # the cut changes something
     assert not any(c.start_ms < 1600 < c.end_ms for c in cut)
     assert [w for c in cut for w in c.text.split()] == [w for c in uncut for w in c.text.split()]
+
+
+
+UNPUNCTUATED = [  # tiny.en on the demo footage when the prompt had no punctuation
+    ("This", 940, 1600), ("is", 1600, 1920), ("the", 1920, 2240), ("Trailhead", 2240, 2840),
+    ("Insulated", 2840, 3300), ("Bottle", 3300, 3800),
+    ("it", 3800, 4420), ("keeps", 4420, 4960), ("water", 4960, 5320), ("ice", 5320, 5780),
+    ("cold", 5780, 6200), ("all", 6200, 6540), ("day", 6540, 7020), ("and", 7020, 7400),
+    ("the", 7400, 7520), ("lid", 7520, 7800), ("never", 7800, 8220), ("leaks", 8220, 8780),
+    ("right", 8780, 9480), ("now", 9480, 9860), ("it", 9860, 10080), ("is", 10080, 10260),
+    ("only", 10260, 10620), ("24", 10620, 11320), ("dollars", 11320, 12360),
+    ("grab", 12360, 12760), ("yours", 12760, 13220), ("from", 13220, 13560),
+    ("the", 13560, 13740), ("link", 13740, 13980), ("below", 13980, 14500)]
+
+
+def test_unpunctuated_speech_breaks_before_clauses_not_after_function_words() -> None:
+    words = [Word(text=t, start_ms=a, end_ms=b) for t, a, b in UNPUNCTUATED]
+    cues = build_cues(words, load_template("bold").caption, keywords=KEYWORDS)
+    ends = [line[-1].text for cue in cues for line in cue.lines]
+    assert not {"the", "and", "24"} & set(ends), [c.text for c in cues]
+    assert any(cue.lines[0][0].text == "and" for cue in cues), [c.text for c in cues]

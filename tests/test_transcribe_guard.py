@@ -80,8 +80,9 @@ def test_model_follows_language() -> None:
 
 def test_vocabulary_prompt_names_each_word_once() -> None:
     terms = ["Trailhead Insulated Bottle", "Trailhead", "insulated", "leak proof"]
-    assert vocabulary_prompt(terms) == "Trailhead Insulated Bottle leak proof"
-    assert vocabulary_prompt(["步道保温瓶", "保温瓶"]) == "步道保温瓶"
+    assert vocabulary_prompt(terms) == "Trailhead Insulated Bottle, leak proof."
+    assert vocabulary_prompt(["步道保温瓶", "保温瓶"]) == "步道保温瓶\u3002"
+    assert vocabulary_prompt(["步道保温瓶", "Trailhead", "杯"]) == "步道保温瓶、Trailhead、杯。"
     assert vocabulary_prompt([]) is None
 
 
