@@ -39,7 +39,8 @@ from pipeline.samples import CATALOG_CSV, DEMO_SKU
 
 TARGETS = {"ratio_render_vs_floor": ("<=", 1.15), "speedup_vs_moviepy": (">=", 6.0),
            "peak_rss_mb": ("<=", 1536.0), "peak_rss_4k60_mb": ("<=", 1536.0),
-           "analysis_share_of_render": ("<=", 0.20), "batch_overhead_pct": ("<=", 25.0)}
+           "analysis_share_of_render": ("<=", 0.20), "batch_overhead_pct": ("<=", 25.0),
+           "wer": ("<=", 0.10), "onset_median_ms": ("<=", 150.0), "rtf": ("<=", 0.15)}
 
 
 def run_make(footage: Path, out: Path, env: dict[str, str], quick: bool

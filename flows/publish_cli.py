@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+import flows.secrets  # noqa: F401  (credentials also from Prefect Secret blocks)
 from pipeline.errors import ConfigError, ManifestError
 from pipeline.links import manifest_caption
 from pipeline.publish import (

@@ -8,6 +8,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
 
+import flows.secrets  # noqa: F401  (credentials also from Prefect Secret blocks)
 from flows.produce import retry_transient
 from pipeline.publish import PublishRecord, publish_due
 

@@ -5,7 +5,8 @@ clip's ledger row (one per clip, platform and account), posts exactly once and r
 the ``PublishRecord``. ``sandbox_url`` points every client at a local sandbox
 (``clipcart sandbox``) and uses its built-in test credentials.
 
-Real credentials come from the environment. For an account other than ``default``
+Real credentials come from the environment, or from a secret source registered
+with ``service.add_secret_source`` (flows registers Prefect Secret blocks). For an account other than ``default``
 append ``__<ACCOUNT>`` (upper case, non-alphanumerics as ``_``), e.g.
 ``CLIPCART_TIKTOK_TOKEN__BRAND_B``::
 

@@ -163,14 +163,42 @@ def env_name(base: str, account: str) -> str:
     return base if account == "default" else f"{base}__{suffix}"
 
 
+SecretLookup = Callable[[str], str | None]
+"""Finds a credential by its environment-variable name, e.g. in a Prefect Secret block."""
+_SECRET_SOURCES: list[SecretLookup] = []
+
+
+def add_secret_source(lookup: SecretLookup) -> None:
+    """Also look credentials up with ``lookup`` when the environment does not set them.
+
+    ``flows`` registers Prefect Secret blocks here; the library never imports Prefect.
+    """
+    if lookup not in _SECRET_SOURCES:
+        _SECRET_SOURCES.append(lookup)
+
+
+def secret_value(name: str) -> str:
+    """The credential named ``name``: the environment first, then each secret source."""
+    value = os.environ.get(name, "")
+    for lookup in _SECRET_SOURCES:
+        if value:
+            break
+        value = lookup(name) or ""
+    return value
+
+
 def env_credentials(platform: str, account: str) -> dict[str, str]:
-    """Credentials from the environment; a missing required one raises ConfigError."""
+    """Credentials from the environment (or a secret source); a missing required one
+    raises ConfigError."""
     creds: dict[str, str] = {}
     for fieldname, base in ENV_NAMES[platform].items():
         name = env_name(base, account)
-        value = os.environ.get(name, "")
+        value = secret_value(name)
         if not value and fieldname not in OPTIONAL:
-            raise ConfigError(f"{name} is not set", hint=f"Export {name}, or pass --sandbox URL")
+            block = name.lower().replace("_", "-")
+            raise ConfigError(f"{name} is not set",
+                              hint=f"Export {name}, save it as the Prefect Secret block "
+                                   f"'{block}', or pass --sandbox URL")
         if value:
             creds[fieldname] = value
     return creds

@@ -1,0 +1,43 @@
+"""Platform credentials from Prefect Secret blocks, for served deployments and workers.
+
+A credential the environment does not set is looked up as the Secret block named
+after its variable in lower case with dashes: ``CLIPCART_TIKTOK_TOKEN`` is the block
+``clipcart-tiktok-token``, ``CLIPCART_YOUTUBE_TOKEN__BRAND_B`` is
+``clipcart-youtube-token--brand-b``. Blocks are consulted only where a Prefect API is
+already at hand (inside a flow run, or with ``PREFECT_API_URL`` set), so a plain
+``clipcart publish`` with a missing variable fails at once instead of starting
+Prefect's embedded server to look.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pipeline.publish.service import add_secret_source
+
+
+def block_name(variable: str) -> str:
+    """The Secret block name for an environment variable name."""
+    return variable.lower().replace("_", "-")
+
+
+def _api_at_hand() -> bool:
+    from prefect.context import FlowRunContext
+
+    return FlowRunContext.get() is not None or bool(os.environ.get("PREFECT_API_URL"))
+
+
+def prefect_secret(variable: str) -> str | None:
+    """The value of the Secret block for ``variable``, or None when there is none."""
+    if not _api_at_hand():
+        return None
+    from prefect.blocks.system import Secret
+
+    try:
+        block = Secret.load(block_name(variable), _sync=True)  # type: ignore[call-arg]
+    except ValueError:  # no block of that name
+        return None
+    return str(block.get())
+
+
+add_secret_source(prefect_secret)
