@@ -6,8 +6,8 @@ the ``PublishRecord``. ``sandbox_url`` points every client at a local sandbox
 (``clipcart sandbox``) and uses its built-in test credentials.
 
 Real credentials come from the environment, or from a secret source registered
-with ``service.add_secret_source`` (flows registers Prefect Secret blocks). For an account other than ``default``
-append ``__<ACCOUNT>`` (upper case, non-alphanumerics as ``_``), e.g.
+with ``service.add_secret_source`` (flows registers Prefect Secret blocks). For an
+account other than ``default`` append ``__<ACCOUNT>`` (upper case, non-alphanumerics as ``_``), e.g.
 ``CLIPCART_TIKTOK_TOKEN__BRAND_B``::
 
     tiktok       CLIPCART_TIKTOK_TOKEN (user access token, scope video.publish)
