@@ -210,6 +210,9 @@ class ClipPlan(Frozen):
     speech: bool = Field(True, description="Keep the footage's own audio.")
     target_lufs: float = -14.0
     true_peak_db: float = -1.0
+    audio_gain_db: float | None = Field(
+        None, description="Mastering gain in dB that lands the mix on target_lufs, decided "
+                          "by the loudness measurement while planning; None: measure at render.")
     reasons: tuple[str, ...] = Field((), description="Why this window and framing were chosen.")
     scores: dict[str, float] = Field(default_factory=dict,
                                      description="The parts of the chosen window's score.")

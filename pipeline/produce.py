@@ -39,7 +39,7 @@ from pipeline.plan import (
 )
 from pipeline.prices import format_price
 from pipeline.qc import check
-from pipeline.render import render
+from pipeline.render import render, with_audio_gain
 from pipeline.templates import Template, load_template_noting
 from pipeline.transcribe import TranscribeOptions, transcribe
 from pipeline.typeset import Typesetter
@@ -143,7 +143,7 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
     d = Decisions(clip_id=inputs.clip_id, sku=product.sku, source=inputs.info, window=window,
                   crop=crop, captions=cues, card=card, music=music,
                   reasons=(*reasons, *crop_reasons), scores=scores)
-    return build_plan(d, template, libass_fonts_dir(clipcart_home())), warnings
+    return with_audio_gain(build_plan(d, template, libass_fonts_dir(clipcart_home()))), warnings
 
 
 def undrawable_text(title: str, font_path: str) -> list[str]:

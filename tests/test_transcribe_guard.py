@@ -83,6 +83,8 @@ def test_vocabulary_prompt_names_each_word_once() -> None:
     assert vocabulary_prompt(terms) == "Trailhead Insulated Bottle, leak proof."
     assert vocabulary_prompt(["步道保温瓶", "保温瓶"]) == "步道保温瓶\u3002"
     assert vocabulary_prompt(["步道保温瓶", "Trailhead", "杯"]) == "步道保温瓶、Trailhead、杯。"
+    assert vocabulary_prompt(["Trailhead Bottle 🌲 (Forest / 24 oz)", "🌲"]) == (
+        "Trailhead Bottle Forest 24 oz.")  # Whisper copies emoji from a prompt
     assert vocabulary_prompt([]) is None
 
 

@@ -51,3 +51,25 @@ def test_footage_without_audio_still_makes_a_clip(tmp_path: Path) -> None:
     assert manifest["transcript"]["words"] == []
     assert "no captions: footage has no audio" in manifest["warnings"]
     assert Path(manifest["outputs"]["srt"]).read_text() == ""
+
+
+def test_auto_language_hears_mandarin_through_the_doubtful_english_pass() -> None:
+    from pipeline.transcribe import decode_audio, transcribe_samples
+
+    options = TranscribeOptions(vocabulary=("步道保温瓶", "保温瓶"), threads=2)
+    transcript = transcribe_samples(decode_audio(probe(ZH_SPEECH)), options)
+    han = [ch for ch in transcript.text if is_cjk_char(ch)]
+    assert transcript.language == "zh" and len(han) >= 10, transcript.text
+
+
+def test_confident_english_needs_no_language_detection(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import transcribe as module
+
+    def no_detection(*_: object) -> str:
+        raise AssertionError("tiny.en was sure: the multilingual model should not run")
+
+    monkeypatch.setattr(module, "detect_language", no_detection)
+    speech = Path(__file__).resolve().parents[1] / "assets" / "samples" / "speech.wav"
+    options = TranscribeOptions(vocabulary=("Trailhead Insulated Bottle",), threads=2)
+    transcript = module.transcribe_samples(module.decode_audio(probe(speech)), options)
+    assert transcript.language == "en" and "Trailhead Insulated Bottle" in transcript.text

@@ -1,10 +1,15 @@
 """render(plan): the clip as a pure function of its ClipPlan.
 
-Writes the side files the graph needs (ASS captions, card PNG) into a private
-temporary folder while measuring the audio mix once (first loudness pass, an
-audio-only ffmpeg run), then runs
-the one ffmpeg render with the gain that lands on the target, into a temporary
-file renamed into place only when complete.
+Loudness is two-pass: the first pass (an audio-only ffmpeg run) measures the
+mix and decides the gain that lands it on the target. That is a decision, so
+planning makes it (``with_audio_gain``) and the plan carries ``audio_gain_db``;
+re-rendering a plan then reproduces its audio exactly, and the render itself is
+one ffmpeg run. A plan without a gain (written by hand, or older) is measured
+here, while the side files are drawn.
+
+``render`` writes the side files the graph needs (ASS captions, card PNG) into a
+private temporary folder, then runs the one ffmpeg render with that gain into a
+temporary file renamed into place only when complete.
 """
 
 from __future__ import annotations
@@ -50,6 +55,12 @@ def loudness_gain_db(plan: ClipPlan, files: RenderFiles) -> float:
                                      stats.get("input_tp", 0.0))
 
 
+def with_audio_gain(plan: ClipPlan) -> ClipPlan:
+    """``plan`` with its mastering gain decided (the first loudness pass)."""
+    return plan.model_copy(update={"audio_gain_db": round(loudness_gain_db(plan, RenderFiles()),
+                                                          2)})
+
+
 def render(plan: ClipPlan, out: Path, *, timeout_s: float | None = None) -> Path:
     """Render ``plan`` to ``out`` (MP4); nothing is left at ``out`` on failure.
 
@@ -61,9 +72,11 @@ def render(plan: ClipPlan, out: Path, *, timeout_s: float | None = None) -> Path
     with tempfile.TemporaryDirectory(prefix="clipcart-render-") as tmp, \
             ThreadPoolExecutor(max_workers=1) as pool:
         # the loudness pass needs no side files: it runs while the card is drawn
-        measured = pool.submit(loudness_gain_db, plan, RenderFiles())
+        decided = plan.audio_gain_db
+        measured = None if decided is not None else pool.submit(loudness_gain_db, plan,
+                                                                 RenderFiles())
         files = write_side_files(plan, Path(tmp))
-        gain = measured.result()
+        gain = measured.result() if measured is not None else decided or 0.0
         try:
             run_ffmpeg(render_args(plan, files, gain, str(part)), timeout_s=timeout_s)
             part.replace(out)

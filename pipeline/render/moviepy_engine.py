@@ -174,7 +174,7 @@ def frame_function(plan: ClipPlan, card_png: str) -> Callable[[Frame, float], Fr
 
 def audio_track(plan: ClipPlan, files: RenderFiles, out: Path) -> Path:
     """The ffmpeg engine's audio mix (same graph, same two-pass gain) as a 48 kHz WAV."""
-    gain = loudness_gain_db(plan, files)
+    gain = plan.audio_gain_db if plan.audio_gain_db is not None else loudness_gain_db(plan, files)
     graph = ";".join(audio_graph(plan, files, gain))
     run_ffmpeg(["-y", "-v", "error", "-vn", *input_args(plan, files), "-filter_complex", graph,
                 "-map", "[aout]", "-c:a", "pcm_s16le", "-ar", "48000", "-ac", "2",

@@ -49,14 +49,18 @@ def test_disk_full_during_render(capsys: pytest.CaptureFixture[str], tmp_path: P
 
 @pytest.fixture
 def killing_ffmpeg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """CLIPCART_FFMPEG pointing at a wrapper that SIGKILLs the render 1 s after it starts
-    (as the kernel's out-of-memory killer would); every other ffmpeg call runs normally."""
+    """CLIPCART_FFMPEG pointing at a wrapper that SIGKILLs the render as soon as it has
+    begun writing the clip (or 2 s after it starts), as the kernel's out-of-memory killer
+    would; every other ffmpeg call runs normally. Not a fixed delay: a short render on a
+    fast machine finishes within one second."""
     real = ffmpeg.ffmpeg_exe()
     wrapper = tmp_path / "ffmpeg-killed"
     wrapper.write_text(
         "#!/bin/bash\n"
         'last="${@: -1}"\n'
-        'if [[ "$last" == *clip.mp4* ]]; then ( sleep 1; kill -9 $$ ) & fi\n'
+        'if [[ "$last" == *clip.mp4* ]]; then\n'
+        '  ( for _ in $(seq 400); do [ -s "$last" ] && break; sleep 0.005; done; kill -9 $$ ) &\n'
+        'fi\n'
         f'exec "{real}" "$@"\n')
     wrapper.chmod(0o755)
     monkeypatch.setenv("CLIPCART_FFMPEG", str(wrapper))
