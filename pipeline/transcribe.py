@@ -194,10 +194,9 @@ def vocabulary_prompt(vocabulary: Sequence[str]) -> str | None:
 
     Symbols around words are dropped and a word already inside the hint is left out
     (``Trailhead`` after ``Trailhead Insulated Bottle``, 保温瓶 after 步道保温瓶): a prompt
-    that repeats itself
-    makes Whisper loop on it. The terms are written as a list with commas and a
-    full stop because Whisper copies the prompt's style: given a bare run of
-    words, tiny.en transcribed the demo footage with no punctuation at all, and
+    that repeats itself makes Whisper loop on it. The terms are written as a list with
+    commas and a full stop because Whisper copies the prompt's style: given a bare run
+    of words, tiny.en transcribed the demo footage with no punctuation at all, and
     without sentence ends the cues and the window lose their natural breaks.
     """
     terms: list[str] = []
