@@ -111,6 +111,8 @@ def run_bench(quick: bool = False) -> dict[str, Any]:
         work = Path(tmp)
         env = {**os.environ, "CLIPCART_HOME": str(work / "home"), "PYTHONPATH": _pythonpath(),
                "PREFECT_HOME": str(work / "home" / "prefect"),
+               # and its own results store: never a cached decision of an earlier run
+               "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(work / "home" / "results"),
                # a loaded shared machine can take minutes to start the embedded API
                "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "600"}
         manifest, make_s = run_make(footage, work / "clips", env, quick)

@@ -11,10 +11,14 @@ Tasks retry only failures that can pass (I/O hiccups, timeouts), never bad input
 
 from __future__ import annotations
 
+import dataclasses
 import errno
+import hashlib
+import json
 import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -52,9 +56,23 @@ def retry_transient(_task: Any, _run: TaskRun, state: State[Any]) -> bool:
     return isinstance(state.data, BaseException) and is_transient(state.data)
 
 
+@cache
+def results_schema() -> str:
+    """A digest of the shapes cached results are made of: a release that changes a model
+    (a new ClipPlan field, say) then never unpickles an old result without it."""
+    from pipeline.analysis import Analysis
+    from pipeline.models import ClipPlan, Transcript
+
+    shapes = [ClipPlan.model_json_schema(), Transcript.model_json_schema(),
+              [f.name for f in dataclasses.fields(Analysis)]]
+    return hashlib.sha256(json.dumps(shapes, sort_keys=True).encode()).hexdigest()[:12]
+
+
 def content_key(ctx: TaskRunContext, params: dict[str, Any]) -> str:
-    """Cache key: the task's name and the content fingerprint of its inputs."""
-    return fingerprint(f"{ctx.task.name}/v{CACHE_VERSION}", *params.values())
+    """Cache key: the task's name, the results' schema and the content fingerprint of its
+    inputs."""
+    return fingerprint(f"{ctx.task.name}/v{CACHE_VERSION}/{results_schema()}",
+                       *params.values())
 
 
 def _task(fn: Callable[..., T], name: str, *, cached: bool = False, retries: int = 2) -> Any:

