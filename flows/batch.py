@@ -1,9 +1,9 @@
 """The batch flow: every row of a manifest becomes a clip, a bounded number at a time.
 
 Rows are checked before any work (``pipeline.batch.read_manifest``); each footage file
-is one task that runs the ``produce_clip`` subflow, so one bad file fails its own task
-only. Clips with platforms are then scheduled in the publish ledger, or held for
-review first when their row (or template) asks for it.
+is one task that runs the stages of ``flows.produce.produce`` as its nested tasks, so
+one bad file fails its own task only. Clips with platforms are then scheduled in the
+publish ledger, or held for review first when their row (or template) asks for it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
 
-from flows.produce import produce_clip
+from flows.produce import produce
 from flows.review import hold_for_review, wait_for_reviews
 from pipeline.batch import BatchItem, read_manifest, thumbnail_data_uri
 from pipeline.errors import ClipcartError
@@ -70,12 +70,12 @@ progress_hooks: list[ProgressHook] = []
 
 @task(name="make-clip", cache_policy=NO_CACHE, persist_result=False)
 def make_item(item: BatchItem, out_dir: Path, settings: Settings) -> ItemResult:
-    """One footage file through produce_clip; a failure becomes a failed result."""
+    """One footage file through ``produce``; a failure becomes a failed result."""
     began = time.time()
     base = {"row": item.row, "footage": str(item.footage), "sku": item.sku}
     try:
-        manifest = produce_clip(item.footage, item.catalog, item.sku, out_dir, item.template,
-                                settings)
+        manifest = produce(item.footage, item.catalog, item.sku, out_dir, item.template,
+                           settings)
     except ClipcartError as exc:
         result = ItemResult(**base, status="failed", error=exc.one_line())
     except Exception as exc:  # one bad file never stops the batch

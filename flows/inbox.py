@@ -1,7 +1,7 @@
 """The watch_inbox flow: footage dropped into INBOX becomes clips, each file once.
 
 The rules (layout, completeness, the registry, rejection) live in ``pipeline.inbox``;
-this flow loops over what is there, runs ``produce_clip`` per file and, unless
+this flow loops over what is there, runs ``produce`` per file and, unless
 ``once``, waits on watchfiles for the next change.
 """
 
@@ -15,7 +15,7 @@ from prefect import flow, get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
 
-from flows.produce import produce_clip
+from flows.produce import produce
 from pipeline.catalog import find_product, load_catalog
 from pipeline.errors import BadInput, ClipcartError, MediaError
 from pipeline.fingerprint import footage_digest
@@ -74,7 +74,7 @@ def take(drop: Drop, params: WatchParams, catalog: Path, registry: InboxRegistry
         find_product(load_catalog(catalog), drop.sku, catalog)
         if not probe(drop.path).has_video:
             raise MediaError(f"{drop.path.name} has no video stream")
-        manifest = produce_clip(drop.path, catalog, drop.sku, params.out_dir, params.template)
+        manifest = produce(drop.path, catalog, drop.sku, params.out_dir, params.template)
     except (BadInput, MediaError) as exc:
         where = reject(params.inbox, drop.path, exc.one_line())
         return DropOutcome(**base, status="rejected", detail=f"{where}: {exc.one_line()}")
