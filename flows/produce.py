@@ -134,7 +134,8 @@ def produce(footage: Path | Sequence[Path], catalog: Path, sku: str, out_dir: Pa
         return done
     infos = inputs.candidates or (inputs.info,)
     transcripts = [watch.run("transcribe", transcribe, inputs, settings, i) for i in infos]
-    visuals = [watch.run("analysis", analyse, i) for i in infos]
+    visuals = [watch.run("analysis", analyse, i, t, settings)
+               for i, t in zip(infos, transcripts, strict=True)]
     index, choice = watch.run("select", select_window, infos, transcripts, inputs.product,
                               settings, visuals)
     inputs, transcript = stages.use_footage(inputs, index), transcripts[index]

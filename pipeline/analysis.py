@@ -124,11 +124,13 @@ def upright(gray: np.ndarray, rotation: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(gray, turns)) if turns else gray
 
 
-def analyse(info: MediaInfo) -> Analysis:
-    """The whole footage: dense when short enough, else keyframe samples."""
+def analyse(info: MediaInfo, span: Window | None = None) -> Analysis:
+    """The whole footage, or only ``span`` of it (where every window that can be chosen
+    lies): dense when short enough, else keyframe samples."""
     began = time.perf_counter()
-    if info.duration_ms <= DENSE_MAX_MS:
-        frames, cuts = _decode_dense(info, Window(start_ms=0, end_ms=max(1, info.duration_ms)))
+    span = span or Window(start_ms=0, end_ms=max(1, info.duration_ms))
+    if span.duration_ms <= DENSE_MAX_MS:
+        frames, cuts = _decode_dense(info, span)
         scores = score_frames(frames)
         return Analysis(info.duration_ms, "dense", scores, tuple(cuts), tuple(frames),
                         time.perf_counter() - began)

@@ -40,6 +40,7 @@ from pipeline.plan import (
 from pipeline.prices import format_price
 from pipeline.qc import check
 from pipeline.render import render, with_audio_gain
+from pipeline.select import analysis_span
 from pipeline.templates import Template, load_template_noting
 from pipeline.transcribe import TranscribeOptions, transcribe
 from pipeline.typeset import Typesetter
@@ -102,9 +103,11 @@ def use_footage(inputs: Inputs, index: int) -> Inputs:
     return dataclasses.replace(inputs, info=chosen)
 
 
-def analyse_stage(info: MediaInfo) -> Analysis:
-    """Visual analysis of one footage file (shared by selection and reframing)."""
-    return analyse(info)
+def analyse_stage(info: MediaInfo, transcript: Transcript, settings: Settings) -> Analysis:
+    """Visual analysis of one footage file (shared by selection and reframing), of only
+    the stretch a window can come from when the transcript already decides that."""
+    return analyse(info, analysis_span(info.duration_ms, transcript.words,
+                                       settings.duration_ms))
 
 
 def transcribe_stage(inputs: Inputs, settings: Settings,

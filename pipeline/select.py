@@ -80,9 +80,35 @@ def choose_window(duration_ms: int, words: Sequence[Word], target_ms: int,
         choice = score_window(Window(start_ms=0, end_ms=duration_ms), talk, visuals)
         return _explain(choice, f"footage ({duration_ms} ms) is not longer than the target: "
                                 "the whole footage is used")
-    if words and words[-1].end_ms - words[0].start_ms + LEAD_IN_MS <= target_ms:
+    if _speech_fits(words, target_ms):
         return _all_speech(duration_ms, talk, target_ms, visuals)
     return _best_of(duration_ms, talk, target_ms, visuals)
+
+
+def analysis_span(duration_ms: int, words: Sequence[Word], target_ms: int) -> Window | None:
+    """The part of the footage every window ``choose_window`` may pick lies in, when that
+    is less than all of it, so the visual analysis need not decode the rest.
+
+    That is when all speech fits the target: the window then only slides around the
+    speech. Otherwise (no speech, or more than fits) any stretch may win: None.
+    """
+    if duration_ms <= target_ms or not _speech_fits(words, target_ms):
+        return None
+    earliest, latest = _all_speech_starts(duration_ms, words[0].start_ms, words[-1].end_ms,
+                                          target_ms)
+    span = Window(start_ms=earliest, end_ms=min(duration_ms, latest + target_ms))
+    return span if span.duration_ms < duration_ms else None
+
+
+def _speech_fits(words: Sequence[Word], target_ms: int) -> bool:
+    return bool(words) and words[-1].end_ms - words[0].start_ms + LEAD_IN_MS <= target_ms
+
+
+def _all_speech_starts(duration_ms: int, first: int, last: int, target_ms: int
+                       ) -> tuple[int, int]:
+    """Earliest and latest start of a window holding all speech from ``first`` to ``last``."""
+    latest = max(0, first - LEAD_IN_MS)
+    return max(0, min(latest, min(duration_ms, last + TAIL_MS) - target_ms)), latest
 
 
 def _explain(choice: Choice, why: str) -> Choice:
@@ -92,8 +118,7 @@ def _explain(choice: Choice, why: str) -> Choice:
 def _all_speech(duration_ms: int, talk: _Talk, target_ms: int,
                 visuals: Analysis | None) -> Choice:
     first, last = talk.starts[0], talk.ends[-1]
-    latest = max(0, first - LEAD_IN_MS)
-    earliest = max(0, min(latest, min(duration_ms, last + TAIL_MS) - target_ms))
+    earliest, latest = _all_speech_starts(duration_ms, first, last, target_ms)
     starts = set(range(earliest, latest + 1, GRID_MS)) | {latest}
     starts |= {c for c in (visuals.cuts if visuals else ()) if earliest <= c <= latest}
     options = [score_window(_fit(s, target_ms, duration_ms), talk, visuals) for s in starts]

@@ -76,3 +76,18 @@ def test_cuts_are_boundaries_only_between_words() -> None:
     starts, ends = boundaries(words, 20000, cuts=(inside_word, 15000))
     assert 15000 in starts and 15000 in ends
     assert inside_word not in starts and inside_word not in ends
+
+
+def test_analysis_span_covers_every_window_that_can_hold_all_speech() -> None:
+    from pipeline.select import analysis_span
+
+    words = [Word(text="hello", start_ms=20_000, end_ms=21_000),
+             Word(text="there.", start_ms=28_000, end_ms=29_000)]
+    span = analysis_span(60_000, words, 15_000)
+    assert span is not None and span.start_ms <= 29_500 - 15_000 and span.end_ms >= 19_600 + 15_000
+    choice = choose_window(60_000, words, 15_000, [])
+    assert span.start_ms <= choice.window.start_ms and choice.window.end_ms <= span.end_ms
+    assert analysis_span(60_000, [], 15_000) is None  # no speech: any stretch may win
+    long_talk = [Word(text="w", start_ms=t, end_ms=t + 500) for t in range(0, 40_000, 1000)]
+    assert analysis_span(60_000, long_talk, 15_000) is None
+    assert analysis_span(12_000, words[:1], 15_000) is None  # shorter than the target
