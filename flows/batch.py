@@ -18,6 +18,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.transactions import CommitMode, transaction
 from pydantic import BaseModel, Field
 
 from flows.produce import produce
@@ -74,8 +75,11 @@ def make_item(item: BatchItem, out_dir: Path, settings: Settings) -> ItemResult:
     began = time.time()
     base = {"row": item.row, "footage": str(item.footage), "sku": item.sku}
     try:
-        manifest = produce(item.footage, item.catalog, item.sku, out_dir, item.template,
-                           settings)
+        # the stages' cache records are kept as each stage ends, not when the item does:
+        # an item failing at render still leaves its transcript and plan for the re-run
+        with transaction(commit_mode=CommitMode.EAGER):
+            manifest = produce(item.footage, item.catalog, item.sku, out_dir, item.template,
+                               settings)
     except ClipcartError as exc:
         result = ItemResult(**base, status="failed", error=exc.one_line())
     except Exception as exc:  # one bad file never stops the batch

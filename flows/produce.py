@@ -154,5 +154,8 @@ def produce(footage: Path | Sequence[Path], catalog: Path, sku: str, out_dir: Pa
     return manifest
 
 
-produce_clip = flow(name="produce_clip", validate_parameters=False)(produce)
-"""``produce`` as a flow run of its own, for ``clipcart make`` and ``demo``."""
+@flow(name="produce_clip", validate_parameters=False)
+def produce_clip(footage: Path | Sequence[Path], catalog: Path, sku: str, out_dir: Path,
+                 template: str = "bold", settings: Settings | None = None) -> dict[str, Any]:
+    """``produce`` as a flow run of its own, for ``clipcart make`` and ``demo``."""
+    return produce(footage, catalog, sku, out_dir, template, settings)

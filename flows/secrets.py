@@ -11,6 +11,8 @@ Prefect's embedded server to look.
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 
 from pipeline.publish.service import add_secret_source
@@ -28,16 +30,19 @@ def _api_at_hand() -> bool:
 
 
 def prefect_secret(variable: str) -> str | None:
-    """The value of the Secret block for ``variable``, or None when there is none."""
+    """The text of the Secret block for ``variable``, or None when there is none or the
+    API cannot say (the environment may still hold every required credential)."""
     if not _api_at_hand():
         return None
     from prefect.blocks.system import Secret
 
     try:
         block = Secret.load(block_name(variable), _sync=True)  # type: ignore[call-arg]
-    except ValueError:  # no block of that name
+    except Exception:  # no such block, or the API is down or refuses: not a secret here
+        logging.getLogger(__name__).debug("no Secret block %s", block_name(variable))
         return None
-    return str(block.get())
+    value = block.value.get_secret_value()  # the stored text, not Secret.get()'s JSON parse
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 add_secret_source(prefect_secret)

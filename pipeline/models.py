@@ -213,6 +213,9 @@ class ClipPlan(Frozen):
     audio_gain_db: float | None = Field(
         None, description="Mastering gain in dB that lands the mix on target_lufs, decided "
                           "by the loudness measurement while planning; None: measure at render.")
+    audio_gain_for: str = Field(
+        "", description="Digest of what audio_gain_db was measured on (source, window, "
+                        "music, speech, targets); a plan edited since is measured again.")
     reasons: tuple[str, ...] = Field((), description="Why this window and framing were chosen.")
     scores: dict[str, float] = Field(default_factory=dict,
                                      description="The parts of the chosen window's score.")

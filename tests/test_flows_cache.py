@@ -45,3 +45,39 @@ def test_analysis_fingerprint_ignores_how_long_it_took() -> None:
     assert fingerprint("s", one) == fingerprint("s", dataclasses.replace(one, seconds=9.0))
     other = dataclasses.replace(one, frames=((0, frame + 1),))
     assert fingerprint("s", one) != fingerprint("s", other)
+
+
+def test_a_batch_item_failing_at_render_keeps_its_decided_stages(
+        tmp_path: Path, prefect_harness: None, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from prefect import flow
+
+    from flows.batch import make_item
+    from pipeline import produce as stages
+    from pipeline.batch import BatchItem
+    from pipeline.errors import FootageError
+    from pipeline.plan import Settings
+    from pipeline.samples import CATALOG_CSV
+
+    footage = make_scene(tmp_path / "take.mp4", seconds=4, size="320x240", plain=True,
+                         speech_at_s=0.2)
+    item = BatchItem(row="row 2", footage=footage, sku="TRAIL-BOTTLE-24", catalog=CATALOG_CSV)
+    settings = Settings(duration_ms=5000)
+
+    @flow
+    def one() -> str:
+        return make_item(item, tmp_path / "out", settings).status
+
+    def broken_render(*_: object, **__: object) -> Path:
+        raise FootageError("the render broke")
+
+    transcribed: list[object] = []
+    real_transcribe = stages.transcribe
+    monkeypatch.setattr(stages, "transcribe", lambda *a: transcribed.append(a)
+                        or real_transcribe(*a))
+    monkeypatch.setattr(stages, "render", broken_render)
+    assert one() == "failed" and len(transcribed) == 1
+    monkeypatch.undo()
+    monkeypatch.setattr(stages, "transcribe", lambda *a: transcribed.append(a)
+                        or real_transcribe(*a))
+    assert one() == "made"
+    assert len(transcribed) == 1, "the re-run transcribed again: the cached stage was lost"

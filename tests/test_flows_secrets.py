@@ -37,3 +37,19 @@ def test_a_secret_block_supplies_a_missing_variable(monkeypatch: pytest.MonkeyPa
     with pytest.raises(ConfigError) as missing:
         credentials("instagram")
     assert "Prefect Secret block 'clipcart-instagram-token--blocks'" in missing.value.one_line()
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_json_looking_secret_comes_back_as_stored() -> None:
+    Secret(value='{"k": 1}').save("clipcart-youtube-token--json", overwrite=True)
+
+    @flow
+    def lookup() -> str | None:
+        return prefect_secret("CLIPCART_YOUTUBE_TOKEN__JSON")
+
+    assert lookup() == '{"k": 1}'
+
+
+def test_an_unreachable_api_is_no_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    assert prefect_secret("CLIPCART_YOUTUBE_TOKEN") is None

@@ -73,3 +73,17 @@ def test_hdr_source_is_tonemapped_to_bt709() -> None:
     args = render_args(plan().model_copy(update={"source": hdr}), RenderFiles(), 0.0, "/o.mp4")
     graph = args[args.index("-filter_complex") + 1]
     assert "tonemap=tonemap=hable" in graph and "zscale=t=bt709:m=bt709:r=tv" in graph
+
+
+def test_a_planned_gain_holds_only_for_the_audio_it_was_measured_on() -> None:
+    from pipeline.models import Window
+    from pipeline.render import audio_key, decided_gain
+
+    planned = plan().model_copy(update={"audio_gain_db": 7.5})
+    assert decided_gain(planned) is None  # no digest: measured again
+    planned = planned.model_copy(update={"audio_gain_for": audio_key(planned)})
+    assert decided_gain(planned) == 7.5
+    moved = planned.model_copy(update={"window": Window(start_ms=1000, end_ms=9000)})
+    assert decided_gain(moved) is None
+    assert decided_gain(planned.model_copy(update={"target_lufs": -16.0})) is None
+    assert decided_gain(planned.model_copy(update={"captions": ()})) == 7.5

@@ -85,6 +85,7 @@ def test_vocabulary_prompt_names_each_word_once() -> None:
     assert vocabulary_prompt(["步道保温瓶", "Trailhead", "杯"]) == "步道保温瓶、Trailhead、杯。"
     assert vocabulary_prompt(["Trailhead Bottle 🌲 (Forest / 24 oz)", "🌲"]) == (
         "Trailhead Bottle Forest 24 oz.")  # Whisper copies emoji from a prompt
+    assert vocabulary_prompt(["Ice Ice Bottle"]) == "Ice Bottle."
     assert vocabulary_prompt([]) is None
 
 

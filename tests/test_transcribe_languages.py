@@ -73,3 +73,13 @@ def test_confident_english_needs_no_language_detection(monkeypatch: pytest.Monke
     options = TranscribeOptions(vocabulary=("Trailhead Insulated Bottle",), threads=2)
     transcript = module.transcribe_samples(module.decode_audio(probe(speech)), options)
     assert transcript.language == "en" and "Trailhead Insulated Bottle" in transcript.text
+
+
+def test_auto_language_hears_german_not_tiny_en_s_english_guess() -> None:
+    from pipeline.transcribe import decode_audio, transcribe_samples
+
+    german = Path(__file__).parent / "data" / "speech_de.opus"
+    options = TranscribeOptions(vocabulary=("Trailhead",), threads=2)
+    transcript = transcribe_samples(decode_audio(probe(german)), options)
+    assert transcript.language == "de", transcript.text
+    assert "Trailhead" in transcript.text and " the " not in f" {transcript.text} "

@@ -14,6 +14,8 @@ temporary file renamed into place only when complete.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -55,10 +57,24 @@ def loudness_gain_db(plan: ClipPlan, files: RenderFiles) -> float:
                                      stats.get("input_tp", 0.0))
 
 
+def audio_key(plan: ClipPlan) -> str:
+    """Digest of what the loudness gain depends on: source, window, music, speech, targets."""
+    facts = plan.model_dump(mode="json", include={"source", "window", "music", "speech",
+                                                  "target_lufs", "true_peak_db"})
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def with_audio_gain(plan: ClipPlan) -> ClipPlan:
     """``plan`` with its mastering gain decided (the first loudness pass)."""
-    return plan.model_copy(update={"audio_gain_db": round(loudness_gain_db(plan, RenderFiles()),
-                                                          2)})
+    gain = round(loudness_gain_db(plan, RenderFiles()), 2)
+    return plan.model_copy(update={"audio_gain_db": gain, "audio_gain_for": audio_key(plan)})
+
+
+def decided_gain(plan: ClipPlan) -> float | None:
+    """The plan's gain when it was measured on this plan's audio, else None (measure)."""
+    if plan.audio_gain_db is None or plan.audio_gain_for != audio_key(plan):
+        return None
+    return plan.audio_gain_db
 
 
 def render(plan: ClipPlan, out: Path, *, timeout_s: float | None = None) -> Path:
@@ -72,7 +88,7 @@ def render(plan: ClipPlan, out: Path, *, timeout_s: float | None = None) -> Path
     with tempfile.TemporaryDirectory(prefix="clipcart-render-") as tmp, \
             ThreadPoolExecutor(max_workers=1) as pool:
         # the loudness pass needs no side files: it runs while the card is drawn
-        decided = plan.audio_gain_db
+        decided = decided_gain(plan)
         measured = None if decided is not None else pool.submit(loudness_gain_db, plan,
                                                                  RenderFiles())
         files = write_side_files(plan, Path(tmp))

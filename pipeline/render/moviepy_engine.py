@@ -41,7 +41,7 @@ from PIL import Image, ImageDraw, ImageFont
 from pipeline.fonts import font_for, script_of
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.models import CaptionCue, CaptionStyle, CaptionWord, CardSpec, ClipPlan, CropKey
-from pipeline.render import loudness_gain_db, write_side_files
+from pipeline.render import decided_gain, loudness_gain_db, write_side_files
 from pipeline.render.audio import audio_graph
 from pipeline.render.files import RenderFiles
 from pipeline.render.graph import BUFSIZE, CRF, ENCODER_PRESET, MAXRATE, SLIDE_S, input_args
@@ -90,12 +90,6 @@ class CaptionPainter:
     def font(self, text: str) -> ImageFont.FreeTypeFont:
         path, index = font_for(script_of(text))
         return ImageFont.truetype(str(path), self.style.size, index=index)
-
-    @staticmethod
-    def active_word(cue: CaptionCue, ms: float) -> int:
-        """Index of the highlighted word at ``ms``, as ``captions.cue_events`` times it."""
-        words = [w for line in cue.lines for w in line]
-        return max((i for i, w in enumerate(words) if w.start_ms <= ms), default=0)
 
     def strip(self, cue: CaptionCue, active: int) -> tuple[Frame, int]:
         """(RGBA image of the cue with word ``active`` highlighted, its top y on the frame)."""
@@ -203,7 +197,8 @@ def composition(plan: ClipPlan, source: Any, card_png: str) -> Any:
 
 def audio_track(plan: ClipPlan, files: RenderFiles, out: Path) -> Path:
     """The ffmpeg engine's audio mix (same graph, same two-pass gain) as a 48 kHz WAV."""
-    gain = plan.audio_gain_db if plan.audio_gain_db is not None else loudness_gain_db(plan, files)
+    decided = decided_gain(plan)
+    gain = decided if decided is not None else loudness_gain_db(plan, files)
     graph = ";".join(audio_graph(plan, files, gain))
     run_ffmpeg(["-y", "-v", "error", "-vn", *input_args(plan, files), "-filter_complex", graph,
                 "-map", "[aout]", "-c:a", "pcm_s16le", "-ar", "48000", "-ac", "2",
