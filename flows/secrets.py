@@ -16,11 +16,7 @@ import logging
 import os
 
 from pipeline.publish.service import add_secret_source
-
-
-def block_name(variable: str) -> str:
-    """The Secret block name for an environment variable name."""
-    return variable.lower().replace("_", "-")
+from pipeline.publish.service import secret_block_name as block_name
 
 
 def _api_at_hand() -> bool:

@@ -30,9 +30,9 @@ OPENING_MS = 2000
 """The first seconds that decide whether a viewer stays."""
 GRID_MS = 250
 CUT_SNAP_MS = 150
+"""A window edge this close to a cut counts as on the cut."""
 SPAN_MARGIN_MS = 1000
 """How far the analysed span reaches past the windows that can be chosen."""
-"""A window edge this close to a cut counts as on the cut."""
 FLASH_MS = 500
 """A cut this close inside an edge leaves a flash of the other shot."""
 WEIGHTS = {"product": 5.0, "onset": 1.0, "sentence": 0.5, "bad": -10.0, "cut_edge": 0.5,

@@ -207,8 +207,8 @@ def vocabulary_prompt(vocabulary: Sequence[str]) -> str | None:
     without sentence ends the cues and the window lose their natural breaks.
     """
     terms: list[str] = []
+    seen = ""
     for term in vocabulary:
-        seen = " ".join(terms).casefold()
         fresh: list[str] = []
         for token in map(_speakable, term.split()):
             if token and token.casefold() not in seen:

@@ -179,12 +179,18 @@ def add_secret_source(lookup: SecretLookup) -> None:
 
 def secret_value(name: str) -> str:
     """The credential named ``name``: the environment first, then each secret source."""
-    value = os.environ.get(name, "")
+    if value := os.environ.get(name, ""):
+        return value
     for lookup in _SECRET_SOURCES:
-        if value:
-            break
-        value = lookup(name) or ""
-    return value
+        if value := lookup(name) or "":
+            return value
+    return ""
+
+
+def secret_block_name(name: str) -> str:
+    """The Prefect Secret block a credential variable is kept in: ``CLIPCART_TIKTOK_TOKEN``
+    is ``clipcart-tiktok-token``."""
+    return name.lower().replace("_", "-")
 
 
 def env_credentials(platform: str, account: str) -> dict[str, str]:
@@ -195,10 +201,9 @@ def env_credentials(platform: str, account: str) -> dict[str, str]:
         name = env_name(base, account)
         value = secret_value(name)
         if not value and fieldname not in OPTIONAL:
-            block = name.lower().replace("_", "-")
             raise ConfigError(f"{name} is not set",
                               hint=f"Export {name}, save it as the Prefect Secret block "
-                                   f"'{block}', or pass --sandbox URL")
+                                   f"'{secret_block_name(name)}', or pass --sandbox URL")
         if value:
             creds[fieldname] = value
     return creds

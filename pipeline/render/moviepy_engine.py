@@ -22,8 +22,8 @@ MoviePy user writes an edit, with MoviePy's own clips and compositor:
 
 Encoding goes through MoviePy's ffmpeg writer with the delivery-spec settings.
 Before this engine used MoviePy's compositor it blended the layers by hand in one
-numpy frame function; that measured about 3x the ffmpeg engine's time on 2 cores
-(README, Performance), this one about 6-7x: the compositor is what peers pay for.
+numpy frame function; that measured about 4x the ffmpeg engine's time on 2 cores,
+this one about 6x (README, Performance): the compositor is what peers pay for.
 """
 
 from __future__ import annotations
