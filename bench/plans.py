@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from pipeline.models import ClipPlan, CropKey, CropPath, MediaInfo, Window
-from pipeline.render.graph import SCALE_FLAGS, encode_args, seconds
+from pipeline.render.graph import encode_args, output_scale, seconds
 
 
 def floor_args(plan: ClipPlan, out: str) -> list[str]:
     """The floor: bare trim + (static) crop + scale + encode of the same window, with
     the render's encoder settings (x264 and AAC), no card, captions or audio chain."""
     key = plan.crop.points[0]
-    vf = (f"crop={plan.crop.width}:{plan.crop.height}:{key.x}:{key.y},"
-          f"scale={plan.width}:{plan.height}:flags={SCALE_FLAGS}")
+    vf = f"crop={plan.crop.width}:{plan.crop.height}:{key.x}:{key.y},{output_scale(plan)}"
     maps = ["-map", "0:v", *(["-map", "0:a"] if plan.source.has_audio else [])]
     return ["-y", "-v", "error", "-ss", seconds(plan.window.start_ms),
             "-t", seconds(plan.duration_ms), "-i", plan.source.path, "-vf", vf, *maps,

@@ -34,6 +34,9 @@ class MediaInfo(Frozen):
     video_codec: str = ""
     pix_fmt: str = ""
     color_transfer: str = Field("", description="e.g. bt709, smpte2084 (PQ), arib-std-b67 (HLG).")
+    color_matrix: str = Field("", description="YUV matrix: bt709, smpte170m, bt470bg, "
+                              "bt2020nc; empty when the file does not say.")
+    color_range: str = Field("", description="tv (limited) or pc (full); empty when unsaid.")
     bit_depth: int = 8
     audio_codec: str = ""
     sample_rate: int = 0

@@ -43,8 +43,11 @@ def scene_args(out: Path, *, seconds: float = 24.0, size: str = "1920x1080", fps
         delay = int(speech_at_s * 1000)
         graph += f";[2:a]adelay={delay}|{delay},apad,atrim=duration={seconds}[a]"
         maps += ["-map", "[a]", "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2"]
+    # tagged BT.709 like phone footage (the RGB sources are converted with that matrix)
+    colour = ["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
+              "-color_range", "tv"]
     return ["-y", "-v", "error", *inputs, "-filter_complex", graph, *maps,
-            "-c:v", codec, "-preset", "veryfast", "-crf", "23", "-r", str(fps),
+            "-c:v", codec, "-preset", "veryfast", "-crf", "23", "-r", str(fps), *colour,
             "-t", str(seconds), str(out)]
 
 

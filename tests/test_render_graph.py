@@ -87,3 +87,25 @@ def test_a_planned_gain_holds_only_for_the_audio_it_was_measured_on() -> None:
     assert decided_gain(moved) is None
     assert decided_gain(planned.model_copy(update={"target_lufs": -16.0})) is None
     assert decided_gain(planned.model_copy(update={"captions": ()})) == 7.5
+
+
+@pytest.mark.parametrize(("fields", "matrix", "full"), [
+    ({"color_matrix": "bt709"}, "709", "limited"),
+    ({"color_matrix": "smpte170m", "width": 720, "height": 480}, "170m", "limited"),
+    ({"color_matrix": "bt470bg"}, "470bg", "limited"),
+    ({"color_matrix": "", "width": 1920, "height": 1080}, "709", "limited"),  # unsaid HD
+    ({"color_matrix": "", "width": 640, "height": 480}, "170m", "limited"),  # unsaid SD
+    ({"color_matrix": "bt709", "color_range": "pc"}, "709", "full"),
+    ({"color_matrix": "bt2020nc", "color_transfer": "smpte2084", "color_range": "pc"},
+     "709", "limited"),  # HDR: tone-mapped to BT.709 limited before the scale
+])
+def test_the_scale_converts_the_footage_matrix_and_range_to_bt709_limited(
+        fields: dict[str, object], matrix: str, full: str) -> None:
+    from pipeline.render.graph import output_scale
+
+    p = plan().model_copy(update={"source": SOURCE.model_copy(update=fields)})
+    scale = output_scale(p)
+    assert scale.startswith("zscale=w=1080:h=1920:filter=bicubic:")
+    assert f":min={matrix}:rin={full}:m=709:r=limited:" in scale
+    # transfer and primaries are declared equal: zimg never goes through linear light
+    assert scale.endswith(":tin=709:t=709:pin=709:p=709")

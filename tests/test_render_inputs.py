@@ -112,6 +112,37 @@ def test_non_square_pixels(tmp_path: Path) -> None:
     _render_and_check(src, tmp_path)
 
 
+def _centre_yuv(out: Path) -> list[float]:
+    with av.open(str(out)) as container:
+        frame = next(container.decode(video=0))
+        assert (frame.colorspace, frame.color_range) == (1, 1)  # BT.709, limited
+        planes = frame.to_ndarray(format="yuv420p")
+    h, w = frame.height, frame.width
+    y, u, v = planes[:h], planes[h:h + h // 4].reshape(h // 2, w // 2), \
+        planes[h + h // 4:].reshape(h // 2, w // 2)
+    return [float(np.median(p[p.shape[0] // 3:2 * p.shape[0] // 3])) for p in (y, u, v)]
+
+
+@pytest.mark.parametrize(("matrix", "full"), [
+    ("smpte170m", False),  # SD BT.601, as DV and older cameras
+    ("bt709", True),  # full range (yuvj420p), as some Android phones record
+])
+def test_footage_matrix_and_range_become_bt709_limited(
+        tmp_path: Path, matrix: str, full: bool) -> None:
+    """Pure red in the source's matrix/range comes out as BT.709 limited red
+    (Y 63, U 102, V 240), not the source's numbers passed through."""
+    rng, pix = ("pc", "yuvj420p") if full else ("tv", "yuv420p")
+    convert = f"scale=out_color_matrix={'bt601' if matrix == 'smpte170m' else matrix}" \
+              f":out_range={rng},format={pix}"
+    src = _make(tmp_path / "red.mp4", "color=c=red:s=720x480:r=30:d=3.5", "-vf", convert,
+                "-c:v", "libx264", "-preset", "ultrafast", "-colorspace", matrix,
+                "-color_range", rng)
+    info = probe(src)
+    assert (info.color_matrix, info.color_range) == (matrix, rng)
+    y, u, v = _centre_yuv(_render_and_check(src, tmp_path))
+    assert abs(y - 63) <= 3 and abs(u - 102) <= 3 and abs(v - 240) <= 3, (y, u, v)
+
+
 def test_rotated_phone_footage_comes_out_upright(tmp_path: Path) -> None:
     """Upright 360x640 (red band on top) stored rotated as 640x360 with a 90° display
     matrix, as phones do; the render must show the red band at the top."""

@@ -98,6 +98,8 @@ def _video_fields(video: av.video.stream.VideoStream) -> dict[str, object]:
         "video_codec": ctx.name,
         "pix_fmt": fmt.name if fmt is not None else "",
         "color_transfer": _transfer_name(ctx),
+        "color_matrix": _MATRICES.get(int(getattr(ctx, "colorspace", 2) or 2), ""),
+        "color_range": _range_name(ctx, fmt.name if fmt is not None else ""),
         "bit_depth": depth,
     }
 
@@ -131,6 +133,18 @@ def _first_frame_rotation(video: av.video.stream.VideoStream) -> int:
 
 _TRANSFERS = {1: "bt709", 2: "", 6: "smpte170m", 14: "bt2020-10", 16: "smpte2084",
               18: "arib-std-b67"}
+
+
+_MATRICES = {1: "bt709", 5: "bt470bg", 6: "smpte170m", 9: "bt2020nc", 10: "bt2020c"}
+"""AVColorSpace codes clipcart knows; anything else counts as unsaid."""
+
+
+def _range_name(ctx: av.video.codeccontext.VideoCodecContext, pix_fmt: str) -> str:
+    """tv or pc from the stream's colour range (the yuvj formats mean full range)."""
+    code = int(getattr(ctx, "color_range", 0) or 0)
+    if code == 2 or pix_fmt.startswith("yuvj"):
+        return "pc"
+    return "tv" if code == 1 else ""
 
 
 def _transfer_name(ctx: av.video.codeccontext.VideoCodecContext) -> str:
