@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -120,3 +121,38 @@ def test_parts_join_in_order_and_are_checked(tmp_path: Path) -> None:
     damaged = [_part(tmp_path / "a", b"abc"), _part(tmp_path / "b", b"dXf", digest_of=b"def")]
     with pytest.raises(TranscriptionError, match="damaged"):
         _join_parts(damaged, tmp_path / "model2.bin")
+
+
+def test_the_window_over_the_tail_after_the_last_word_is_never_decoded() -> None:
+    from pipeline.transcribe import SPEECH_TAIL_S, until_speech_ends
+
+    def lazily() -> Iterator[SimpleNamespace]:
+        yield SimpleNamespace(end=4.0)
+        yield SimpleNamespace(end=9.7)  # the speech ends at 10.0: the tail is 0.3 s
+        raise AssertionError("the window over the tail was decoded")
+
+    assert [s.end for s in until_speech_ends(lazily(), 10.0)] == [4.0, 9.7]
+    # speech further from the end than the pad is still listened to
+    far = [SimpleNamespace(end=9.0), SimpleNamespace(end=10.0)]
+    assert 10.0 - 9.0 > SPEECH_TAIL_S
+    assert len(list(until_speech_ends(iter(far), 10.0))) == 2
+
+
+@pytest.mark.slow
+def test_speech_that_fits_one_window_is_encoded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bundled 13.5 s speech: one Whisper encode (two before), same words."""
+    from faster_whisper.audio import decode_audio
+
+    from pipeline.samples import SPEECH_WAV
+    from pipeline.transcribe import TranscribeOptions, load_model, transcribe_samples
+
+    model = load_model("tiny.en", 2)
+    calls: list[object] = []
+    encode = model.encode
+    monkeypatch.setattr(model, "encode", lambda features: calls.append(1) or encode(features))
+    samples = decode_audio(str(SPEECH_WAV), sampling_rate=16000)
+    transcript = transcribe_samples(samples, TranscribeOptions(
+        model="tiny.en", language="en", vocabulary=("Trailhead Insulated Bottle",), threads=2))
+    assert len(calls) == 1
+    assert transcript.text.startswith("This is the Trailhead Insulated Bottle.")
+    assert transcript.text.endswith("Grab yours from the link below."), transcript.text
