@@ -40,6 +40,9 @@ from pipeline.models import ClipPlan
 from pipeline.render import render, with_audio_gain
 from pipeline.samples import CATALOG_CSV, DEMO_SKU
 
+REPS = 5
+"""Floor/render alternations in a full run: with three, the median ratio of the same
+code wandered 1.12-1.17 between runs on this shared 2-core machine."""
 TARGETS = {"ratio_render_vs_floor": ("<=", 1.15), "speedup_vs_moviepy": (">=", 6.0),
            "peak_rss_mb": ("<=", 1536.0), "peak_rss_4k60_mb": ("<=", 1536.0),
            "analysis_share_of_render": ("<=", 0.20), "batch_overhead_pct": ("<=", 25.0),
@@ -117,7 +120,7 @@ def run_bench(quick: bool = False) -> dict[str, Any]:
                "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "600"}
         manifest, make_s = run_make(footage, work / "clips", env, quick)
         plan = ClipPlan.model_validate_json(Path(manifest["outputs"]["plan"]).read_text("utf-8"))
-        floors, renders = alternate(plan, work, 1 if quick else 3)
+        floors, renders = alternate(plan, work, 1 if quick else REPS)
         _, measure = timed(lambda: with_audio_gain(plan))
         _, moviepy = timed(lambda: _moviepy(plan, work / "moviepy.mp4"))
         rss = render_rss(plan, work, env, "rss1080")
