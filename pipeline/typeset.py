@@ -138,8 +138,37 @@ def is_invisible(ch: str) -> bool:
             or 0xE0100 <= code <= 0xE01EF)
 
 
+GROUP_MAX_CHARS = 16
+"""A bracketed group up to this long is kept on one line: "(Forest 24 oz)" moves down
+whole instead of breaking as "(Forest" | "24 oz)"."""
+
+
 def tokens(text: str) -> list[str]:
-    """Break opportunities: each CJK character alone, other words with their trailing space."""
+    """Break opportunities: each CJK character alone, other words with their trailing
+    space, a short bracketed group as one."""
+    return _keep_groups(_break_points(text))
+
+
+def _keep_groups(parts: list[str]) -> list[str]:
+    """Join the tokens of each short "(...)" or "[...]" group into one token."""
+    out: list[str] = []
+    group: list[str] = []
+    for part in parts:
+        if not group and part[:1] in "([" and not part.rstrip().endswith((")", "]")):
+            group = [part]
+            continue
+        if group:
+            group.append(part)
+            if part.rstrip().endswith((")", "]")) or len("".join(group)) > GROUP_MAX_CHARS:
+                whole = "".join(group)
+                out += [whole] if len(whole.rstrip()) <= GROUP_MAX_CHARS else group
+                group = []
+            continue
+        out.append(part)
+    return out + group
+
+
+def _break_points(text: str) -> list[str]:
     out: list[str] = []
     buf = ""
     for ch in text:

@@ -157,3 +157,14 @@ def test_card_is_solid_and_title_readable_on_a_phone(name: str, tmp_path: Path) 
     ink = np.all(pixels == np.array(rgba(spec.foreground)), axis=2)
     rows = np.flatnonzero(ink.any(axis=1))
     assert rows.size and rows[-1] - rows[0] + 1 >= 28
+
+
+def test_a_short_bracketed_group_is_not_broken_across_lines() -> None:
+    setter = Typesetter(fonts.latin_font_path("Bold"), 40)
+    title = "Trailhead Insulated Bottle (Forest 24 oz)"
+    width = setter.width("Trailhead Insulated Bottle (Forest") + 1
+    assert setter.wrap(title, width) == ["Trailhead Insulated Bottle", "(Forest 24 oz)"]
+    # a long aside still breaks where it must
+    long_aside = "Bottle (limited edition forest green colourway)"
+    lines = setter.wrap(long_aside, setter.width("Bottle (limited edition") + 1)
+    assert lines[0] == "Bottle (limited edition"
