@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from pipeline.media.ffmpeg import parse_loudnorm_json, run_ffmpeg
+from pipeline.media.ffmpeg import run_ffmpeg_pcm
 from pipeline.media.mp4 import VideoFacts, moov_before_mdat, video_facts
 from pipeline.media.probe import probe
 from pipeline.models import MediaInfo, QCReport
+from pipeline.render import meter
 
 __all__ = ["FileFacts", "PlatformVerdict", "QCResult", "check", "inspect", "measure_loudness",
            "moov_before_mdat"]
@@ -65,19 +66,18 @@ class QCResult:
         return data
 
 
-def measure_loudness(path: Path) -> tuple[float, float]:
-    """(integrated LUFS, true peak dBTP) of the file's audio, by ffmpeg's loudnorm scan."""
-    stderr = run_ffmpeg(["-v", "info", "-i", str(path), "-vn", "-af",
-                         "loudnorm=print_format=json", "-f", "null", "-"])
-    stats = parse_loudnorm_json(stderr)
-    return stats.get("input_i", -70.0), stats.get("input_tp", -70.0)
+def measure_loudness(path: Path, channels: int | None = None) -> tuple[float, float]:
+    """(integrated LUFS, true peak dBTP) of the file's audio (pipeline/render/meter.py:
+    the meter that decided the gain). ``channels`` defaults to what a probe finds."""
+    count = channels if channels is not None else probe(path).channels
+    return meter.measure(run_ffmpeg_pcm(meter.file_args(str(path), count)), count)
 
 
 def file_facts(path: Path) -> FileFacts:
     """Probe, parse and measure ``path`` (FootageError when it is not media)."""
     info = probe(path)
     video = video_facts(path) if info.has_video else VideoFacts()
-    lufs, peak = measure_loudness(path) if info.has_audio else (-70.0, -70.0)
+    lufs, peak = measure_loudness(path, info.channels) if info.has_audio else (-70.0, -70.0)
     return FileFacts(info=info, video=video, lufs=lufs, true_peak=peak,
                      faststart=moov_before_mdat(path))
 

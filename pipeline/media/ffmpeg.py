@@ -8,9 +8,7 @@ and the tail of stderr.
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import subprocess
 from collections.abc import Sequence
 from functools import cache
@@ -46,19 +44,17 @@ def run_ffmpeg(args: Sequence[str], *, timeout_s: float | None = None) -> str:
     return proc.stderr
 
 
-_JSON_BLOCK = re.compile(r"\{[^{}]*\"input_i\"[^{}]*\}", re.S)
+def run_ffmpeg_pcm(args: Sequence[str], *, timeout_s: float | None = None) -> bytes:
+    """Run ffmpeg with ``args`` writing raw samples to stdout (``-f f32le -``); return them.
 
-
-def parse_loudnorm_json(stderr: str) -> dict[str, float]:
-    """The JSON block loudnorm prints with ``print_format=json``, as floats."""
-    match = _JSON_BLOCK.search(stderr)
-    if not match:
-        raise FFmpegError(["loudnorm"], 0, "loudnorm printed no JSON measurement\n" + stderr)
-    raw: dict[str, str] = json.loads(match.group(0))
-    out: dict[str, float] = {}
-    for key, value in raw.items():
-        try:
-            out[key] = float(value)
-        except ValueError:
-            continue
-    return out
+    Raises FFmpegError like ``run_ffmpeg``.
+    """
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", *args]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=timeout_s, check=False)
+    except subprocess.TimeoutExpired as exc:
+        stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else ""
+        raise FFmpegError(cmd, -1, stderr, timeout_s=timeout_s) from exc
+    if proc.returncode != 0:
+        raise FFmpegError(cmd, proc.returncode, proc.stderr.decode(errors="replace"))
+    return bytes(proc.stdout)

@@ -22,13 +22,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pipeline.captions import to_ass
-from pipeline.media.ffmpeg import parse_loudnorm_json, run_ffmpeg
+from pipeline.media.ffmpeg import run_ffmpeg, run_ffmpeg_pcm
 from pipeline.models import ClipPlan
+from pipeline.render import meter
 from pipeline.render.files import RenderFiles
 from pipeline.render.graph import measure_args, render_args
 from pipeline.render.loudness import limiter_corrected_gain_db
 
-SILENCE_LUFS = -70.0
+SILENCE_LUFS = meter.SILENCE_LUFS
 
 
 def write_side_files(plan: ClipPlan, folder: Path) -> RenderFiles:
@@ -49,12 +50,10 @@ def write_side_files(plan: ClipPlan, folder: Path) -> RenderFiles:
 
 def loudness_gain_db(plan: ClipPlan, files: RenderFiles) -> float:
     """Integrated loudness of the mix → the gain that reaches the target after the limiter."""
-    stats = parse_loudnorm_json(run_ffmpeg(measure_args(plan, files)))
-    measured = stats.get("input_i", SILENCE_LUFS)
+    measured, peak = meter.measure(run_ffmpeg_pcm(measure_args(plan, files)), 2)
     if measured <= SILENCE_LUFS:
         return 0.0
-    return limiter_corrected_gain_db(plan, files, plan.target_lufs - measured,
-                                     stats.get("input_tp", 0.0))
+    return limiter_corrected_gain_db(plan, files, plan.target_lufs - measured, peak)
 
 
 def audio_key(plan: ClipPlan) -> str:

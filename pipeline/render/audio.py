@@ -95,7 +95,8 @@ def source_chains(plan: ClipPlan, files: RenderFiles) -> list[str]:
 
 
 def audio_graph(plan: ClipPlan, files: RenderFiles, gain_db: float | None) -> list[str]:
-    """Filtergraph chains producing [aout]; ``gain_db`` None means the measuring pass."""
+    """Filtergraph chains producing [aout]; ``gain_db`` None means the measuring pass
+    (the faded mix, unmastered)."""
     chains = source_chains(plan, files) + _mix_chains(plan, has_speech(plan))
     chains.append(f"[mix]{_master(plan.duration_ms / 1000, gain_db)}[aout]")
     return chains
@@ -141,7 +142,7 @@ def _master(dur: float, gain_db: float | None) -> str:
     fades = (f"afade=t=in:d={FADE_IN_S},"
              f"afade=t=out:st={max(dur - FADE_OUT_S, 0):.3f}:d={FADE_OUT_S}")
     if gain_db is None:
-        return f"{fades},loudnorm=print_format=json"
+        return fades  # the measuring pass meters the mix as it enters the master
     return (f"{fades},volume={gain_db:.2f}dB,aresample=192000,"
             f"alimiter=limit={LIMIT_LINEAR}:attack=5:release=50:level=false,"
             f"aresample=48000")

@@ -15,6 +15,7 @@ from fractions import Fraction
 from pipeline.models import CardSpec, ClipPlan, CropKey, MediaInfo
 from pipeline.render.audio import audio_graph, music_input_args
 from pipeline.render.files import RenderFiles
+from pipeline.render.meter import meter_chain
 
 ENCODER_PRESET = "veryfast"
 """x264 preset, chosen by measurement (see README, Performance)."""
@@ -204,14 +205,14 @@ def render_args(plan: ClipPlan, files: RenderFiles, gain_db: float, out: str) ->
 
 
 def measure_args(plan: ClipPlan, files: RenderFiles) -> list[str]:
-    """Audio-only first pass: the mix as rendered, measured by loudnorm.
+    """Audio-only first pass: the mix as rendered, metered (raw + K-weighted PCM to stdout).
 
     Only the audio inputs are opened (footage with -vn, music); the card and the
     captions do not change loudness, so the side files are left out and the
     music's input index follows from that.
     """
     audio_files = RenderFiles()
-    graph = ";".join(audio_graph(plan, audio_files, None))
+    graph = ";".join([*audio_graph(plan, audio_files, None), meter_chain("aout")])
     inputs = input_args(plan, audio_files)
-    return ["-y", "-v", "info", "-vn", "-sn", "-dn", *inputs, "-filter_complex", graph,
-            "-map", "[aout]", "-f", "null", "-"]
+    return ["-y", "-v", "error", "-vn", "-sn", "-dn", *inputs, "-filter_complex", graph,
+            "-map", "[meter]", "-f", "f32le", "-"]

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 
-from pipeline.media.ffmpeg import parse_loudnorm_json, run_ffmpeg
+from pipeline.media.ffmpeg import run_ffmpeg_pcm
 from pipeline.models import ClipPlan
 from pipeline.render.audio import LIMIT_LINEAR, audio_graph
 from pipeline.render.files import RenderFiles
 from pipeline.render.graph import input_args
+from pipeline.render.meter import measure, meter_chain
 
 TOLERANCE_LU = 0.1
 """Residual small enough to stop correcting (the delivery tolerance is 0.5 LU)."""
@@ -25,19 +26,16 @@ MAX_BOOST_DB = 3.0
 
 
 def mastered_measure_args(plan: ClipPlan, files: RenderFiles, gain_db: float) -> list[str]:
-    """Audio-only pass: the mastered mix at ``gain_db`` (limiter included), measured."""
-    chains = audio_graph(plan, files, gain_db)
-    # The same meter as the first pass and QC: ffmpeg's ebur128 filter is ~4x faster but
-    # reads gapped speech up to 0.5 LU louder than loudnorm does.
-    graph = ";".join([*chains, "[aout]loudnorm=print_format=json[measured]"])
-    return ["-y", "-v", "info", "-vn", *input_args(plan, files), "-filter_complex", graph,
-            "-map", "[measured]", "-f", "null", "-"]
+    """Audio-only pass: the mastered mix at ``gain_db`` (limiter included), metered with
+    the same meter as the first pass and QC (pipeline/render/meter.py)."""
+    graph = ";".join([*audio_graph(plan, files, gain_db), meter_chain("aout")])
+    return ["-y", "-v", "error", "-vn", *input_args(plan, files), "-filter_complex", graph,
+            "-map", "[meter]", "-f", "f32le", "-"]
 
 
 def mastered_lufs(plan: ClipPlan, files: RenderFiles, gain_db: float) -> float:
     """Integrated loudness of the mastered audio at ``gain_db``."""
-    stats = parse_loudnorm_json(run_ffmpeg(mastered_measure_args(plan, files, gain_db)))
-    return stats["input_i"]
+    return measure(run_ffmpeg_pcm(mastered_measure_args(plan, files, gain_db)), 2)[0]
 
 
 def limiter_corrected_gain_db(plan: ClipPlan, files: RenderFiles, gain_db: float,
