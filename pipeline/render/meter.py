@@ -70,8 +70,10 @@ def integrated_lufs(weighted: np.ndarray, rate: int = RATE) -> float:
     steps = weighted.shape[0] // step
     if steps < 4:
         return SILENCE_LUFS
-    squares = np.square(weighted[:steps * step], dtype=np.float64)
-    energy = squares.reshape(steps, step, -1).sum(axis=1)
+    frames = weighted[:steps * step].reshape(steps, step, -1)
+    # summed in float64 a minute at a time: a long file never holds a float64 copy
+    energy = np.concatenate([np.square(part, dtype=np.float64).sum(axis=1)
+                             for part in np.array_split(frames, max(1, steps // 600))])
     blocks = (energy[:-3] + energy[1:-2] + energy[2:-1] + energy[3:]).sum(axis=1) / (4 * step)
     loud = _lufs(blocks)
     heard = blocks[loud > SILENCE_LUFS]
