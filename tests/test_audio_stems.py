@@ -5,7 +5,8 @@ with pauses (0.8 s, 1.75 s, 2.33 s), over pink room tone at about -60 dBFS, at t
 recorded level and 15 dB quieter. Figures measured when tuning (10 ms frames):
 ducking depth 15.4-16.1 dB, speech-to-music 18.6-20.3 dB, recovery to within 3 dB
 of the pause level 110-180 ms after speech; loudness after mastering -13.96 (speech),
--14.10 (speech + music), -14.00 (music only) LUFS, true peak -1.62 dBTP at most.
+-14.10 (speech + music), -14.00 (music only) LUFS, true peak -1.62 dBTP at most
+(limiter then at -1.6 dBFS; now -2.0, see LIMIT_LINEAR).
 """
 
 from __future__ import annotations
