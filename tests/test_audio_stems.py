@@ -126,3 +126,26 @@ def test_bed_loops_without_a_click_or_gap(stimuli: dict[str, Path], tmp_path: Pa
     heard = samples[at - half: at + half]
     assert np.corrcoef(heard, wrapped)[0, 1] > 0.999
     assert np.abs(np.diff(heard)).max() <= np.abs(np.diff(wrapped)).max() * 1.05
+
+
+@pytest.mark.parametrize("bed", ["upbeat_pop_120.opus", "energetic_drive_128.opus"])
+def test_delivered_aac_stays_under_minus_1_dbtp_from_any_bed_offset(
+        tmp_path: Path, bed: str) -> None:
+    """Music only (the loudest master: ~16 dB of gain into the limiter), encoded as
+    delivered (AAC-LC 128 kb/s): the true peak of the file, not of the master, holds
+    from every bar the bed can start on. At a -1.6 dBFS ceiling the upbeat bed from
+    2 s measured -0.90 dBTP after encoding."""
+    footage = make_scene(tmp_path / "silent.mp4", seconds=8.0, size="480x270", speech=None,
+                         plain=True)
+    plan = audio_plan(footage, music=bed)
+    for offset_ms in (0, 2000, 6000, 14000):
+        assert plan.music is not None
+        moved = plan.model_copy(update={"music": plan.music.model_copy(
+            update={"offset_ms": offset_ms})})
+        gain = loudness_gain_db(moved, RenderFiles())
+        args = master_args(moved, RenderFiles(), gain, tmp_path / "m.m4a")
+        codec = args.index("-c:a")
+        args[codec + 1:codec + 2] = ["aac", "-b:a", "128k"]
+        run_ffmpeg(args)
+        lufs, peak = measure_loudness(tmp_path / "m.m4a")
+        assert abs(lufs - plan.target_lufs) <= 0.5 and peak <= -1.0, (offset_ms, lufs, peak)
