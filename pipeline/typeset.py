@@ -154,7 +154,7 @@ def _keep_groups(parts: list[str]) -> list[str]:
     out: list[str] = []
     group: list[str] = []
     for part in parts:
-        if not group and part[:1] in "([" and not part.rstrip().endswith((")", "]")):
+        if not group and part.startswith(("(", "[")) and not part.rstrip().endswith((")", "]")):
             group = [part]
             continue
         if group:

@@ -32,16 +32,7 @@ def run_ffmpeg(args: Sequence[str], *, timeout_s: float | None = None) -> str:
 
     Raises FFmpegError with the command and stderr tail on a non-zero exit.
     """
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", *args]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
-                              timeout=timeout_s, check=False)
-    except subprocess.TimeoutExpired as exc:
-        stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else ""
-        raise FFmpegError(cmd, -1, stderr, timeout_s=timeout_s) from exc
-    if proc.returncode != 0:
-        raise FFmpegError(cmd, proc.returncode, proc.stderr)
-    return proc.stderr
+    return _text(_run(args, timeout_s)[1])
 
 
 def run_ffmpeg_pcm(args: Sequence[str], *, timeout_s: float | None = None) -> bytes:
@@ -49,12 +40,22 @@ def run_ffmpeg_pcm(args: Sequence[str], *, timeout_s: float | None = None) -> by
 
     Raises FFmpegError like ``run_ffmpeg``.
     """
+    return _run(args, timeout_s)[0]
+
+
+def _run(args: Sequence[str], timeout_s: float | None) -> tuple[bytes, bytes]:
+    """(stdout, stderr) of ffmpeg run with ``args``; FFmpegError on failure or timeout."""
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", *args]
     try:
         proc = subprocess.run(cmd, capture_output=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired as exc:
-        stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else ""
+        stderr = _text(exc.stderr) if isinstance(exc.stderr, bytes) else ""
         raise FFmpegError(cmd, -1, stderr, timeout_s=timeout_s) from exc
     if proc.returncode != 0:
-        raise FFmpegError(cmd, proc.returncode, proc.stderr.decode(errors="replace"))
-    return bytes(proc.stdout)
+        raise FFmpegError(cmd, proc.returncode, _text(proc.stderr))
+    return bytes(proc.stdout), bytes(proc.stderr)
+
+
+def _text(raw: bytes) -> str:
+    """ffmpeg's output as text, decoded and with newlines translated as text mode does."""
+    return raw.decode(errors="replace").replace("\r\n", "\n").replace("\r", "\n")

@@ -22,12 +22,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pipeline.captions import to_ass
-from pipeline.media.ffmpeg import run_ffmpeg, run_ffmpeg_pcm
+from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.models import ClipPlan
 from pipeline.render import meter
 from pipeline.render.files import RenderFiles
 from pipeline.render.graph import measure_args, render_args
-from pipeline.render.loudness import limiter_corrected_gain_db
+from pipeline.render.loudness import limiter_corrected_gain_db, metered
 
 SILENCE_LUFS = meter.SILENCE_LUFS
 
@@ -50,7 +50,7 @@ def write_side_files(plan: ClipPlan, folder: Path) -> RenderFiles:
 
 def loudness_gain_db(plan: ClipPlan, files: RenderFiles) -> float:
     """Integrated loudness of the mix → the gain that reaches the target after the limiter."""
-    measured, peak = meter.measure(run_ffmpeg_pcm(measure_args(plan, files)), 2)
+    measured, peak = metered(measure_args(plan, files))
     if measured <= SILENCE_LUFS:
         return 0.0
     return limiter_corrected_gain_db(plan, files, plan.target_lufs - measured, peak)

@@ -205,14 +205,18 @@ def render_args(plan: ClipPlan, files: RenderFiles, gain_db: float, out: str) ->
 
 
 def measure_args(plan: ClipPlan, files: RenderFiles) -> list[str]:
-    """Audio-only first pass: the mix as rendered, metered (raw + K-weighted PCM to stdout).
+    """Audio-only first pass: the mix as rendered, unmastered, metered.
 
     Only the audio inputs are opened (footage with -vn, music); the card and the
     captions do not change loudness, so the side files are left out and the
     music's input index follows from that.
     """
-    audio_files = RenderFiles()
-    graph = ";".join([*audio_graph(plan, audio_files, None), meter_chain("aout")])
-    inputs = input_args(plan, audio_files)
-    return ["-y", "-v", "error", "-vn", "-sn", "-dn", *inputs, "-filter_complex", graph,
-            "-map", "[meter]", "-f", "f32le", "-"]
+    return metered_mix_args(plan, RenderFiles(), None)
+
+
+def metered_mix_args(plan: ClipPlan, files: RenderFiles, gain_db: float | None) -> list[str]:
+    """An audio-only pass writing the metered mix (raw + K-weighted PCM) to stdout: mastered
+    at ``gain_db`` (limiter included), or unmastered when it is None."""
+    graph = ";".join([*audio_graph(plan, files, gain_db), meter_chain("aout")])
+    return ["-y", "-v", "error", "-vn", "-sn", "-dn", *input_args(plan, files),
+            "-filter_complex", graph, "-map", "[meter]", "-f", "f32le", "-"]

@@ -13,10 +13,10 @@ import math
 
 from pipeline.media.ffmpeg import run_ffmpeg_pcm
 from pipeline.models import ClipPlan
-from pipeline.render.audio import LIMIT_LINEAR, audio_graph
+from pipeline.render.audio import LIMIT_LINEAR
 from pipeline.render.files import RenderFiles
-from pipeline.render.graph import input_args
-from pipeline.render.meter import measure, meter_chain
+from pipeline.render.graph import metered_mix_args
+from pipeline.render.meter import measure
 
 TOLERANCE_LU = 0.1
 """Residual small enough to stop correcting (the delivery tolerance is 0.5 LU)."""
@@ -25,17 +25,18 @@ MAX_BOOST_DB = 3.0
 """Never chase more than this past the first estimate (a mix the limiter crushes)."""
 
 
-def mastered_measure_args(plan: ClipPlan, files: RenderFiles, gain_db: float) -> list[str]:
-    """Audio-only pass: the mastered mix at ``gain_db`` (limiter included), metered with
-    the same meter as the first pass and QC (pipeline/render/meter.py)."""
-    graph = ";".join([*audio_graph(plan, files, gain_db), meter_chain("aout")])
-    return ["-y", "-v", "error", "-vn", *input_args(plan, files), "-filter_complex", graph,
-            "-map", "[meter]", "-f", "f32le", "-"]
+MIX_CHANNELS = 2
+"""The mix is stereo whatever the footage had (``pipeline.render.audio``)."""
+
+
+def metered(args: list[str]) -> tuple[float, float]:
+    """(integrated LUFS, true peak dBTP) of an audio pass built by ``metered_mix_args``."""
+    return measure(run_ffmpeg_pcm(args), MIX_CHANNELS)
 
 
 def mastered_lufs(plan: ClipPlan, files: RenderFiles, gain_db: float) -> float:
     """Integrated loudness of the mastered audio at ``gain_db``."""
-    return measure(run_ffmpeg_pcm(mastered_measure_args(plan, files, gain_db)), 2)[0]
+    return metered(metered_mix_args(plan, files, gain_db))[0]
 
 
 def limiter_corrected_gain_db(plan: ClipPlan, files: RenderFiles, gain_db: float,
