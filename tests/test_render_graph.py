@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from pipeline.models import CropKey
+from pipeline.produce import thumbnail_ms
 from pipeline.render.audio import audio_graph
 from pipeline.render.files import RenderFiles
 from pipeline.render.graph import (
     encode_args,
     escape_filter_value,
+    keyframe_times_ms,
     piecewise,
     render_args,
 )
@@ -36,11 +39,16 @@ def test_paths_with_colons_and_quotes_are_escaped() -> None:
     assert escape_filter_value("/a b/c:d'e.ass") == r"'/a b/c\:d'\''e.ass'"
 
 
-def test_one_process_one_graph_no_intermediate_files() -> None:
+def test_one_process_no_intermediate_files() -> None:
     args = render_args(plan(), RenderFiles(card_png="/c.png", ass="/a.ass"), 0.0, "/o.mp4")
-    assert args.count("-filter_complex") == 1
+    graphs = [args[i + 1] for i, arg in enumerate(args) if arg == "-filter_complex"]
     assert args[-1] == "/o.mp4"
     assert args.count("-i") == 3
+    # a picture graph and a sound graph (each runs on its own thread), joined by no pad
+    video, audio = graphs
+    assert video.endswith("[vout]") and "[aout]" not in video and ":a]" not in video
+    assert audio.endswith("[aout]") and "[vout]" not in audio and ":v]" not in audio
+    assert not set(re.findall(r"\[(\w+)\]", video)) & set(re.findall(r"\[(\w+)\]", audio))
 
 
 def test_delivery_spec_encoder_settings() -> None:
@@ -109,3 +117,20 @@ def test_the_scale_converts_the_footage_matrix_and_range_to_bt709_limited(
     assert f":min={matrix}:rin={full}:m=709:r=limited:" in scale
     # transfer and primaries are declared equal: zimg never goes through linear light
     assert scale.endswith(":tin=709:t=709:pin=709:p=709")
+
+
+def test_keyframes_every_two_seconds_of_the_clip() -> None:
+    assert keyframe_times_ms(plan()) == [0, 2000, 4000, 6000, 8000, 10000, 12000, 14000]
+
+
+def test_thumbnail_on_the_keyframe_nearest_the_settled_card() -> None:
+    base = plan()
+    card = base.card
+    assert card is not None
+    # card 1.5-6.5 s: settled 1.9-6.1 s, wanted 2.3 s -> the keyframe at 2 s
+    assert thumbnail_ms(base) == 2000
+    # a card between keyframes (0.5-1.8 s) -> 0.8 s into it, decoded from the GOP's start
+    short = base.model_copy(update={"card": card.model_copy(update={"start_ms": 500,
+                                                                     "end_ms": 1800})})
+    assert thumbnail_ms(short) == 1300
+    assert thumbnail_ms(base.model_copy(update={"card": None})) == 4000
