@@ -12,7 +12,7 @@
   made it and wrote bench/data/onsets_en.json). Words are paired by aligning the
   normalised transcript to the known words (difflib); unmatched words are skipped
   and counted in ``onset_matched``.
-- ``rtf``: transcription wall time / audio duration on 2 threads, best of 3 runs
+- ``rtf``: transcription wall time / audio duration (the product's thread count), best of 3 runs
   after a warm-up (the machine is shared; the best run is the least disturbed),
   and ``rtf_cpu``: CPU seconds per audio second for the same run.
 
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.transcribe import SAMPLE_RATE, TranscribeOptions, run_whisper
+from pipeline.transcribe import SAMPLE_RATE, WHISPER_THREADS, TranscribeOptions, run_whisper
 
 KNOWN_TEXT = (
     "This is the Trailhead Insulated Bottle. It keeps water ice cold all day, and "
@@ -40,7 +40,7 @@ KNOWN_TEXT = (
 VOCABULARY = ("Trailhead Insulated Bottle", "Trailhead", "insulated", "bottle", "leak proof")
 SPEECH = Path(__file__).resolve().parents[1] / "assets" / "samples" / "speech.wav"
 ONSETS = Path(__file__).parent / "data"
-THREADS = 2
+THREADS = WHISPER_THREADS
 _ONES = [
     "zero",
     "one",

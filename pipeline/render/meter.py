@@ -12,14 +12,18 @@ tests/test_meter.py.
 from __future__ import annotations
 
 import math
+from functools import cache
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 RATE = 48_000
 SILENCE_LUFS = -70.0
 """The absolute gate; also what silence (or no audio) measures."""
 OVERSAMPLE = 4
 TAPS_PER_PHASE = 12
+CHUNK = 1 << 16
+"""Samples per true-peak product (a 3 MB window copy per channel)."""
 
 
 def k_weighting(rate: int = RATE) -> list[str]:
@@ -91,20 +95,31 @@ def _lufs(mean_square: np.ndarray) -> np.ndarray:
 
 def true_peak_dbtp(samples: np.ndarray) -> float:
     """Peak of frames x channels oversampled 4x (48-tap windowed-sinc polyphase
-    interpolator, as BS.1770 Annex 2 describes), in dBTP."""
+    interpolator, as BS.1770 Annex 2 describes), in dBTP.
+
+    All four phases at once, as one matrix product of the signal's 12-sample windows
+    and the filter bank, a chunk at a time so a long file is never copied whole: 5 ms
+    for 8 s of stereo where four ``np.convolve`` calls per channel took 26-54 ms.
+    """
+    bank = _bank()
+    taps = bank.shape[0]
     peak = float(np.abs(samples).max(initial=0.0))
-    for phase in _phases():
-        for channel in samples.T:
-            peak = max(peak, float(np.abs(np.convolve(channel, phase, mode="valid")).max(
-                initial=0.0)))
+    for channel in samples.T:
+        for start in range(0, channel.size - taps + 1, CHUNK):
+            windows = sliding_window_view(channel[start:start + CHUNK + taps - 1], taps)
+            peak = max(peak, float(np.abs(windows @ bank).max(initial=0.0)))
     return 20 * math.log10(peak) if peak > 0 else SILENCE_LUFS
 
 
-def _phases() -> list[np.ndarray]:
+@cache
+def _bank() -> np.ndarray:
+    """The interpolator's phases as columns, time-reversed (a window times a column is
+    one convolution output), float32 like the samples."""
     taps = OVERSAMPLE * TAPS_PER_PHASE
     n = np.arange(taps) - (taps - 1) / 2
     h = np.sinc(n / OVERSAMPLE) * np.kaiser(taps, 8.0)
-    return [h[p::OVERSAMPLE] / h[p::OVERSAMPLE].sum() for p in range(OVERSAMPLE)]
+    phases = [h[p::OVERSAMPLE] / h[p::OVERSAMPLE].sum() for p in range(OVERSAMPLE)]
+    return np.stack(phases, axis=1)[::-1].astype(np.float32)
 
 
 def measure(pcm: bytes, channels: int) -> tuple[float, float]:
