@@ -79,6 +79,23 @@ def stage_sums(manifests: list[Path]) -> dict[str, float]:
     return sums
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds so far of this process, its finished children (ffmpeg) and its live
+    ones (the embedded Prefect API server runs as a child process)."""
+    import psutil
+
+    me = psutil.Process()
+    times = me.cpu_times()
+    live = 0.0
+    for child in me.children(recursive=True):
+        try:
+            live += sum(child.cpu_times()[:2])
+        except psutil.Error:
+            continue
+    return {"python": times.user + times.system,
+            "ffmpeg": times.children_user + times.children_system, "prefect_server": live}
+
+
 def _nothing() -> None:
     from prefect import flow
 
@@ -104,9 +121,9 @@ def measure_batch(n: int = 10, workers: int = 2) -> dict[str, Any]:
         warmup = time.perf_counter() - warm
         params = BatchParams(manifest=manifest, out_dir=root / "out", workers=workers,
                              catalog=root / "catalog.csv")
-        began = time.perf_counter()
+        began, cpu_before = time.perf_counter(), cpu_seconds()
         results = run_batch(params)
-        wall = time.perf_counter() - began
+        wall, cpu_after = time.perf_counter() - began, cpu_seconds()
         made = [r for r in results if r.status == "made"]
         stages = stage_sums([Path(r.clip_dir) / "manifest.json" for r in made])
         floors = [render_floor_s(Path(r.clip_dir) / "plan.json", root) for r in made]
@@ -115,6 +132,9 @@ def measure_batch(n: int = 10, workers: int = 2) -> dict[str, Any]:
             "render_floor_sum_s": round(floor_sum, 1),
             "overhead_pct": round(100 * (wall / floor_sum - 1), 1) if floor_sum else None,
             "stage_sums_in_batch_s": stages,
+            # where the machine's time went: renders and other ffmpeg runs, transcription
+            # and analysis in this process, and Prefect's API server recording task runs
+            "cpu_in_batch_s": {k: round(cpu_after[k] - v, 1) for k, v in cpu_before.items()},
             "prefect_startup": {**startup, "in_process_warmup_s": round(warmup, 2)},
             "cores": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 1)}
 

@@ -39,6 +39,15 @@ def _settings(duration: float, lang: str, engine: str, model: str) -> Any:
     return Settings(duration_ms=round(duration * 1000), language=lang, engine=engine, model=model)
 
 
+def preload_whisper(settings: Any) -> None:
+    """Load the first Whisper model while Prefect starts (``pipeline.transcribe.preload``)."""
+    from pipeline.plan import Settings
+    from pipeline.transcribe import preload
+
+    settings = settings or Settings()
+    preload(settings.model, None if settings.language == "auto" else settings.language)
+
+
 @app.command()
 def make(
     footage: Annotated[list[Path], typer.Argument(
@@ -60,6 +69,7 @@ def make(
     from flows.produce import produce_clip
 
     settings = _settings(duration, lang, engine, model)
+    preload_whisper(settings)
     with err.status("making clip…"):
         manifest = produce_clip(footage, catalog, sku, out_dir, template, settings)
     if as_json:
@@ -95,6 +105,7 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] 
     from pipeline.publish.sandbox import start_sandbox
     from pipeline.samples import CATALOG_CSV, DEMO_SKU, demo_footage
 
+    preload_whisper(None)
     with err.status("generating sample footage…"):
         footage = demo_footage(home_subdir("samples"))
     with err.status("making clip…"):

@@ -61,6 +61,10 @@ def batch_command(
                             hint="Fix the rows named above")
     for note in checked.notes:
         err.print(f"clipcart: warning: {manifest}: {note}", markup=False, soft_wrap=True)
+    if dask is None:  # clips are made here: have Whisper ready when Prefect is
+        from pipeline.transcribe import preload
+
+        preload()
     from flows.batch import BatchParams, ItemResult, progress_hooks, run_batch  # Prefect: slow
 
     params = BatchParams(manifest=manifest, catalog=catalog, out_dir=out_dir,

@@ -25,6 +25,7 @@ hallucination guard lives in pipeline/whisper_guard.py.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -151,6 +152,28 @@ def _load_model(model: str, threads: int) -> Any:
             hint="Pass --model with a CTranslate2 model folder, or leave --model auto",
         ) from exc
 
+
+def preload(model: str = DEFAULT_MODEL, language: str | None = None
+            ) -> threading.Thread | None:
+    """Start loading the model a transcription will first need, on a daemon thread.
+
+    Commands call it before Prefect starts its API server (seconds), so the model
+    (about a second) is ready when the first clip needs it; a transcription that
+    comes sooner waits on the same load instead of starting another. A failure is
+    left for that transcription to raise with its own message (None: nothing started).
+    """
+    try:
+        name = choose_model(model, language)
+    except ConfigError:
+        return None
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            load_model(name, 0)
+
+    thread = threading.Thread(target=load, name="whisper-preload", daemon=True)
+    thread.start()
+    return thread
 
 def decode_audio(info: MediaInfo) -> np.ndarray:
     """The footage's audio as 16 kHz mono float32, resampled as faster-whisper does

@@ -156,3 +156,15 @@ def test_speech_that_fits_one_window_is_encoded_once(monkeypatch: pytest.MonkeyP
     assert len(calls) == 1
     assert transcript.text.startswith("This is the Trailhead Insulated Bottle.")
     assert transcript.text.endswith("Grab yours from the link below."), transcript.text
+
+
+def test_preload_leaves_the_model_loaded_for_the_first_transcription() -> None:
+    from pipeline.transcribe import ENGLISH_MODEL, _load_model, load_model, preload
+
+    thread = preload()  # auto, language unknown: tiny.en is tried first
+    assert thread is not None
+    thread.join(60)
+    misses = _load_model.cache_info().misses
+    load_model(ENGLISH_MODEL, 0)
+    assert _load_model.cache_info().misses == misses  # served by the preloaded model
+    assert preload("tiny.en", "es") is None  # a bad combination is left for make to report
