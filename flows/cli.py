@@ -39,15 +39,6 @@ def _settings(duration: float, lang: str, engine: str, model: str) -> Any:
     return Settings(duration_ms=round(duration * 1000), language=lang, engine=engine, model=model)
 
 
-def preload_whisper(settings: Any) -> None:
-    """Load the first Whisper model while Prefect starts (``pipeline.transcribe.preload``)."""
-    from pipeline.plan import Settings
-    from pipeline.transcribe import preload
-
-    settings = settings or Settings()
-    preload(settings.model, None if settings.language == "auto" else settings.language)
-
-
 @app.command()
 def make(
     footage: Annotated[list[Path], typer.Argument(
@@ -67,6 +58,7 @@ def make(
 ) -> None:
     """Make one clip: OUT/<clip_id>/ with clip.mp4, captions, thumbnail, plan, manifest."""
     from flows.produce import produce_clip
+    from pipeline.produce import preload_whisper
 
     settings = _settings(duration, lang, engine, model)
     preload_whisper(settings)
@@ -101,11 +93,13 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] 
     """Make a clip from the bundled samples and publish it to a local sandbox platform."""
     from flows.produce import produce_clip
     from pipeline.home import home_subdir
+    from pipeline.plan import Settings
+    from pipeline.produce import preload_whisper
     from pipeline.publish import publish_clip
     from pipeline.publish.sandbox import start_sandbox
     from pipeline.samples import CATALOG_CSV, DEMO_SKU, demo_footage
 
-    preload_whisper(None)
+    preload_whisper(Settings())
     with err.status("generating sample footage…"):
         footage = demo_footage(home_subdir("samples"))
     with err.status("making clip…"):

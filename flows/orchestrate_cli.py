@@ -62,9 +62,10 @@ def batch_command(
     for note in checked.notes:
         err.print(f"clipcart: warning: {manifest}: {note}", markup=False, soft_wrap=True)
     if dask is None:  # clips are made here: have Whisper ready when Prefect is
-        from pipeline.transcribe import preload
+        from pipeline.plan import Settings
+        from pipeline.produce import preload_whisper
 
-        preload()
+        preload_whisper(Settings())
     from flows.batch import BatchParams, ItemResult, progress_hooks, run_batch  # Prefect: slow
 
     params = BatchParams(manifest=manifest, catalog=catalog, out_dir=out_dir,

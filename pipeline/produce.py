@@ -43,7 +43,7 @@ from pipeline.render import render, with_audio_gain
 from pipeline.render.graph import keyframe_times_ms
 from pipeline.select import analysis_span
 from pipeline.templates import Template, load_template_noting
-from pipeline.transcribe import TranscribeOptions, transcribe
+from pipeline.transcribe import TranscribeOptions, preload, transcribe
 from pipeline.typeset import Typesetter
 
 THUMB_SETTLED_MS = 400
@@ -115,11 +115,21 @@ def analyse_stage(info: MediaInfo, transcript: Transcript, settings: Settings) -
                                        settings.duration_ms))
 
 
+def spoken_language(settings: Settings) -> str | None:
+    """The language the settings name, None for auto (detected)."""
+    return None if settings.language == "auto" else settings.language
+
+
+def preload_whisper(settings: Settings) -> None:
+    """Start loading the model ``transcribe_stage`` will first need, in the background
+    (``pipeline.transcribe.preload``): commands call it before Prefect starts."""
+    preload(settings.model, spoken_language(settings))
+
+
 def transcribe_stage(inputs: Inputs, settings: Settings,
                      info: MediaInfo | None = None) -> Transcript:
     """Word-timed transcript of the footage (or of ``info``), product words as vocabulary."""
-    lang = None if settings.language == "auto" else settings.language
-    options = TranscribeOptions(model=settings.model, language=lang,
+    options = TranscribeOptions(model=settings.model, language=spoken_language(settings),
                                 vocabulary=tuple(product_terms(inputs.product)))
     return transcribe(info or inputs.info, options)
 
@@ -220,14 +230,16 @@ def thumbnail_ms(plan: ClipPlan) -> int:
     (60 frames of 1080x1920) to reach it: 85 ms of CPU a clip, a fifth of QC's work.
     Without a card, a keyframe near a third in.
     """
+    latest = max(0, plan.duration_ms - 100)
     if plan.card is None:
-        wanted, first, last = plan.duration_ms // 3, 0, plan.duration_ms - 100
+        wanted, first, last = plan.duration_ms // 3, 0, latest
     else:
         wanted = plan.card.start_ms + 800
-        first, last = plan.card.start_ms + THUMB_SETTLED_MS, plan.card.end_ms - THUMB_SETTLED_MS
-    keys = [t for t in keyframe_times_ms(plan) if first <= t <= min(last, plan.duration_ms - 100)]
+        first = plan.card.start_ms + THUMB_SETTLED_MS
+        last = min(plan.card.end_ms - THUMB_SETTLED_MS, latest)
+    keys = [t for t in keyframe_times_ms(plan) if first <= t <= last]
     if not keys:
-        return min(wanted, max(0, plan.duration_ms - 100))
+        return min(wanted, latest)
     return min(keys, key=lambda t: abs(t - wanted))
 
 

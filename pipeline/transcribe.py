@@ -175,6 +175,7 @@ def preload(model: str = DEFAULT_MODEL, language: str | None = None
     thread.start()
     return thread
 
+
 def decode_audio(info: MediaInfo) -> np.ndarray:
     """The footage's audio as 16 kHz mono float32, resampled as faster-whisper does
     (PyAV, s16 mono), without its forced ``gc.collect()``: a full collection of a
