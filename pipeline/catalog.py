@@ -245,7 +245,7 @@ def _shopify_variant(row: Mapping[str, str], parent: Mapping[str, str], where: W
         currency=parse_currency(currency, "the Shopify currency option"),
         url=check_url(f"https://{shop_domain.strip().strip('/')}/products/{handle}",
                       where.at("Handle")),
-        image=image if _is_url(image) else "",
+        image=image if is_url(image) else "",
         brand=clean_text(row.get("Vendor", "") or parent.get("Vendor", "")),
         keywords=parse_keywords(row.get("Tags", "") or parent.get("Tags", "")),
         compare_at_price=(parse_price(compare, where.at("Variant Compare At Price"))
@@ -306,7 +306,7 @@ def parse_keywords(value: object) -> tuple[str, ...]:
 
 def resolve_image_ref(ref: str, base: Path) -> str:
     """URLs unchanged; local paths made absolute against the catalog's folder."""
-    if not ref or _is_url(ref):
+    if not ref or is_url(ref):
         return ref
     local = Path(ref).expanduser()
     return str(local if local.is_absolute() else (base / local).resolve())
@@ -323,7 +323,7 @@ def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _is_url(ref: str) -> bool:
+def is_url(ref: str) -> bool:
     """True for http(s) URLs."""
     return ref.lower().startswith(("http://", "https://"))
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import httpx
 from PIL import Image
 
+from pipeline.catalog import is_url
+from pipeline.digest import file_digest
 from pipeline.home import home_subdir
 
 MAX_BYTES = 15 * 1024 * 1024
@@ -29,7 +31,7 @@ def resolve_image(ref: str, warnings: list[str], *,
     """A verified local image for ``ref`` (a path or http(s) URL), or None with a warning."""
     if not ref:
         return None
-    if ref.lower().startswith(("http://", "https://")):
+    if is_url(ref):
         path = _fetch(ref, warnings, transport)
         if path is None:
             return None
@@ -43,6 +45,15 @@ def resolve_image(ref: str, warnings: list[str], *,
         warnings.append(f"product image {ref} is unusable ({problem}); the card has no picture")
         return None
     return path
+
+
+def image_identity(ref: str) -> str:
+    """What a product image contributes to a clip id: a URL as written, a local file by
+    its bytes (so the same catalog in another folder gives the same id), or 'missing'."""
+    if not ref or is_url(ref):
+        return ref
+    path = Path(ref).expanduser()
+    return f"sha256:{file_digest(path)}" if path.is_file() else f"missing:{path.name}"
 
 
 def verify_image(path: Path) -> str:

@@ -47,9 +47,13 @@ class Settings:
 
 
 def clip_id_for(footage_digest: str, product: Product, template: Template,
-                settings: Settings) -> str:
-    """Content id: the same footage, product, template and settings give the same id."""
-    raw = json.dumps([footage_digest, product.model_dump(mode="json"),
+                settings: Settings, image_identity: str) -> str:
+    """Content id: the same footage, product, template and settings give the same id.
+
+    ``image_identity`` (``pipeline.images.image_identity``) stands in for the product's
+    image path, so moving the catalog and its images keeps the ids."""
+    fields = product.model_dump(mode="json") | {"image": image_identity}
+    raw = json.dumps([footage_digest, fields,
                       # review changes who publishes when, not the clip: not in its id
                       template.model_dump(mode="json", exclude={"review"}),
                       settings.__dict__], sort_keys=True)

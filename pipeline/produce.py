@@ -21,7 +21,7 @@ from pipeline.catalog import find_product, load_catalog
 from pipeline.digest import file_digest
 from pipeline.fonts import join_words, libass_fonts_dir
 from pipeline.home import clipcart_home
-from pipeline.images import resolve_image
+from pipeline.images import image_identity, resolve_image
 from pipeline.links import platform_links, post_caption, post_captions
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.media.probe import check_footage, probe
@@ -97,7 +97,8 @@ def load_inputs(req: MakeRequest) -> Inputs:
     template = load_template_noting(req.template, notes)
     # one file keeps its plain digest, so single-file clip ids do not change
     digest = "+".join(sorted(file_digest(path) for path in req.all_footage))
-    clip_id = clip_id_for(digest, product, template, req.settings)
+    clip_id = clip_id_for(digest, product, template, req.settings,
+                          image_identity(product.image))
     return Inputs(info=infos[0], product=product, template=template, clip_id=clip_id,
                   warnings=tuple(notes), candidates=infos)
 

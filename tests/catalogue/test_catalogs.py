@@ -3,6 +3,7 @@ warned) or is rejected with the file, row and field and how to fix it."""
 
 from __future__ import annotations
 
+import shutil
 import struct
 import zlib
 from pathlib import Path
@@ -16,9 +17,10 @@ from pipeline.errors import CatalogError
 from pipeline.images import resolve_image
 from pipeline.links import platform_links, post_caption, youtube_title
 from pipeline.overlays import card_spec, draw_card
-from pipeline.produce import undrawable_text
+from pipeline.produce import MakeRequest, load_inputs, undrawable_text
+from pipeline.samples import CATALOG_CSV, SAMPLES_DIR
 from pipeline.templates import load_template
-from tests.catalogue.support import Untouched, cli, make_args, no_output, rejected
+from tests.catalogue.support import SKU, Untouched, cli, make_args, no_output, rejected
 
 HEADER = "sku,title,price,currency,url,image\n"
 GOOD = "MUG-1,Camp Mug,18.00,USD,https://shop.example.com/mug,\n"
@@ -175,3 +177,27 @@ def test_oversized_image_download_is_a_warning() -> None:
     url = "https://cdn.example.com/huge.png"
     assert resolve_image(url, warnings, transport=httpx.MockTransport(huge)) is None
     assert "byte limit" in warnings[0]
+
+
+def _catalog_copy(folder: Path) -> Path:
+    """The sample catalog and its product image, copied into ``folder``."""
+    folder.mkdir(parents=True)
+    shutil.copy(SAMPLES_DIR / "product.png", folder / "product.png")
+    return Path(shutil.copy(CATALOG_CSV, folder / "catalog.csv"))
+
+
+def _clip_id(footage: Path, catalog: Path, out: Path) -> str:
+    return load_inputs(MakeRequest(footage=footage, catalog=catalog, sku=SKU,
+                                   out_dir=out)).clip_id
+
+
+def test_moving_the_catalog_keeps_clip_ids(tmp_path: Path, short_scene: Path) -> None:
+    """The clip id knows the product image by its bytes: the same catalog in another
+    folder (another checkout, a moved share) names the same clips, so nothing is made
+    or published twice; a changed picture is a new clip."""
+    first = _catalog_copy(tmp_path / "a")
+    second = _catalog_copy(tmp_path / "elsewhere" / "b")
+    same = _clip_id(short_scene, first, tmp_path / "out")
+    assert _clip_id(short_scene, second, tmp_path / "out") == same
+    Image.new("RGB", (64, 64), (0, 200, 0)).save(second.parent / "product.png")
+    assert _clip_id(short_scene, second, tmp_path / "out") != same
