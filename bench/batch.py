@@ -7,11 +7,13 @@ transcription, selection, reframing, QC, sidecars, bookkeeping. Prefect's start-
 (the embedded API server, first flow run) is measured on its own in a fresh process;
 like ``clipcart batch``, the Whisper model loads while that server starts.
 
-Run: ``PYTHONPATH=. python -m bench.batch`` (prints JSON).
+Run: ``PYTHONPATH=. python -m bench.batch [N] [WORKERS] [--small] [--scene FILE]``
+(prints JSON).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -21,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from bench.measure import Sample, timed
 
 STARTUP_SNIPPET = """
 import time; t0 = time.perf_counter()
@@ -44,31 +48,47 @@ def prefect_startup_s(home: Path) -> dict[str, float]:
     return {"import_s": round(float(line[0]), 2), "first_flow_run_s": round(float(line[1]), 2)}
 
 
-def make_campaign(folder: Path, n: int) -> Path:
-    """N distinct 8 s 960x540 scenes (distinct audio too) and a manifest, one clip each."""
-    from pipeline.samples import CATALOG_CSV, make_scene
+SCENE_S = 60.0
+"""The full campaign's footage: the bench's 60 s 1920x1080 30 fps scene (15 s clips)."""
+
+
+def make_campaign(folder: Path, n: int, small: bool = False,
+                  scene: Path | None = None) -> Path:
+    """N footage files and a manifest, one clip each; no two share a transcript or id.
+
+    Full: the bench's 60 s 1920x1080 scene, its picture copied and the speech put at
+    another offset in each, so each makes a 15 s clip as a creator's footage would.
+    ``small``: N distinct 8 s 960x540 scenes, 8 s clips, where the per-clip fixed costs
+    (transcribing a 30 s window, Prefect's task runs) weigh the most against a render.
+    ``scene``: the 60 s scene if already made (``clipcart bench`` passes its own).
+    """
+    from bench.footage import speech_footage
+    from pipeline.samples import CATALOG_CSV, make_scene, with_speech_at
 
     shutil.copy(CATALOG_CSV, folder / "catalog.csv")
     shutil.copy(CATALOG_CSV.parent / "product.png", folder / "product.png")
+    if not small:
+        scene = scene or speech_footage()
     rows = ["footage,sku"]
     for i in range(n):
-        make_scene(folder / f"s{i}.mp4", seconds=8, size="960x540", plain=True,
-                   # a different speech offset per scene: no two share a transcript
-                   speech_at_s=0.3 + 0.1 * i, subject_x=0.2 + 0.6 * i / max(1, n - 1))
-        rows.append(f"s{i}.mp4,TRAIL-BOTTLE-24")
+        out = folder / f"s{i}.mp4"
+        if small or scene is None:
+            make_scene(out, seconds=8, size="960x540", plain=True, speech_at_s=0.3 + 0.1 * i,
+                       subject_x=0.2 + 0.6 * i / max(1, n - 1))
+        else:
+            with_speech_at(scene, out, at_s=2.5 + 0.1 * i, seconds=SCENE_S)
+        rows.append(f"{out.name},TRAIL-BOTTLE-24")
     (folder / "manifest.csv").write_text("\n".join(rows) + "\n", "utf-8")
     return folder / "manifest.csv"
 
 
-def render_floor_s(plan_json: Path, scratch: Path) -> float:
-    """Seconds to render one plan alone."""
+def render_floor(plan_json: Path, scratch: Path) -> Sample:
+    """One plan rendered alone: wall and CPU seconds."""
     from pipeline.models import ClipPlan
     from pipeline.render import render
 
     plan = ClipPlan.model_validate_json(plan_json.read_text("utf-8"))
-    began = time.perf_counter()
-    render(plan, scratch / "floor.mp4")
-    return time.perf_counter() - began
+    return timed(lambda: render(plan, scratch / "floor.mp4"))[1]
 
 
 def stage_sums(manifests: list[Path]) -> dict[str, float]:
@@ -107,16 +127,16 @@ def _nothing() -> None:
     warmup()
 
 
-def measure_batch(n: int = 10, workers: int = 2) -> dict[str, Any]:
-    """Batch wall time of N clips with W workers, the sum of render floors, the ratio,
-    and Prefect's start-up cost."""
+def measure_batch(n: int = 10, workers: int = 2, small: bool = False,
+                  scene: Path | None = None) -> dict[str, Any]:
+    """Batch wall time of N clips with W workers, the sum of render floors, the ratio
+    (also in CPU seconds, steadier on a shared machine), and Prefect's start-up cost."""
     with tempfile.TemporaryDirectory(prefix="clipcart-bench-batch-") as tmp:
         root = Path(tmp)
         startup = prefect_startup_s(root / "startup-home")
+        manifest = make_campaign(root, n, small, scene)  # the bench footage: the caller's home
         os.environ["CLIPCART_HOME"] = str(root / "home")
         from flows.batch import BatchParams, run_batch
-
-        manifest = make_campaign(root, n)
         from pipeline.transcribe import preload
 
         warm = time.perf_counter()
@@ -132,11 +152,16 @@ def measure_batch(n: int = 10, workers: int = 2) -> dict[str, Any]:
         wall, cpu_after = time.perf_counter() - began, cpu_seconds()
         made = [r for r in results if r.status == "made"]
         stages = stage_sums([Path(r.clip_dir) / "manifest.json" for r in made])
-        floors = [render_floor_s(Path(r.clip_dir) / "plan.json", root) for r in made]
-    floor_sum = sum(floors)
-    return {"clips": n, "workers": workers, "made": len(made), "batch_wall_s": round(wall, 1),
+        floors = [render_floor(Path(r.clip_dir) / "plan.json", root) for r in made]
+    floor_sum, floor_cpu = sum(f.wall_s for f in floors), sum(f.cpu_s for f in floors)
+    batch_cpu = sum(cpu_after[k] - v for k, v in cpu_before.items())
+    return {"clips": n, "workers": workers, "footage": "8 s 960x540" if small else
+            f"{SCENE_S:g} s 1920x1080", "made": len(made), "batch_wall_s": round(wall, 1),
             "render_floor_sum_s": round(floor_sum, 1),
             "overhead_pct": round(100 * (wall / floor_sum - 1), 1) if floor_sum else None,
+            "render_floor_cpu_s": round(floor_cpu, 1), "batch_cpu_s": round(batch_cpu, 1),
+            "overhead_cpu_pct": round(100 * (batch_cpu / floor_cpu - 1), 1) if floor_cpu
+            else None,
             "stage_sums_in_batch_s": stages,
             # where the machine's time went: renders and other ffmpeg runs, transcription
             # and analysis in this process, and Prefect's API server recording task runs
@@ -145,7 +170,16 @@ def measure_batch(n: int = 10, workers: int = 2) -> dict[str, Any]:
             "cores": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 1)}
 
 
+def main(argv: list[str]) -> dict[str, Any]:
+    """``[N] [WORKERS] [--small] [--scene FILE]``"""
+    parser = argparse.ArgumentParser(prog="python -m bench.batch")
+    parser.add_argument("clips", nargs="?", type=int, default=10)
+    parser.add_argument("workers", nargs="?", type=int, default=2)
+    parser.add_argument("--small", action="store_true", help="8 s 960x540 scenes")
+    parser.add_argument("--scene", type=Path, help="the 60 s bench scene, if made")
+    args = parser.parse_args(argv)
+    return measure_batch(args.clips, args.workers, args.small, args.scene)
+
+
 if __name__ == "__main__":
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10
-    w = int(sys.argv[2]) if len(sys.argv) > 2 else 2
-    print(json.dumps(measure_batch(n, w), indent=2))
+    print(json.dumps(main(sys.argv[1:]), indent=2))

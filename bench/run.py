@@ -13,8 +13,9 @@ transcribe_rtf          transcription time / footage duration (from `make`)
 make_s                  the whole `clipcart make` command, as a user runs it
 analysis_s              visual analysis + select + reframe time of that make;
                         analysis_share_of_render (target ≤ 0.20)
-batch_overhead_pct      10 clips, 2 workers: batch wall over the sum of render floors
-                        (full runs only; target ≤ 25), with Prefect's start-up cost
+batch_overhead_pct      10 clips of 15 s from 60 s 1080p footage, 2 workers: batch wall
+                        over the sum of render floors (full runs only; target ≤ 25), also
+                        in CPU seconds (batch_overhead_cpu_pct); Prefect's start-up cost
 peak_rss_mb             peak RSS of a render process tree (python + ffmpeg), 1080p input
 peak_rss_4k60_mb        the same for a 2-minute 3840x2160 60 fps input (target ≤ 1536)
 """
@@ -93,14 +94,18 @@ def captions_figures() -> dict[str, Any]:
     return figures
 
 
-def batch_figures(env: dict[str, str], clips: int = 10, workers: int = 2) -> dict[str, Any]:
-    """bench.batch in a fresh process (it starts Prefect): overhead and start-up cost."""
-    proc = subprocess.run([sys.executable, "-m", "bench.batch", str(clips), str(workers)],
+def batch_figures(env: dict[str, str], scene: Path, clips: int = 10, workers: int = 2
+                  ) -> dict[str, Any]:
+    """bench.batch in a fresh process (it starts Prefect): overhead and start-up cost,
+    its clips cut from ``scene`` (the bench's 60 s footage)."""
+    proc = subprocess.run([sys.executable, "-m", "bench.batch", str(clips), str(workers),
+                           "--scene", str(scene)],
                           capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"batch benchmark failed: {proc.stderr.strip()[-400:]}")
     batch: dict[str, Any] = json.loads(proc.stdout)
-    return {"batch_overhead_pct": batch["overhead_pct"], "batch": batch}
+    return {"batch_overhead_pct": batch["overhead_pct"],
+            "batch_overhead_cpu_pct": batch["overhead_cpu_pct"], "batch": batch}
 
 
 def median(samples: list[Sample], attr: str) -> float:
@@ -127,7 +132,7 @@ def run_bench(quick: bool = False) -> dict[str, Any]:
         uhd = uhd60_footage(quick)
         uhd_plan = retarget(plan, probe(uhd), start_ms=2000 if quick else 30_000)
         rss_4k = render_rss(uhd_plan, work, env, "rss4k60")
-        batch = {} if quick else batch_figures(env)
+        batch = {} if quick else batch_figures(env, footage)
     result = figures(manifest, make_s, floors, renders, moviepy, rss, rss_4k, footage, quick)
     result["loudness_measure_s"] = round(measure.wall_s, 2)
     result["ratio_render_with_measure_vs_floor"] = round(

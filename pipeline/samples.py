@@ -16,6 +16,7 @@ SPEECH_WAV = SAMPLES_DIR / "speech.wav"
 PRODUCT_PNG = SAMPLES_DIR / "product.png"
 CATALOG_CSV = SAMPLES_DIR / "catalog.csv"
 DEMO_SKU = "TRAIL-BOTTLE-24"
+AAC = ("-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2")
 
 
 def scene_args(out: Path, *, seconds: float = 24.0, size: str = "1920x1080", fps: int = 30,
@@ -40,15 +41,33 @@ def scene_args(out: Path, *, seconds: float = 24.0, size: str = "1920x1080", fps
     maps = ["-map", "[v]"]
     if speech is not None:
         inputs += ["-i", str(speech)]
-        delay = int(speech_at_s * 1000)
-        graph += f";[2:a]adelay={delay}|{delay},apad,atrim=duration={seconds}[a]"
-        maps += ["-map", "[a]", "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2"]
+        graph += f";{speech_track('2:a', speech_at_s, seconds)}"
+        maps += ["-map", "[a]", *AAC]
     # tagged BT.709 like phone footage (the RGB sources are converted with that matrix)
     colour = ["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
               "-color_range", "tv"]
     return ["-y", "-v", "error", *inputs, "-filter_complex", graph, *maps,
             "-c:v", codec, "-preset", "veryfast", "-crf", "23", "-r", str(fps), *colour,
             "-t", str(seconds), str(out)]
+
+
+def speech_track(source: str, at_s: float, seconds: float) -> str:
+    """Filter chain: the speech input ``source`` delayed to ``at_s``, padded with silence
+    to ``seconds``, labelled ``[a]``."""
+    delay = int(at_s * 1000)
+    return f"[{source}]adelay={delay}|{delay},apad,atrim=duration={seconds}[a]"
+
+
+def with_speech_at(video: Path, out: Path, at_s: float, seconds: float,
+                   speech: Path = SPEECH_WAV) -> Path:
+    """``video``'s picture (copied, not re-encoded) with ``speech`` from ``at_s``: a
+    variant of one scene that transcribes, and hashes, differently."""
+    part = out.with_name(f".{out.stem}.part{out.suffix}")
+    run_ffmpeg(["-y", "-v", "error", "-i", str(video), "-i", str(speech), "-filter_complex",
+                speech_track("1:a", at_s, seconds), "-map", "0:v", "-map", "[a]",
+                "-c:v", "copy", *AAC, "-t", str(seconds), str(part)])
+    part.replace(out)
+    return out
 
 
 def make_scene(out: Path, **kwargs: object) -> Path:
