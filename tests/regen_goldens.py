@@ -18,7 +18,7 @@ def goldens() -> dict[str, object]:
     p = plan()
     return {
         "render_args.json": render_args(p, FILES, 3.25, "/out/clip.mp4"),
-        "measure_args.json": measure_args(p, FILES),
+        "measure_args.json": measure_args(p),
         "captions.ass.json": to_ass(p.captions, STYLE).splitlines(),
         "captions_cjk.ass.json": to_ass(build_cues(ZH_WORDS, STYLE, keywords=ZH_KEYWORDS),
                                         STYLE).splitlines(),

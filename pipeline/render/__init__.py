@@ -50,7 +50,7 @@ def write_side_files(plan: ClipPlan, folder: Path) -> RenderFiles:
 
 def loudness_gain_db(plan: ClipPlan, files: RenderFiles) -> float:
     """Integrated loudness of the mix → the gain that reaches the target after the limiter."""
-    measured, peak = metered(measure_args(plan, files))
+    measured, peak = metered(measure_args(plan))
     if measured <= SILENCE_LUFS:
         return 0.0
     return limiter_corrected_gain_db(plan, files, plan.target_lufs - measured, peak)

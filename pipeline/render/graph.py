@@ -215,7 +215,7 @@ def render_args(plan: ClipPlan, files: RenderFiles, gain_db: float, out: str) ->
             "-map", "[vout]", "-map", "[aout]", *encode_args(plan), "-f", "mp4", out]
 
 
-def measure_args(plan: ClipPlan, files: RenderFiles) -> list[str]:
+def measure_args(plan: ClipPlan) -> list[str]:
     """Audio-only first pass: the mix as rendered, unmastered, metered.
 
     Only the audio inputs are opened (footage with -vn, music); the card and the
