@@ -67,16 +67,15 @@ def make_campaign(folder: Path, n: int, small: bool = False,
 
     shutil.copy(CATALOG_CSV, folder / "catalog.csv")
     shutil.copy(CATALOG_CSV.parent / "product.png", folder / "product.png")
-    if not small:
-        scene = scene or speech_footage()
+    source = None if small else scene or speech_footage()
     rows = ["footage,sku"]
     for i in range(n):
         out = folder / f"s{i}.mp4"
-        if small or scene is None:
+        if source is None:
             make_scene(out, seconds=8, size="960x540", plain=True, speech_at_s=0.3 + 0.1 * i,
                        subject_x=0.2 + 0.6 * i / max(1, n - 1))
         else:
-            with_speech_at(scene, out, at_s=2.5 + 0.1 * i, seconds=SCENE_S)
+            with_speech_at(source, out, at_s=2.5 + 0.1 * i, seconds=SCENE_S)
         rows.append(f"{out.name},TRAIL-BOTTLE-24")
     (folder / "manifest.csv").write_text("\n".join(rows) + "\n", "utf-8")
     return folder / "manifest.csv"

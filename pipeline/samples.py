@@ -7,6 +7,7 @@ committed TTS speech track ``assets/samples/speech.wav`` starting after a pause.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.media.ffmpeg import run_ffmpeg
@@ -62,19 +63,23 @@ def with_speech_at(video: Path, out: Path, at_s: float, seconds: float,
                    speech: Path = SPEECH_WAV) -> Path:
     """``video``'s picture (copied, not re-encoded) with ``speech`` from ``at_s``: a
     variant of one scene that transcribes, and hashes, differently."""
-    part = out.with_name(f".{out.stem}.part{out.suffix}")
-    run_ffmpeg(["-y", "-v", "error", "-i", str(video), "-i", str(speech), "-filter_complex",
-                speech_track("1:a", at_s, seconds), "-map", "0:v", "-map", "[a]",
-                "-c:v", "copy", *AAC, "-t", str(seconds), str(part)])
-    part.replace(out)
-    return out
+    return _written(out, lambda part: [
+        "-y", "-v", "error", "-i", str(video), "-i", str(speech), "-filter_complex",
+        speech_track("1:a", at_s, seconds), "-map", "0:v", "-map", "[a]",
+        "-c:v", "copy", *AAC, "-t", str(seconds), str(part)])
 
 
 def make_scene(out: Path, **kwargs: object) -> Path:
     """Render a generated scene to ``out`` (via a temporary file) and return it."""
+    return _written(out, lambda part: scene_args(part, **kwargs))  # type: ignore[arg-type]
+
+
+def _written(out: Path, args_for: Callable[[Path], list[str]]) -> Path:
+    """Run ffmpeg with ``args_for(part)`` writing a hidden part file beside ``out``, then
+    rename it into place: ``out`` is complete or absent."""
     out.parent.mkdir(parents=True, exist_ok=True)
     part = out.with_name(f".{out.stem}.part{out.suffix}")
-    run_ffmpeg(scene_args(part, **kwargs))  # type: ignore[arg-type]
+    run_ffmpeg(args_for(part))
     part.replace(out)
     return out
 
