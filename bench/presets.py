@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bench.measure import timed
 from pipeline.media.ffmpeg import run_ffmpeg
+from pipeline.media.probe import probe
 from pipeline.render.graph import BUFSIZE, CRF, ENCODER_PRESET, MAXRATE
 
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium")
@@ -33,10 +34,11 @@ def encode_args(ref: Path, preset: str, out: Path, kbps: int | None = None) -> l
             "-pix_fmt", "yuv420p", "-g", "60", "-flags", "+cgop", str(out)]
 
 
-def crf_kbps(ref: Path, seconds: float, out: Path) -> int:
-    """Average video bitrate (kb/s) the render's preset reaches at its CRF on ``ref``."""
+def crf_kbps(ref: Path, out: Path) -> int:
+    """Average video bitrate (kb/s) the render's preset reaches at its CRF on ``ref``
+    (over the reference's own length: the clip may be shorter than asked for)."""
     run_ffmpeg(encode_args(ref, ENCODER_PRESET, out))
-    return round(out.stat().st_size * 8 / 1000 / seconds)
+    return round(out.stat().st_size * 8 / probe(ref).duration_ms)
 
 
 def ssim_db(ref: Path, test: Path) -> float:
@@ -56,7 +58,7 @@ def measure(clip: Path, seconds: float = 5.0, equal_size: bool = False
         ref = Path(tmp) / "ref.mkv"
         run_ffmpeg(["-y", "-v", "error", "-t", f"{seconds}", "-i", str(clip), "-an",
                     "-c:v", "ffv1", str(ref)])
-        kbps = crf_kbps(ref, seconds, Path(tmp) / "crf.mp4") if equal_size else None
+        kbps = crf_kbps(ref, Path(tmp) / "crf.mp4") if equal_size else None
         for preset in PRESETS:
             out = Path(tmp) / f"{preset}.mp4"
             args = encode_args(ref, preset, out, kbps)
