@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip>=24"
-	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,multilingual]"
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,multilingual,sandbox]"
 	# moviepy declares pillow<12 but works with the pinned Pillow 13 (parity test)
 	$(BIN)/python -m pip install -q --no-deps -c constraints.txt moviepy
 	touch $(STAMP)
@@ -21,7 +21,7 @@ demo: $(STAMP)
 	$(BIN)/clipcart demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check pipeline flows bench tests
+	$(BIN)/ruff check pipeline flows sandbox bench tests
 	$(BIN)/mypy
 
 test: lint

@@ -63,7 +63,7 @@ def make_campaign(folder: Path, n: int, small: bool = False,
     ``scene``: the 60 s scene if already made (``clipcart bench`` passes its own).
     """
     from bench.footage import speech_footage
-    from pipeline.samples import CATALOG_CSV, make_scene, with_speech_at
+    from pipeline.media.samples import CATALOG_CSV, make_scene, with_speech_at
 
     shutil.copy(CATALOG_CSV, folder / "catalog.csv")
     shutil.copy(CATALOG_CSV.parent / "product.png", folder / "product.png")
@@ -83,7 +83,7 @@ def make_campaign(folder: Path, n: int, small: bool = False,
 
 def render_floor(plan_json: Path, scratch: Path) -> Sample:
     """One plan rendered alone: wall and CPU seconds."""
-    from pipeline.models import ClipPlan
+    from pipeline.core.models import ClipPlan
     from pipeline.render import render
 
     plan = ClipPlan.model_validate_json(plan_json.read_text("utf-8"))
@@ -136,7 +136,7 @@ def measure_batch(n: int = 10, workers: int = 2, small: bool = False,
         manifest = make_campaign(root, n, small, scene)  # the bench footage: the caller's home
         os.environ["CLIPCART_HOME"] = str(root / "home")
         from flows.batch import BatchParams, run_batch
-        from pipeline.transcribe import preload
+        from pipeline.speech.transcribe import preload
 
         warm = time.perf_counter()
         loading = preload()  # as `clipcart batch` does: Whisper loads while Prefect starts

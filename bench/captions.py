@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.transcribe import SAMPLE_RATE, WHISPER_THREADS, TranscribeOptions, run_whisper
+from pipeline.speech.transcribe import SAMPLE_RATE, WHISPER_THREADS, TranscribeOptions, run_whisper
 
 KNOWN_TEXT = (
     "This is the Trailhead Insulated Bottle. It keeps water ice cold all day, and "

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.home import home_subdir
+from pipeline.core.home import home_subdir
 from pipeline.media.ffmpeg import run_ffmpeg
-from pipeline.samples import make_scene
+from pipeline.media.samples import make_scene
 
 
 def bench_dir() -> Path:

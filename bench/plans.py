@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.models import ClipPlan, CropKey, CropPath, MediaInfo, Window
+from pipeline.core.models import ClipPlan, CropKey, CropPath, MediaInfo, Window
 from pipeline.render.graph import encode_args, output_scale, seconds
 
 

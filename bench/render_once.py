@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pipeline.models import ClipPlan
+from pipeline.core.models import ClipPlan
 from pipeline.render import render
 
 

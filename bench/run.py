@@ -35,11 +35,11 @@ from typing import Any
 from bench.footage import speech_footage, uhd60_footage
 from bench.measure import Sample, peak_rss_mb, timed
 from bench.plans import floor_args, retarget
+from pipeline.core.models import ClipPlan
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.media.probe import probe
-from pipeline.models import ClipPlan
+from pipeline.media.samples import CATALOG_CSV, DEMO_SKU
 from pipeline.render import render, with_audio_gain
-from pipeline.samples import CATALOG_CSV, DEMO_SKU
 
 REPS = 5
 """Floor/render alternations in a full run: with three, the median ratio of the same

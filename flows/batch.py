@@ -1,6 +1,6 @@
 """The batch flow: every row of a manifest becomes a clip, a bounded number at a time.
 
-Rows are checked before any work (``pipeline.batch.read_manifest``); each footage file
+Rows are checked before any work (``pipeline.ops.batch.read_manifest``); each footage file
 is one task that runs the stages of ``flows.produce.produce`` as its nested tasks, so
 one bad file fails its own task only. Clips with platforms are then scheduled in the
 publish ledger, or held for review first when their row (or template) asks for it.
@@ -23,12 +23,12 @@ from pydantic import BaseModel, Field
 
 from flows.produce import produce
 from flows.review import hold_for_review, wait_for_reviews
-from pipeline.batch import BatchItem, read_manifest, thumbnail_data_uri
-from pipeline.errors import ClipcartError
+from pipeline.brand.templates import load_template
+from pipeline.core.errors import ClipcartError
+from pipeline.ops.batch import BatchItem, read_manifest, thumbnail_data_uri
+from pipeline.ops.release import schedule_targets, targets_for
+from pipeline.ops.slots import load_slots
 from pipeline.plan import Settings
-from pipeline.release import schedule_targets, targets_for
-from pipeline.slots import load_slots
-from pipeline.templates import load_template
 
 ItemStatus = Literal["made", "existing", "failed", "invalid"]
 

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 import flows  # noqa: F401  (sets Prefect's environment before Prefect is imported)
-from pipeline.errors import BadInput, ClipcartError
+from pipeline.core.errors import BadInput, ClipcartError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Turn creator footage and product data into shoppable short videos.")
@@ -92,12 +92,12 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] 
          ) -> None:
     """Make a clip from the bundled samples and publish it to a local sandbox platform."""
     from flows.produce import produce_clip
-    from pipeline.home import home_subdir
+    from pipeline.core.home import home_subdir
+    from pipeline.media.samples import CATALOG_CSV, DEMO_SKU, demo_footage
     from pipeline.plan import Settings
     from pipeline.produce import preload_whisper
     from pipeline.publish import publish_clip
-    from pipeline.publish.sandbox import start_sandbox
-    from pipeline.samples import CATALOG_CSV, DEMO_SKU, demo_footage
+    from sandbox.server import start_sandbox
 
     preload_whisper(Settings())
     with err.status("generating sample footage…"):
@@ -140,7 +140,7 @@ def check(video: Annotated[Path, typer.Argument(help="Video file to check.")],
 @app.command()
 def templates() -> None:
     """List the brand templates."""
-    from pipeline.templates import list_templates
+    from pipeline.brand.templates import list_templates
 
     table = Table("name", "description", "music", "card animation")
     for t in list_templates():

@@ -1,6 +1,6 @@
 """The watch_inbox flow: footage dropped into INBOX becomes clips, each file once.
 
-The rules (layout, completeness, the registry, rejection) live in ``pipeline.inbox``;
+The rules (layout, completeness, the registry, rejection) live in ``pipeline.ops.inbox``;
 this flow loops over what is there, runs ``produce`` per file and, unless
 ``once``, waits on watchfiles for the next change.
 """
@@ -15,12 +15,12 @@ from prefect import flow, get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
 
+from flows.fingerprint import footage_digest
 from flows.produce import produce
-from pipeline.catalog import find_product, load_catalog
-from pipeline.errors import BadInput, ClipcartError, MediaError
-from pipeline.fingerprint import footage_digest
-from pipeline.inbox import Drop, InboxRegistry, is_complete, reject, scan, watch_changes
+from pipeline.core.errors import BadInput, ClipcartError, MediaError
 from pipeline.media.probe import probe
+from pipeline.ops.inbox import Drop, InboxRegistry, is_complete, reject, scan, watch_changes
+from pipeline.products.catalog import find_product, load_catalog
 
 
 class WatchParams(BaseModel):

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from pipeline.linkpage import DEFAULT_TITLE, write_linkpage
+from pipeline.ops.linkpage import DEFAULT_TITLE, write_linkpage
 
 out = Console(highlight=False)
 

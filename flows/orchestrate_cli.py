@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline.errors import ConfigError, ManifestError
+from pipeline.core.errors import ConfigError, ManifestError
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
@@ -45,8 +45,8 @@ def batch_command(
     Any invalid row stops the batch before anything is made (exit 2, one line per
     row), unless --skip-invalid is given.
     """
-    from pipeline.batch import read_manifest
-    from pipeline.slots import load_slots
+    from pipeline.ops.batch import read_manifest
+    from pipeline.ops.slots import load_slots
 
     slots = load_slots(config)
     checked = read_manifest(manifest, catalog=catalog,
@@ -150,7 +150,7 @@ def _interrupt(_signum: int, _frame: object) -> None:
 def _decide(clip_id: str, approved: bool, note: str, ledger: str | None) -> None:
     from flows.review import resume_if_waiting
     from flows.serve import known_api_url
-    from pipeline.release import decide
+    from pipeline.ops.release import decide
 
     record, posts = decide(clip_id, approved, note, ledger_url=ledger)
     out.print(f"{record.state} {clip_id}", markup=False)
@@ -184,7 +184,7 @@ def reject_command(
 
 def review_command() -> None:
     """List the clips waiting for review."""
-    from pipeline.review import ReviewBook
+    from pipeline.ops.review import ReviewBook
 
     book = ReviewBook()
     try:

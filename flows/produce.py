@@ -28,16 +28,16 @@ from prefect.client.schemas.objects import TaskRun
 from prefect.context import TaskRunContext
 from prefect.states import State
 
+from flows.fingerprint import fingerprint
 from pipeline import produce as stages
-from pipeline.errors import BadInput, TransientPublishError
-from pipeline.fingerprint import fingerprint
+from pipeline.core.errors import BadInput, TransientPublishError
+from pipeline.footage.reframe import plan_crop
 from pipeline.plan import Settings, choose_footage
-from pipeline.reframe import plan_crop
 
 T = TypeVar("T")
 CACHE_VERSION = "2"
 """Bump when a cached stage's output changes meaning, to drop every cached decision
-(2: transcripts keep their punctuation, see pipeline.transcribe.vocabulary_prompt)."""
+(2: transcripts keep their punctuation, see pipeline.speech.transcribe.vocabulary_prompt)."""
 TRANSIENT_ERRNOS = {errno.EAGAIN, errno.EBUSY, errno.EMFILE, errno.ENFILE, errno.EINTR,
                     errno.ETIMEDOUT, errno.ECONNRESET}
 
@@ -60,8 +60,8 @@ def retry_transient(_task: Any, _run: TaskRun, state: State[Any]) -> bool:
 def results_schema() -> str:
     """A digest of the shapes cached results are made of: a release that changes a model
     (a new ClipPlan field, say) then never unpickles an old result without it."""
-    from pipeline.analysis import Analysis
-    from pipeline.models import ClipPlan, Transcript
+    from pipeline.core.models import ClipPlan, Transcript
+    from pipeline.footage.analysis import Analysis
 
     shapes = [ClipPlan.model_json_schema(), Transcript.model_json_schema(),
               [f.name for f in dataclasses.fields(Analysis)]]

@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 import flows.secrets  # noqa: F401  (credentials also from Prefect Secret blocks)
-from pipeline.errors import ConfigError, ManifestError
-from pipeline.links import manifest_caption
+from pipeline.core.errors import ConfigError, ManifestError
+from pipeline.products.links import manifest_caption
 from pipeline.publish import (
     PLATFORMS,
     PublishRecord,
@@ -169,7 +169,7 @@ def sandbox_command(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
 ) -> None:
     """Run the local platform sandbox (all four contracts) until interrupted."""
-    from pipeline.publish.sandbox import parse_faults, run_sandbox
+    from sandbox.server import parse_faults, run_sandbox
 
     try:
         parse_faults(faults)

@@ -16,8 +16,8 @@ from prefect.exceptions import FlowPauseTimeout
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 
-from pipeline.release import decide
-from pipeline.review import ReviewBook, ReviewRecord, Target
+from pipeline.ops.release import decide
+from pipeline.ops.review import ReviewBook, ReviewRecord, Target
 
 
 class ReviewDecision(RunInput):

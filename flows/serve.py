@@ -28,8 +28,8 @@ from typing import Any
 
 import httpx
 
-from pipeline.errors import ClipcartError
-from pipeline.home import home_subdir
+from pipeline.core.errors import ClipcartError
+from pipeline.core.home import home_subdir
 
 PUBLISH_CRON = "*/5 * * * *"
 WATCH_EVERY_S = 30

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.analysis import Analysis
-from pipeline.captions import build_cues, caption_words, clip_words, end_cues_before
-from pipeline.models import (
+from pipeline.brand.templates import Template
+from pipeline.captions.cues import build_cues, caption_words, clip_words, end_cues_before
+from pipeline.core.models import (
     CaptionCue,
     CardSpec,
     ClipPlan,
@@ -27,9 +27,9 @@ from pipeline.models import (
     Window,
     Word,
 )
-from pipeline.select import Choice, choose_window
-from pipeline.templates import Template
-from pipeline.transcribe import mentions
+from pipeline.footage.analysis import Analysis
+from pipeline.footage.selection import Choice, choose_window
+from pipeline.speech.transcribe import mentions
 
 DEFAULT_CARD_AT_MS = 1500
 CARD_MIN_MS = 3000
@@ -50,7 +50,7 @@ def clip_id_for(footage_digest: str, product: Product, template: Template,
                 settings: Settings, image_identity: str) -> str:
     """Content id: the same footage, product, template and settings give the same id.
 
-    ``image_identity`` (``pipeline.images.image_identity``) stands in for the product's
+    ``image_identity`` (``pipeline.products.images.image_identity``) stands in for the product's
     image path, so moving the catalog and its images keeps the ids."""
     fields = product.model_dump(mode="json") | {"image": image_identity}
     raw = json.dumps([footage_digest, fields,

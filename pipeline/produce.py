@@ -15,19 +15,26 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.analysis import Analysis, analyse
-from pipeline.captions import clip_words, to_srt, to_vtt
-from pipeline.catalog import find_product, load_catalog
-from pipeline.digest import file_digest
-from pipeline.fonts import join_words, libass_fonts_dir
-from pipeline.home import clipcart_home
-from pipeline.images import image_identity, resolve_image
-from pipeline.links import platform_links, post_caption, post_captions
+from pipeline.audio.music import choose_bed, default_music_dir, load_library
+from pipeline.brand.templates import Template, load_template_noting
+from pipeline.captions.cues import clip_words, to_srt, to_vtt
+from pipeline.captions.fonts import join_words, libass_fonts_dir
+from pipeline.captions.typeset import Typesetter
+from pipeline.core.digest import file_digest
+from pipeline.core.home import clipcart_home
+from pipeline.core.models import (
+    ClipPlan,
+    CropPath,
+    MediaInfo,
+    Product,
+    QCReport,
+    Transcript,
+    Window,
+)
+from pipeline.footage.analysis import Analysis, analyse
+from pipeline.footage.selection import analysis_span
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.media.probe import check_footage, probe
-from pipeline.models import ClipPlan, CropPath, MediaInfo, Product, QCReport, Transcript, Window
-from pipeline.music import choose_bed, default_music_dir, load_library
-from pipeline.overlays import card_spec
 from pipeline.plan import (
     Decisions,
     Settings,
@@ -37,14 +44,15 @@ from pipeline.plan import (
     cues_for,
     product_terms,
 )
-from pipeline.prices import format_price
+from pipeline.products.card import card_spec
+from pipeline.products.catalog import find_product, load_catalog
+from pipeline.products.images import image_identity, resolve_image
+from pipeline.products.links import platform_links, post_caption, post_captions
+from pipeline.products.prices import format_price
 from pipeline.qc import check
 from pipeline.render import render, with_audio_gain
 from pipeline.render.graph import keyframe_times_ms
-from pipeline.select import analysis_span
-from pipeline.templates import Template, load_template_noting
-from pipeline.transcribe import TranscribeOptions, preload, transcribe
-from pipeline.typeset import Typesetter
+from pipeline.speech.transcribe import TranscribeOptions, preload, transcribe
 
 THUMB_SETTLED_MS = 400
 """The card has slid or faded in this long after it starts and is not yet fading out
@@ -123,7 +131,7 @@ def spoken_language(settings: Settings) -> str | None:
 
 def preload_whisper(settings: Settings) -> None:
     """Start loading the model ``transcribe_stage`` will first need, in the background
-    (``pipeline.transcribe.preload``): commands call it before Prefect starts."""
+    (``pipeline.speech.transcribe.preload``): commands call it before Prefect starts."""
     preload(settings.model, spoken_language(settings))
 
 
@@ -261,7 +269,7 @@ def clip_transcript(transcript: Transcript, window: Window) -> dict[str, object]
 def manifest_for(inputs: Inputs, plan: ClipPlan, transcript: Transcript, qc: QCReport,
                  final: Path, timings: dict[str, float], warnings: list[str]
                  ) -> dict[str, object]:
-    """The manifest (DESIGN.md's contract) for a finished clip folder ``final``."""
+    """The manifest (docs/design.md's contract) for a finished clip folder ``final``."""
     product, template = inputs.product, inputs.template
     links = platform_links(product, template, inputs.clip_id)
     price = format_price(product.price, product.currency, template.locale)

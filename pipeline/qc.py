@@ -1,7 +1,7 @@
 """Check a rendered file against the delivery spec and each platform's rules.
 
 ``check(path)`` gives the QCReport the manifest carries (its keys are fixed by
-DESIGN.md); ``inspect(path)`` gives the same report plus a verdict per platform
+docs/design.md); ``inspect(path)`` gives the same report plus a verdict per platform
 (TikTok, Instagram Reels, YouTube Shorts) for ``clipcart check``. Facts come from
 a real probe (PyAV), the MP4 top-level atoms, the H.264 NAL units of every
 keyframe and a loudness scan; the rules are plain functions of those facts.
@@ -13,22 +13,30 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from pipeline.core.models import MediaInfo, QCReport
+from pipeline.media import meter
 from pipeline.media.ffmpeg import run_ffmpeg_pcm
 from pipeline.media.mp4 import VideoFacts, moov_before_mdat, video_facts
 from pipeline.media.probe import probe
-from pipeline.models import MediaInfo, QCReport
-from pipeline.render import meter
+from pipeline.publish.platforms import (
+    DELIVERY,
+    TIKTOK_SIDE_PX,
+    UPLOAD_FPS,
+    UPLOAD_RULES,
+    Platform,
+)
 
 __all__ = ["FileFacts", "PlatformVerdict", "QCResult", "check", "inspect", "measure_loudness",
            "moov_before_mdat"]
 
-TARGET_LUFS = -14.0
-LUFS_TOLERANCE = 0.5
-MAX_TRUE_PEAK = -1.0
-MAX_DURATION_MS = 15000
+TARGET_LUFS = DELIVERY.target_lufs
+LUFS_TOLERANCE = DELIVERY.lufs_tolerance
+MAX_TRUE_PEAK = DELIVERY.max_true_peak_dbtp
+MAX_DURATION_MS = DELIVERY.max_duration_ms
 DURATION_SLACK_MS = 20
 """Container durations round up to the last audio frame; allow one AAC frame."""
-PLATFORMS = ("tiktok", "instagram", "youtube")
+PLATFORMS: tuple[Platform, ...] = ("tiktok", "instagram", "youtube")
+"""The platforms with file rules of their own (TikTok Shop takes TikTok's file)."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,7 @@ class QCResult:
 
 
 def measure_loudness(path: Path, channels: int | None = None) -> tuple[float, float]:
-    """(integrated LUFS, true peak dBTP) of the file's audio (pipeline/render/meter.py:
+    """(integrated LUFS, true peak dBTP) of the file's audio (pipeline/media/meter.py:
     the meter that decided the gain). ``channels`` defaults to what a probe finds."""
     count = channels if channels is not None else probe(path).channels
     return meter.measure(run_ffmpeg_pcm(meter.file_args(str(path), count)), count)
@@ -108,7 +116,7 @@ def _report(facts: FileFacts, problems: list[str]) -> QCReport:
 
 
 def delivery_problems(facts: FileFacts, max_duration_ms: int) -> list[str]:
-    """Every way the file misses PLATFORMS.md's delivery spec."""
+    """Every way the file misses docs/platforms.md's delivery spec."""
     info, video = facts.info, facts.video
     out: list[str] = []
     expect = {"video codec": (info.video_codec, "h264"), "pixel format": (info.pix_fmt, "yuv420p"),
@@ -143,36 +151,35 @@ def _gop_problems(video: VideoFacts) -> list[str]:
     return []
 
 
-def platform_verdict(platform: str, facts: FileFacts) -> PlatformVerdict:
-    """One platform's upload rules (PLATFORMS.md) applied to ``facts``."""
+def platform_verdict(platform: Platform, facts: FileFacts) -> PlatformVerdict:
+    """One platform's upload rules (docs/platforms.md) applied to ``facts``."""
     rules = {"tiktok": tiktok_problems, "instagram": reels_problems,
              "youtube": shorts_problems}[platform]
     problems = tuple(rules(facts))
     return PlatformVerdict(platform=platform, passed=not problems, problems=problems)
 
 
-TIKTOK_MAX_BYTES = 4 * 1024**3
-TIKTOK_MAX_MS = 600_000
-"""TikTok's usual ``max_video_post_duration_sec``; publishing checks the creator's own."""
-REELS_MAX_BYTES = 300 * 1000**2
-REELS_MS = (3_000, 900_000)
-SHORTS_MAX_MS = 180_000
+TIKTOK = UPLOAD_RULES["tiktok"]
+REELS = UPLOAD_RULES["instagram"]
+SHORTS = UPLOAD_RULES["youtube"]
 
 
 def _frame_rate_problems(info: MediaInfo) -> list[str]:
     fps = float(Fraction(info.fps)) if info.has_video else 0.0
-    return [] if 23 <= fps <= 60 else [f"frame rate {fps:g} fps is outside 23-60 fps"]
+    low, high = UPLOAD_FPS
+    return [] if low <= fps <= high else [f"frame rate {fps:g} fps is outside {low}-{high} fps"]
 
 
 def tiktok_problems(facts: FileFacts) -> list[str]:
     """TikTok Content Posting: 23-60 fps, 360-4096 px a side, ≤ 4 GB, ≤ 10 min."""
     info = facts.info
     out = _frame_rate_problems(info)
-    if not all(360 <= side <= 4096 for side in info.display_size):
-        out.append(f"size {info.display_size} has a side outside 360-4096 px")
-    if info.size_bytes > TIKTOK_MAX_BYTES:
+    low, high = TIKTOK_SIDE_PX
+    if not all(low <= side <= high for side in info.display_size):
+        out.append(f"size {info.display_size} has a side outside {low}-{high} px")
+    if info.size_bytes > TIKTOK.max_bytes:
         out.append(f"file is {info.size_bytes} bytes, over 4 GB")
-    if not 1000 <= info.duration_ms <= TIKTOK_MAX_MS:
+    if not TIKTOK.duration_ms[0] <= info.duration_ms <= TIKTOK.duration_ms[1]:
         out.append(f"duration {info.duration_ms} ms is outside 1 s-10 min")
     return out
 
@@ -193,9 +200,9 @@ def reels_problems(facts: FileFacts) -> list[str]:
         out.append(f"chroma is {info.pix_fmt}, expected 4:2:0")
     if info.has_audio and (info.audio_codec != "aac" or info.sample_rate > 48000):
         out.append(f"audio is {info.audio_codec} {info.sample_rate} Hz, expected AAC ≤ 48 kHz")
-    if not REELS_MS[0] <= info.duration_ms <= REELS_MS[1]:
+    if not REELS.duration_ms[0] <= info.duration_ms <= REELS.duration_ms[1]:
         out.append(f"duration {info.duration_ms} ms is outside 3 s-15 min")
-    if info.size_bytes > REELS_MAX_BYTES:
+    if info.size_bytes > REELS.max_bytes:
         out.append(f"file is {info.size_bytes} bytes, over 300 MB")
     return out
 
@@ -207,6 +214,6 @@ def shorts_problems(facts: FileFacts) -> list[str]:
     out: list[str] = []
     if height < width:
         out.append(f"size {width}x{height} is not vertical")
-    if info.duration_ms > SHORTS_MAX_MS:
+    if info.duration_ms > SHORTS.duration_ms[1]:
         out.append(f"duration {info.duration_ms} ms is over 3 min")
     return out

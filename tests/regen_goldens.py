@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from pipeline.captions import build_cues, to_ass
+from pipeline.captions.cues import build_cues, to_ass
 from pipeline.render.files import RenderFiles
 from pipeline.render.graph import measure_args, render_args
-from tests.plans import STYLE, ZH_KEYWORDS, ZH_WORDS, plan
+from tests.support.paths import GOLDENS
+from tests.support.plans import STYLE, ZH_KEYWORDS, ZH_WORDS, plan
 
-GOLDENS = Path(__file__).parent / "goldens"
+GOLDENS = GOLDENS
 FILES = RenderFiles(card_png="/tmp/r/card.png", ass="/tmp/r/captions.ass")
 
 

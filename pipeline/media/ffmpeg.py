@@ -13,7 +13,7 @@ import subprocess
 from collections.abc import Sequence
 from functools import cache
 
-from pipeline.errors import FFmpegError
+from pipeline.core.errors import FFmpegError
 
 
 @cache

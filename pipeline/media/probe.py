@@ -8,8 +8,8 @@ from typing import cast
 
 import av
 
-from pipeline.errors import FootageError
-from pipeline.models import MediaInfo
+from pipeline.core.errors import FootageError
+from pipeline.core.models import MediaInfo
 
 MIN_FOOTAGE_MS = 3000
 

@@ -22,16 +22,10 @@ account other than ``default`` append ``__<ACCOUNT>`` (upper case, non-alphanume
 Tokens never appear in logs, errors or ledger records (see ``base.Redactor``).
 """
 
-from __future__ import annotations
-
-from datetime import datetime
-from pathlib import Path
-
-import httpx
-
-from pipeline.publish.base import PLATFORMS, PublishRecord, PublishRequest
-from pipeline.publish.ledger import Ledger
-from pipeline.publish.service import Tuning, make_request, publish_due, publish_request
+from pipeline.publish.base import PublishRecord, PublishRequest
+from pipeline.publish.clips import publish_clip, publish_status, schedule_clip
+from pipeline.publish.platforms import PLATFORMS
+from pipeline.publish.service import Tuning, publish_due
 
 __all__ = [
     "PLATFORMS",
@@ -43,82 +37,3 @@ __all__ = [
     "publish_status",
     "schedule_clip",
 ]
-
-
-def publish_clip(
-    video: Path,
-    *,
-    clip_id: str,
-    caption: str,
-    platform: str,
-    account: str = "default",
-    product_ids: dict[str, str] | None = None,
-    sandbox_url: str | None = None,
-    ledger_url: str | None = None,
-    transport: httpx.BaseTransport | None = None,
-    product_title: str = "",
-    tuning: Tuning | None = None,
-) -> PublishRecord:
-    """Post ``video`` to ``platform`` exactly once and return its ledger record.
-
-    Bad input (missing file, caption over the limit, unknown platform, missing
-    credentials) raises a BadInput subclass before anything is claimed or sent. A clip
-    already published returns its record without a network call; one interrupted
-    mid-post resumes from the stored publish id. Platform refusals raise PublishError
-    subclasses after being recorded as failed or blocked.
-    """
-    request = make_request(
-        video,
-        clip_id=clip_id,
-        caption=caption,
-        platform=platform,
-        account=account,
-        product_ids=product_ids,
-        product_title=product_title,
-    )
-    ledger = Ledger(ledger_url, lease_s=(tuning or Tuning()).lease_s)
-    try:
-        return publish_request(
-            request, ledger, sandbox_url=sandbox_url, transport=transport, tuning=tuning
-        )
-    finally:
-        ledger.close()
-
-
-def schedule_clip(
-    video: Path,
-    *,
-    clip_id: str,
-    caption: str,
-    platform: str,
-    at: datetime,
-    account: str = "default",
-    product_ids: dict[str, str] | None = None,
-    product_title: str = "",
-    ledger_url: str | None = None,
-) -> PublishRecord:
-    """Record the clip as scheduled for ``at``; ``publish_due`` posts it when due."""
-    request = make_request(
-        video,
-        clip_id=clip_id,
-        caption=caption,
-        platform=platform,
-        account=account,
-        product_ids=product_ids,
-        product_title=product_title,
-        scheduled_at=at,
-    )
-    ledger = Ledger(ledger_url)
-    try:
-        return ledger.ensure(request)
-    finally:
-        ledger.close()
-
-
-def publish_status(ledger_url: str | None = None) -> list[PublishRecord]:
-    """Every ledger record, oldest change first."""
-    ledger = Ledger(ledger_url)
-    try:
-        return ledger.records()
-    finally:
-        ledger.close()

@@ -21,13 +21,9 @@ from typing import Literal, Protocol, TypeVar
 import httpx
 from pydantic import Field
 
-from pipeline.errors import BadInput, PublishError, TransientPublishError
-from pipeline.models import Frozen
-
-Platform = Literal["tiktok", "tiktok-shop", "instagram", "youtube"]
-"""A publishing target: TikTok plain post, TikTok Shop affiliate video, Instagram Reels, YouTube."""
-
-PLATFORMS: tuple[Platform, ...] = ("tiktok", "tiktok-shop", "instagram", "youtube")
+from pipeline.core.errors import BadInput, TransientPublishError
+from pipeline.core.models import Frozen
+from pipeline.publish.platforms import Platform
 
 PublishState = Literal["scheduled", "uploading", "processing", "published", "failed", "blocked"]
 """Where a (clip, platform, account) stands: scheduled → uploading → processing → published,
@@ -225,18 +221,6 @@ def send(
         raise TransientPublishError(
             redact(f"{method} {path}: connection failed ({type(err).__name__})")
         ) from None
-
-
-def http_error(
-    redact: Redactor, response: httpx.Response, what: str, code: str, message: str
-) -> PublishError:
-    """The generic mapping by HTTP status: 429 and 5xx transient, the rest permanent."""
-    from pipeline.errors import PermanentPublishError
-
-    text = redact(f"{what}: HTTP {response.status_code} {code} {message}".strip())
-    if response.status_code == 429 or response.status_code >= 500:
-        return TransientPublishError(text, retry_after_s=parse_retry_after(response))
-    return PermanentPublishError(text)
 
 
 def make_client(base_url: str, transport: httpx.BaseTransport | None) -> httpx.Client:

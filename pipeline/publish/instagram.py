@@ -15,17 +15,16 @@ from typing import Any
 
 import httpx
 
-from pipeline.errors import (
+from pipeline.core.errors import (
     AccountBlockedError,
     PermanentPublishError,
     PublishError,
     TransientPublishError,
 )
-from pipeline.models import Frozen
+from pipeline.core.models import Frozen
 from pipeline.publish.base import (
     Checkpoint,
     Pacing,
-    Platform,
     PublishRequest,
     Redactor,
     as_int,
@@ -34,9 +33,9 @@ from pipeline.publish.base import (
     send,
     with_retry,
 )
+from pipeline.publish.platforms import Platform
 
 BASE_URL = "https://graph.facebook.com/v25.0"
-MAX_PRODUCT_TAGS = 5
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613})
 NOT_READY = (9007, 2207027)
 QUOTA = (9, 2207042)

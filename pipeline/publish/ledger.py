@@ -34,8 +34,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
-from pipeline.errors import PublishError
-from pipeline.home import clipcart_home
+from pipeline.core.errors import PublishError
+from pipeline.core.home import clipcart_home
 from pipeline.publish.base import PublishRecord, PublishRequest, PublishState
 
 Key = tuple[str, str, str]

@@ -15,16 +15,15 @@ from typing import Any
 
 import httpx
 
-from pipeline.errors import (
+from pipeline.core.errors import (
     AccountBlockedError,
     ConfigError,
     FootageError,
     PublishError,
     TransientPublishError,
 )
-from pipeline.home import home_subdir
+from pipeline.core.home import home_subdir
 from pipeline.publish.base import (
-    PLATFORMS,
     CaptionError,
     Pacing,
     PollPolicy,
@@ -34,15 +33,9 @@ from pipeline.publish.base import (
     make_client,
 )
 from pipeline.publish.ledger import Key, Ledger, new_owner
-from pipeline.publish.tiktok import ChunkRule, utf16_len
+from pipeline.publish.platforms import PLATFORMS, UPLOAD_RULES, Platform, caption_problem
+from pipeline.publish.tiktok.client import ChunkRule
 
-MiB = 1024 * 1024
-MAX_BYTES = {
-    "tiktok": 4 * 1024 * MiB,
-    "tiktok-shop": 10 * MiB,
-    "instagram": 300_000_000,
-    "youtube": 256 * 1024 * MiB,
-}
 ENV_NAMES = {
     "tiktok": {
         "access_token": "CLIPCART_TIKTOK_TOKEN",
@@ -68,7 +61,7 @@ OPTIONAL = frozenset({"refresh_token", "client_key", "client_secret"})
 
 @dataclass(frozen=True)
 class Tuning:
-    """Waits and sizes; the defaults follow PLATFORMS.md, tests shrink them."""
+    """Waits and sizes; the defaults follow docs/platforms.md, tests shrink them."""
 
     pacing: Pacing = field(default_factory=Pacing)
     instagram_poll: PollPolicy = field(
@@ -91,7 +84,7 @@ def preflight(request: PublishRequest) -> None:
         )
 
 
-def check_video(video: Path, platform: str) -> None:
+def check_video(video: Path, platform: Platform) -> None:
     if not video.is_file():
         raise FootageError(f"clip file not found: {video}", hint="Render the clip first")
     size = video.stat().st_size
@@ -99,25 +92,18 @@ def check_video(video: Path, platform: str) -> None:
         magic = head.read(12)
     if size == 0 or magic[4:8] != b"ftyp":
         raise FootageError(f"{video} is not an MP4 file", hint="Publish the rendered clip.mp4")
-    if size > MAX_BYTES[platform]:
+    most = UPLOAD_RULES[platform].max_bytes
+    if size > most:
         raise FootageError(
-            f"{video} is {size} bytes; {platform} accepts at most {MAX_BYTES[platform]}",
+            f"{video} is {size} bytes; {platform} accepts at most {most}",
             hint="Render a shorter or lower-bitrate clip",
         )
 
 
-def check_caption(caption: str, platform: str) -> None:
+def check_caption(caption: str, platform: Platform) -> None:
     if not caption.strip():
         raise CaptionError("the caption is empty", hint="Set caption_text in manifest.json")
-    problem = ""
-    if platform in ("tiktok", "tiktok-shop") and utf16_len(caption) > 2200:
-        problem = f"longer than 2200 UTF-16 units ({utf16_len(caption)})"
-    elif platform == "instagram" and len(caption) > 2200:
-        problem = f"longer than 2200 characters ({len(caption)})"
-    elif platform == "instagram" and len(re.findall(r"#\w", caption)) > 30:
-        problem = "more than 30 hashtags"
-    elif platform == "youtube" and len(caption.encode()) > 5000:
-        problem = f"longer than 5000 bytes ({len(caption.encode())})"
+    problem = caption_problem(caption, platform)
     if problem:
         raise CaptionError(
             f"caption too long for {platform}: {problem}", hint="Shorten caption_text"
@@ -252,7 +238,12 @@ def _tiktok(
     transport: httpx.BaseTransport | None,
     tuning: Tuning,
 ) -> tuple[Publisher, httpx.Client]:
-    from pipeline.publish.tiktok import BASE_URL, FileTokenStore, TikTokCredentials, TikTokPublisher
+    from pipeline.publish.tiktok.client import (
+        BASE_URL,
+        FileTokenStore,
+        TikTokCredentials,
+        TikTokPublisher,
+    )
 
     client = make_client(sandbox_url or BASE_URL, transport)
     parsed = TikTokCredentials.model_validate(creds)

@@ -1,6 +1,6 @@
 """TikTok Shop affiliate creator video: an adapter for an UNVERIFIED contract.
 
-PLATFORMS.md marks this API as known from secondary sources only; paths, versions,
+docs/platforms.md marks this API as known from secondary sources only; paths, versions,
 the signing recipe and error codes below follow that page and may differ from the
 live platform. Check them against the official Partner Center docs before relying
 on this adapter in production.
@@ -17,24 +17,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
 import time
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
-from pipeline.errors import (
+from pipeline.core.errors import (
     AccountBlockedError,
     PermanentPublishError,
     PublishError,
     TransientPublishError,
 )
-from pipeline.models import Frozen
+from pipeline.core.models import Frozen
 from pipeline.publish.base import (
     Checkpoint,
     Pacing,
-    Platform,
     PublishRequest,
     Redactor,
     as_int,
@@ -43,10 +41,10 @@ from pipeline.publish.base import (
     send,
     with_retry,
 )
+from pipeline.publish.platforms import Platform, shop_anchor_title
 
 BASE_URL = "https://open-api.tiktokglobalshop.com"
 DIRECT_UPLOAD_MAX = 10 * 1024 * 1024
-ANCHOR_MAX = 29
 UPLOAD_PATH = "/affiliate_creator/202505/videos/video_files"
 POST_PATH = "/affiliate_creator/202603/videos"
 STATUS_PATH = "/affiliate_creator/202509/videos/{id}/status"
@@ -73,27 +71,6 @@ def shop_sign(app_secret: str, path: str, params: Mapping[str, str], body: bytes
     pairs = "".join(f"{k}{params[k]}" for k in sorted(params) if k not in ("sign", "access_token"))
     message = app_secret.encode() + path.encode() + pairs.encode() + body + app_secret.encode()
     return hmac.new(app_secret.encode(), message, hashlib.sha256).hexdigest()
-
-
-def anchor_title(text: str) -> str:
-    """A product anchor title from ``text``: letters, digits and spaces, under 30 chars."""
-    words = re.sub(r"[^\w ]|_", " ", text).split()
-    title = ""
-    for word in words:
-        candidate = f"{title} {word}".strip()
-        if len(candidate) > ANCHOR_MAX:
-            break
-        title = candidate
-    return title or (words[0][:ANCHOR_MAX] if words else "Shop now")
-
-
-def anchor_title_problem(title: str) -> str:
-    """Why ``title`` cannot be an anchor title ("" if it can)."""
-    if len(title) > ANCHOR_MAX:
-        return f"anchor title too long ({len(title)} chars, under 30 allowed)"
-    if re.search(r"[^\w ]|_", title):
-        return "anchor title has punctuation or emoji"
-    return ""
 
 
 def shop_error(response: httpx.Response, code: int, message: str, redact: Redactor) -> PublishError:
@@ -157,7 +134,7 @@ class TikTokShopPublisher:
         video_info: dict[str, Any] = {"file_id": file_id, "title": request.title}
         if request.cover_timestamp_ms:
             video_info["cover_timestamp_ms"] = request.cover_timestamp_ms
-        anchor = anchor_title(request.product_title or request.title)
+        anchor = shop_anchor_title(request.product_title or request.title)
         body = json.dumps(
             {
                 "video_info": video_info,

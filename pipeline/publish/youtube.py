@@ -17,17 +17,16 @@ from typing import Any
 
 import httpx
 
-from pipeline.errors import (
+from pipeline.core.errors import (
     AccountBlockedError,
     PermanentPublishError,
     PublishError,
     TransientPublishError,
 )
-from pipeline.models import Frozen
+from pipeline.core.models import Frozen
 from pipeline.publish.base import (
     Checkpoint,
     Pacing,
-    Platform,
     PublishRequest,
     Redactor,
     backoff_delay,
@@ -35,6 +34,7 @@ from pipeline.publish.base import (
     send,
     with_retry,
 )
+from pipeline.publish.platforms import Platform
 
 BASE_URL = "https://www.googleapis.com"
 INIT_PATH = "/upload/youtube/v3/videos"

@@ -13,7 +13,7 @@ tuning) can measure them.
 
 from __future__ import annotations
 
-from pipeline.models import ClipPlan
+from pipeline.core.models import ClipPlan
 from pipeline.render.files import RenderFiles
 
 LIMIT_LINEAR = 0.79
@@ -40,8 +40,6 @@ DUCKER = "sidechaincompress=threshold=0.01:ratio=5:attack=15:release=300"
 3 dB of its pause level 120-180 ms after speech stops (tests/test_audio_stems.py)."""
 LOOP_MAX_SAMPLES = 48_000 * 600
 """aloop buffer limit: beds up to 10 minutes loop whole (longer ones never need to)."""
-STEMS = ("speech", "music", "ducked")
-"""Stem outputs of ``stem_graph``, in order: [speech_stem], [music_stem], [ducked_stem]."""
 
 
 def music_index(plan: ClipPlan, files: RenderFiles) -> int:
@@ -102,31 +100,6 @@ def audio_graph(plan: ClipPlan, files: RenderFiles, gain_db: float | None) -> li
     (the faded mix, unmastered)."""
     chains = source_chains(plan, files) + _mix_chains(plan, has_speech(plan))
     chains.append(f"[mix]{_master(plan.duration_ms / 1000, gain_db)}[aout]")
-    return chains
-
-
-def stem_graph(plan: ClipPlan, files: RenderFiles) -> list[str]:
-    """Chains producing [speech_stem], [music_stem] and [ducked_stem], unmastered.
-
-    The same speech, music and duck chains as ``audio_graph``; a missing part
-    (no speech, no music) is silence of the clip's length so every stem exists.
-    """
-    dur = f"{plan.duration_ms / 1000:.3f}"
-    silence = f"anullsrc=r=48000:cl=stereo,atrim=duration={dur}"
-    chains = source_chains(plan, files)
-    speech, music = has_speech(plan), plan.music is not None
-    if speech:
-        chains.append("[speech]asplit=2[speech_stem][sc]" if music
-                      else "[speech]anull[speech_stem]")
-    else:
-        chains.append(f"{silence}[speech_stem]")
-    if music and speech:
-        chains += ["[music]asplit=2[music_stem][m]", *duck_chains(plan, "m", "sc"),
-                   "[ducked]anull[ducked_stem]"]
-    elif music:
-        chains.append("[music]asplit=2[music_stem][ducked_stem]")
-    else:
-        chains += [f"{silence}[music_stem]", f"{silence}[ducked_stem]"]
     return chains
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import itertools
 from fractions import Fraction
 
-from pipeline.models import CardSpec, ClipPlan, CropKey, MediaInfo
+from pipeline.core.models import CardSpec, ClipPlan, CropKey, MediaInfo
+from pipeline.media.meter import meter_chain
 from pipeline.render.audio import audio_graph, music_input_args
 from pipeline.render.files import RenderFiles
-from pipeline.render.meter import meter_chain
 
 ENCODER_PRESET = "veryfast"
 """x264 preset, chosen by measurement (see README, Performance)."""

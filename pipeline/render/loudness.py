@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import math
 
+from pipeline.core.models import ClipPlan
 from pipeline.media.ffmpeg import run_ffmpeg_pcm
-from pipeline.models import ClipPlan
+from pipeline.media.meter import measure
 from pipeline.render.audio import LIMIT_LINEAR
 from pipeline.render.files import RenderFiles
 from pipeline.render.graph import metered_mix_args
-from pipeline.render.meter import measure
 
 TOLERANCE_LU = 0.1
 """Residual small enough to stop correcting (the delivery tolerance is 0.5 LU)."""

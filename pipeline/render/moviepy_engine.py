@@ -38,11 +38,11 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline.fonts import font_for, script_of
+from pipeline.captions.fonts import font_for, script_of
+from pipeline.core.models import CaptionCue, CaptionStyle, CaptionWord, CardSpec, ClipPlan, CropKey
 from pipeline.media.ffmpeg import run_ffmpeg
-from pipeline.models import CaptionCue, CaptionStyle, CaptionWord, CardSpec, ClipPlan, CropKey
-from pipeline.render import decided_gain, loudness_gain_db, write_side_files
 from pipeline.render.audio import audio_graph
+from pipeline.render.ffmpeg_engine import decided_gain, loudness_gain_db, write_side_files
 from pipeline.render.files import RenderFiles
 from pipeline.render.graph import BUFSIZE, CRF, ENCODER_PRESET, MAXRATE, SLIDE_S, input_args
 

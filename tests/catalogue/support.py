@@ -14,7 +14,7 @@ import pytest
 
 from flows.cli import main
 from pipeline.media.ffmpeg import run_ffmpeg
-from pipeline.samples import CATALOG_CSV, DEMO_SKU
+from pipeline.media.samples import CATALOG_CSV, DEMO_SKU
 
 SKU = DEMO_SKU
 

@@ -12,14 +12,14 @@ import httpx
 import pytest
 from PIL import Image
 
-from pipeline.catalog import load_catalog
-from pipeline.errors import CatalogError
-from pipeline.images import resolve_image
-from pipeline.links import platform_links, post_caption, youtube_title
-from pipeline.overlays import card_spec, draw_card
+from pipeline.brand.templates import load_template
+from pipeline.core.errors import CatalogError
+from pipeline.media.samples import CATALOG_CSV, SAMPLES_DIR
 from pipeline.produce import MakeRequest, load_inputs, undrawable_text
-from pipeline.samples import CATALOG_CSV, SAMPLES_DIR
-from pipeline.templates import load_template
+from pipeline.products.card import card_spec, draw_card
+from pipeline.products.catalog import load_catalog
+from pipeline.products.images import resolve_image
+from pipeline.products.links import platform_links, post_caption, youtube_title
 from tests.catalogue.support import SKU, Untouched, cli, make_args, no_output, rejected
 
 HEADER = "sku,title,price,currency,url,image\n"

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.core.models import Window
+from pipeline.footage.reframe import plan_crop
 from pipeline.media.probe import check_footage, probe
-from pipeline.models import Window
-from pipeline.reframe import plan_crop
-from pipeline.samples import make_scene
+from pipeline.media.samples import make_scene
 from tests.catalogue.support import Untouched, cli, footage, make_args, no_output, rejected
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

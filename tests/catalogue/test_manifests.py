@@ -1,6 +1,6 @@
 """Batch manifests and watched inboxes (issue 9's `clipcart batch` and `clipcart watch`).
 
-Written against the documented contract (DESIGN.md's CLI, issue 9): all rows are
+Written against the documented contract (docs/design.md's CLI, issue 9): all rows are
 validated before any work and errors name the row; footage paths may not escape
 the manifest's folder; a file still being copied into the inbox is left alone.
 """

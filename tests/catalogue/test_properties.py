@@ -13,11 +13,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.captions import build_cues, to_ass, to_srt, to_vtt
-from pipeline.catalog import load_catalog, parse_price
-from pipeline.errors import CatalogError, ClipcartError
-from pipeline.links import tag_link
-from pipeline.models import CaptionStyle, Word
+from pipeline.captions.cues import build_cues, to_ass, to_srt, to_vtt
+from pipeline.core.errors import CatalogError, ClipcartError
+from pipeline.core.models import CaptionStyle, Word
+from pipeline.products.catalog import load_catalog, parse_price
+from pipeline.products.links import tag_link
 
 FAST = settings(max_examples=150, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,

@@ -12,14 +12,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipeline.errors import PublishError
+from pipeline.core.errors import PublishError
 from pipeline.publish.base import PublishRequest
 from pipeline.publish.instagram import InstagramCredentials, InstagramPublisher
-from pipeline.publish.tiktok import TikTokCredentials, TikTokPublisher
+from pipeline.publish.tiktok.client import TikTokCredentials, TikTokPublisher
 from pipeline.publish.tiktok_shop import ShopCredentials, TikTokShopPublisher
 from pipeline.publish.youtube import CHUNK_UNIT, YouTubeCredentials, YouTubePublisher
-from tests.publish_support import SMALL_CHUNKS, fake_mp4, fast_pacing
-from tests.test_publish_tiktok import FakeTikTok, err, ok
+from tests.support.publish_support import SMALL_CHUNKS, fake_mp4, fast_pacing
+from tests.support.tiktok_fake import FakeTikTok, err, ok
 
 TOKEN = "act.SECRET-token-123456"
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -54,7 +54,7 @@ def test_token_expires_mid_publish_and_is_refreshed(request_250k: PublishRequest
         "scope": "video.publish", "token_type": "Bearer"})]
     creds = TikTokCredentials(access_token=TOKEN, refresh_token="rft.OLD", client_key="ck",
                               client_secret="cs")
-    from pipeline.publish.tiktok import FileTokenStore
+    from pipeline.publish.tiktok.client import FileTokenStore
 
     publisher = _tiktok(fake, creds)
     publisher.token_store = FileTokenStore(tmp_path / "tokens.json")

@@ -20,10 +20,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipeline.publish.sandbox import SandboxHandle, start_sandbox
-from pipeline.publish.tiktok import ChunkRule
+from pipeline.publish.tiktok.client import ChunkRule
+from sandbox.server import SandboxHandle, start_sandbox
 from tests.catalogue.support import cli
-from tests.publish_support import fake_mp4, fast_sandbox_config
+from tests.support.publish_support import fake_mp4, fast_sandbox_config
 
 
 @pytest.fixture(scope="module")

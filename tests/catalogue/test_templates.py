@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.errors import TemplateError
+from pipeline.brand.templates import TEMPLATES_DIR, load_template
+from pipeline.core.errors import TemplateError
+from pipeline.media.samples import CATALOG_CSV
 from pipeline.produce import MakeRequest, load_inputs
-from pipeline.samples import CATALOG_CSV
-from pipeline.templates import TEMPLATES_DIR, load_template
 from tests.catalogue.support import SKU, Untouched, cli, make_args, no_output, rejected
 
 

@@ -1,0 +1,158 @@
+"""The watched inbox: footage dropped into a folder becomes clips, each file once.
+
+Layout: ``INBOX/<SKU>/<any name>.mp4`` or ``INBOX/<SKU>__<name>.mp4``. A file is taken
+only when it is fully written: its size and modification time hold still for
+``settle_s`` and it can be opened and read to the end. Files are remembered by content
+hash and SKU in ``CLIPCART_HOME/inbox.db``, so a restart or a second copy of the same
+bytes makes nothing twice.
+
+A file that cannot become a clip (unknown SKU, not a video, corrupt) is *moved* to
+``INBOX/_rejected/`` with ``<name>.error.txt`` beside it saying why: that is the one
+change clipcart makes inside the inbox. Its bytes are never altered, and good files are
+never moved, modified or deleted.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline.core.home import clipcart_home
+
+VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".3gp"}
+REJECTED = "_rejected"
+SEPARATOR = "__"
+
+
+@dataclass(frozen=True)
+class Drop:
+    """A footage file found in the inbox and the SKU its place names."""
+
+    path: Path
+    sku: str
+
+
+def scan(inbox: Path) -> list[Drop]:
+    """Footage files in the inbox, oldest first; hidden and rejected files are skipped."""
+    drops = []
+    for path in sorted(inbox.rglob("*"), key=_mtime):
+        rel = path.relative_to(inbox)
+        if not path.is_file() or rel.parts[0] == REJECTED or _hidden(rel):
+            continue
+        sku = sku_for(rel)
+        if sku and path.suffix.lower() in VIDEO_SUFFIXES:
+            drops.append(Drop(path=path, sku=sku))
+    return drops
+
+
+def sku_for(rel: Path) -> str:
+    """The SKU a file's place names: its folder, or the part before ``__`` in its name."""
+    if len(rel.parts) == 2:
+        return rel.parts[0]
+    if len(rel.parts) == 1 and SEPARATOR in rel.stem:
+        return rel.stem.split(SEPARATOR, 1)[0].strip()
+    return ""
+
+
+def unplaced(inbox: Path) -> list[Path]:
+    """Video files whose place names no SKU (top level without ``SKU__``, or too deep)."""
+    return [p for p in inbox.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES
+            and p.relative_to(inbox).parts[0] != REJECTED and not _hidden(p.relative_to(inbox))
+            and not sku_for(p.relative_to(inbox))]
+
+
+def _hidden(rel: Path) -> bool:
+    return any(part.startswith(".") for part in rel.parts)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def is_complete(path: Path, settle_s: float = 1.0,
+                sleep: Callable[[float], None] = time.sleep) -> bool:
+    """True when the file stopped growing for ``settle_s`` and reads to the end."""
+    try:
+        before = path.stat()
+        sleep(settle_s)
+        after = path.stat()
+        if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+            return False
+        with path.open("rb") as fh:
+            fh.seek(max(0, after.st_size - 4096))
+            fh.read()
+    except OSError:
+        return False
+    return after.st_size > 0
+
+
+def reject(inbox: Path, path: Path, reason: str) -> Path:
+    """Move ``path`` to ``INBOX/_rejected/`` (unique name) with ``.error.txt`` beside it."""
+    folder = inbox / REJECTED
+    folder.mkdir(exist_ok=True)
+    target = folder / path.name
+    n = 1
+    while target.exists():
+        target = folder / f"{path.stem}.{n}{path.suffix}"
+        n += 1
+    note = target.with_name(target.name + ".error.txt")
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    note.write_text(f"{path.relative_to(inbox)} was set aside at {stamp}\nreason: {reason}\n",
+                    "utf-8")
+    os.replace(path, target)
+    return target
+
+
+class InboxRegistry:
+    """Which (content hash, SKU) pairs already became clips; SQLite under CLIPCART_HOME."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or clipcart_home() / "inbox.db"
+        self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        with self._db:
+            self._db.execute("CREATE TABLE IF NOT EXISTS processed (digest TEXT, sku TEXT, "
+                             "source TEXT, clip_id TEXT, at TEXT, PRIMARY KEY (digest, sku))")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def clip_for(self, digest: str, sku: str) -> str | None:
+        """The clip id made from these bytes for this SKU, if any."""
+        row = self._db.execute("SELECT clip_id FROM processed WHERE digest=? AND sku=?",
+                               (digest, sku)).fetchone()
+        return str(row[0]) if row else None
+
+    def record(self, digest: str, sku: str, source: Path, clip_id: str) -> None:
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO processed VALUES (?, ?, ?, ?, ?)",
+                             (digest, sku, str(source), clip_id,
+                              datetime.now(UTC).isoformat(timespec="seconds")))
+
+
+def watch_changes(inbox: Path, stop: Callable[[], bool], tick_s: float = 5.0
+                  ) -> Iterator[None]:
+    """Yield whenever something in the inbox changed, and every ``tick_s`` regardless
+    (files still being written are looked at again); ends when ``stop()`` is true."""
+    from watchfiles import watch
+
+    for _changes in watch(inbox, yield_on_timeout=True, rust_timeout=int(tick_s * 1000),
+                          stop_event=_StopFlag(stop), recursive=True):
+        yield
+
+
+class _StopFlag:
+    """Adapts a ``stop()`` callable to the ``is_set()`` watchfiles polls."""
+
+    def __init__(self, stop: Callable[[], bool]) -> None:
+        self._stop = stop
+
+    def is_set(self) -> bool:
+        return self._stop()

@@ -1,0 +1,161 @@
+"""Every platform rule clipcart relies on, in one table: names, caption limits, upload
+limits, the safe zone and the delivery spec (sources: docs/platforms.md).
+
+Templates, post captions (``products.links``), QC and the publish clients all read
+their limits from here, so a platform's rule changes in one place.
+
+Meta and YouTube do not say whether a caption "character" is a code point or a UTF-16
+unit (an emoji is one or two), so character limits are met in both counts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+Platform = Literal["tiktok", "tiktok-shop", "instagram", "youtube"]
+"""A publishing target: TikTok plain post, TikTok Shop affiliate video, Instagram Reels,
+YouTube Shorts."""
+PLATFORMS: tuple[Platform, ...] = get_args(Platform)
+
+MiB = 1024 * 1024
+
+FRAME_W, FRAME_H = 1080, 1920
+"""The clip's frame, in pixels."""
+SAFE_X = (120, 888)
+"""Horizontal safe zone on 1080x1920 for a template that targets every platform, px
+(the side margins and TikTok's right-hand button rail)."""
+SAFE_Y = (288, 1248)
+"""Vertical safe zone on 1080x1920, px (top bars; bottom caption and music area)."""
+
+
+@dataclass(frozen=True)
+class DeliverySpec:
+    """What every render must meet, whatever the platform."""
+
+    fps: int = 30
+    target_lufs: float = -14.0
+    lufs_tolerance: float = 0.5
+    """QC's tolerance around the target, LU (the spec allows 1; renders land within 0.5)."""
+    max_true_peak_dbtp: float = -1.0
+    max_duration_ms: int = 15_000
+    sample_rate: int = 48_000
+
+
+DELIVERY = DeliverySpec()
+
+
+@dataclass(frozen=True)
+class CaptionRule:
+    """How long a platform's post text may be."""
+
+    max_units: int
+    """The limit, counted in ``unit``."""
+    unit: Literal["utf16", "chars", "utf8_bytes"]
+    """utf16: UTF-16 code units (TikTok); chars: both code points and UTF-16 units;
+    utf8_bytes: bytes of UTF-8 (YouTube descriptions)."""
+    max_hashtags: int | None = None
+
+
+@dataclass(frozen=True)
+class UploadRule:
+    """What a platform accepts as a video file."""
+
+    max_bytes: int
+    duration_ms: tuple[int, int]
+    """Shortest and longest accepted video, ms."""
+
+
+CAPTION_RULES: dict[Platform, CaptionRule] = {
+    "tiktok": CaptionRule(2200, "utf16"),
+    "tiktok-shop": CaptionRule(2200, "utf16"),
+    "instagram": CaptionRule(2200, "chars", max_hashtags=30),
+    "youtube": CaptionRule(5000, "utf8_bytes"),
+}
+"""Post text limits: TikTok ``post_info.title``, Reels ``caption``, YouTube description."""
+
+UPLOAD_RULES: dict[Platform, UploadRule] = {
+    "tiktok": UploadRule(4 * 1024 * MiB, (1_000, 600_000)),
+    "tiktok-shop": UploadRule(10 * MiB, (1_000, 600_000)),
+    "instagram": UploadRule(300_000_000, (3_000, 900_000)),
+    "youtube": UploadRule(256 * 1024 * MiB, (1_000, 180_000)),
+}
+"""File limits. TikTok's 10 min is the usual ``max_video_post_duration_sec`` (publishing
+checks the creator's own); TikTok Shop's direct upload takes 10 MB; YouTube Shorts are
+at most 3 minutes."""
+
+UPLOAD_FPS = (23, 60)
+"""Frame rates TikTok and Reels accept."""
+TIKTOK_SIDE_PX = (360, 4096)
+"""TikTok's accepted length of each side of the picture."""
+
+YOUTUBE_TITLE_CHARS = 100
+SHOP_ANCHOR_MAX_CHARS = 29
+"""TikTok Shop product-anchor titles are under 30 characters, letters and digits only."""
+
+UTM_SOURCE: dict[Platform, str] = {
+    "tiktok": "tiktok", "tiktok-shop": "tiktok_shop",
+    "instagram": "instagram", "youtube": "youtube",
+}
+"""``utm_source`` of each platform's tagged link."""
+
+HASHTAG = re.compile(r"#\w+")
+
+
+def utf16_units(text: str) -> int:
+    """Length in UTF-16 code units, as TikTok counts."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def caption_length(text: str, rule: CaptionRule) -> int:
+    """``text``'s length as ``rule`` counts it (the larger count for ``chars``)."""
+    if rule.unit == "utf8_bytes":
+        return len(text.encode("utf-8"))
+    if rule.unit == "utf16":
+        return utf16_units(text)
+    return max(len(text), utf16_units(text))
+
+
+def caption_problem(text: str, platform: Platform) -> str:
+    """Why ``text`` cannot be ``platform``'s post text ("" if it can)."""
+    rule = CAPTION_RULES[platform]
+    length = caption_length(text, rule)
+    if length > rule.max_units:
+        unit = {"utf16": "UTF-16 units", "chars": "characters", "utf8_bytes": "bytes"}[rule.unit]
+        return f"longer than {rule.max_units} {unit} ({length})"
+    if rule.max_hashtags is not None and len(HASHTAG.findall(text)) > rule.max_hashtags:
+        return f"more than {rule.max_hashtags} hashtags"
+    return ""
+
+
+def shop_anchor_title(text: str, fallback: str = "Shop now") -> str:
+    """A TikTok Shop anchor title from ``text``: whole words of letters and digits, under
+    30 characters; ``fallback`` when nothing usable is left."""
+    kept = "".join(ch if unicodedata.category(ch)[0] in "LN" else " " for ch in text)
+    words = kept.split()
+    title = ""
+    for word in words:
+        candidate = f"{title} {word}".strip()
+        if len(candidate) > SHOP_ANCHOR_MAX_CHARS:
+            break
+        title = candidate
+    return title or "".join(words)[:SHOP_ANCHOR_MAX_CHARS] or fallback[:SHOP_ANCHOR_MAX_CHARS]
+
+
+def shop_anchor_problem(title: str) -> str:
+    """Why ``title`` cannot be an anchor title ("" if it can)."""
+    if len(title) > SHOP_ANCHOR_MAX_CHARS:
+        return f"anchor title too long ({len(title)} chars, under 30 allowed)"
+    if any(unicodedata.category(ch)[0] not in "LN" and ch != " " for ch in title):
+        return "anchor title has punctuation or emoji"
+    return ""
+
+
+def platform_named(name: str) -> Platform | None:
+    """``name`` as a Platform, or None when clipcart does not publish there."""
+    for platform in PLATFORMS:
+        if platform == name:
+            return platform
+    return None

@@ -1,0 +1,1 @@
+"""Shared test helpers: generated media, fakes, plans and paths."""

@@ -1,0 +1,156 @@
+"""Brand templates: the bundled looks load, and every mistake names file, key and fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.brand.templates import (
+    SAFE_X,
+    SAFE_Y,
+    Template,
+    caption_band,
+    list_templates,
+    load_template,
+    load_template_noting,
+)
+from pipeline.core.errors import TemplateError
+from tests.support.paths import REPO
+
+
+def bold_data() -> dict[str, object]:
+    """The bold template as plain data, to break in tests."""
+    data = yaml.safe_load((REPO / "templates" / "bold.yaml").read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def error_for(tmp_path: Path, data: object) -> str:
+    """The one-line message for a template file holding ``data``."""
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(TemplateError) as caught:
+        load_template(str(path))
+    assert caught.value.exit_code == 2
+    return caught.value.one_line()
+
+
+def test_three_distinct_templates() -> None:
+    templates = {t.name: t for t in list_templates()}
+    assert {"bold", "minimal", "luxe"} <= set(templates)
+    looks = {(t.card.background, t.card.accent, t.caption.size, t.music.mood)
+             for t in templates.values()}
+    assert len(looks) == len(templates)
+    assert {t.music.mood for t in templates.values()} >= {"upbeat", "chill", "luxe"}
+
+
+@pytest.mark.parametrize("name", ["bold", "minimal", "luxe"])
+def test_layout_inside_safe_zone_without_overlap(name: str) -> None:
+    template = load_template(name)
+    card = template.card
+    assert SAFE_X[0] <= card.x and card.x + card.width <= SAFE_X[1]
+    assert SAFE_Y[0] <= card.y and card.y + card.height <= SAFE_Y[1]
+    top, bottom = caption_band(template.caption)
+    assert SAFE_Y[0] <= top and bottom <= SAFE_Y[1]
+    assert bottom <= card.y or card.y + card.height <= top
+
+
+def test_load_by_path_and_platform_overrides() -> None:
+    template = load_template(str(REPO / "templates" / "bold.yaml"))
+    assert template.cta_for("tiktok") == template.cta
+    assert template.cta_for("tiktok-shop") == "Tap the cart"
+    assert template.utm_medium_for("youtube") == "video"
+    assert "shorts" in template.hashtags_for("youtube")
+    assert template.hashtags_for("tiktok") == template.hashtags
+
+
+def test_unknown_name_lists_available() -> None:
+    with pytest.raises(TemplateError) as caught:
+        load_template("neon")
+    assert "neon" in caught.value.message
+    assert all(name in caught.value.hint for name in ("bold", "minimal", "luxe"))
+
+
+def test_bad_colour_names_key(tmp_path: Path) -> None:
+    data = bold_data()
+    data["card"]["background"] = "red"  # type: ignore[index]
+    message = error_for(tmp_path, data)
+    assert "broken.yaml: card.background: 'red' is not a #RRGGBB colour" in message
+
+
+def test_bad_caption_colour(tmp_path: Path) -> None:
+    data = bold_data()
+    data["caption"]["highlight"] = "yellow"  # type: ignore[index]
+    assert "caption: highlight: 'yellow' is not a #RRGGBB colour" in error_for(tmp_path, data)
+
+
+def test_unknown_caption_font_falls_back_with_a_warning(tmp_path: Path) -> None:
+    data = bold_data()
+    data["caption"]["font"] = "Comic Sans"  # type: ignore[index]
+    path = tmp_path / "brand.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    warnings: list[str] = []
+    assert load_template_noting(str(path), warnings).caption.font == "Lato Black"
+    assert "caption.font 'Comic Sans' is not a shipped font; using Lato Black" in warnings[0]
+
+
+def test_unknown_key_lists_allowed(tmp_path: Path) -> None:
+    data = bold_data()
+    data["card"]["colour"] = "#FFFFFF"  # type: ignore[index]
+    message = error_for(tmp_path, data)
+    assert "card.colour: unknown key" in message and "background" in message
+
+
+def test_unknown_platform(tmp_path: Path) -> None:
+    data = bold_data()
+    data["platforms"] = {"snapchat": {"cta": "x"}}
+    assert "platforms.snapchat" in error_for(tmp_path, data)
+
+
+def test_card_outside_safe_zone(tmp_path: Path) -> None:
+    data = bold_data()
+    data["card"]["x"] = 300  # type: ignore[index]
+    message = error_for(tmp_path, data)
+    assert "card:" in message and "safe zone x 120-888" in message
+
+
+def test_card_overlapping_captions(tmp_path: Path) -> None:
+    data = bold_data()
+    data["card"]["y"] = 900  # type: ignore[index]
+    assert "overlap" in error_for(tmp_path, data)
+
+
+def test_min_on_screen_and_animation(tmp_path: Path) -> None:
+    data = bold_data()
+    data["card"]["min_on_screen_ms"] = 1000  # type: ignore[index]
+    assert "card.min_on_screen_ms" in error_for(tmp_path, data)
+    data = bold_data()
+    data["card"]["animation"] = "spin"  # type: ignore[index]
+    assert "card.animation" in error_for(tmp_path, data)
+
+
+def test_bad_hashtag_and_locale(tmp_path: Path) -> None:
+    data = bold_data()
+    data["hashtags"] = ["two words"]
+    assert "hashtags" in error_for(tmp_path, data)
+    data = bold_data()
+    data["locale"] = "xx_QQ"
+    assert "locale" in error_for(tmp_path, data)
+
+
+def test_invalid_yaml_names_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: bad\ncard: [unclosed\n", encoding="utf-8")
+    with pytest.raises(TemplateError, match=r"bad.yaml: line \d+"):
+        load_template(str(path))
+
+
+def test_not_a_mapping(tmp_path: Path) -> None:
+    assert "expected a mapping" in error_for(tmp_path, ["a", "b"])
+
+
+def test_defaults_are_valid() -> None:
+    template = Template(name="plain")
+    assert template.card.min_on_screen_ms >= 3000

@@ -1,0 +1,64 @@
+"""The CLI in-process: bad input is one line on stderr and exit 2, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flows.cli import main
+from pipeline.media.samples import CATALOG_CSV
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _one_line_error(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_missing_footage(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = _run(capsys, "make", str(tmp_path / "nope.mp4"), "--catalog",
+                          str(CATALOG_CSV), "--sku", "TRAIL-BOTTLE-24", "--out", str(tmp_path))
+    assert code == 2 and out == ""
+    assert "nope.mp4: file not found" in _one_line_error(err)
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_unknown_sku(capsys: pytest.CaptureFixture[str], short_scene: Path,
+                     tmp_path: Path) -> None:
+    code, _, err = _run(capsys, "make", str(short_scene), "--catalog", str(CATALOG_CSV),
+                        "--sku", "TRAIL-BOTTLE-2", "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert "TRAIL-BOTTLE-2" in _one_line_error(err)
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_duration_out_of_range(capsys: pytest.CaptureFixture[str], short_scene: Path) -> None:
+    code, _, err = _run(capsys, "make", str(short_scene), "--catalog", str(CATALOG_CSV),
+                        "--sku", "TRAIL-BOTTLE-24", "--duration", "90")
+    assert code == 2 and "outside 5-60 seconds" in _one_line_error(err)
+
+
+def test_usage_error_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, "make")
+    assert code == 2 and "clipcart --help" in _one_line_error(err)
+
+
+def test_check_on_non_video(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.mp4"
+    bogus.write_text("hello")
+    code, _, err = _run(capsys, "check", str(bogus))
+    assert code == 2 and "not a readable video" in _one_line_error(err)
+
+
+def test_templates_lists_three(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "templates")
+    assert code == 0 and all(name in out for name in ("bold", "minimal", "luxe"))

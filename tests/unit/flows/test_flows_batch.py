@@ -1,0 +1,93 @@
+"""The batch flow end to end: 3 rows make 3 clips, a re-run makes none; review; Dask."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.media.samples import CATALOG_CSV, make_scene
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def campaign(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three 6 s 640x360 scenes (make_scene, plain) beside a catalog and a manifest."""
+    folder = tmp_path_factory.mktemp("campaign")
+    shutil.copy(CATALOG_CSV, folder / "catalog.csv")
+    shutil.copy(CATALOG_CSV.parent / "product.png", folder / "product.png")
+    for n, x in enumerate((0.3, 0.5, 0.7)):
+        make_scene(folder / f"s{n}.mp4", seconds=6, size="640x360", plain=True, subject_x=x)
+    (folder / "manifest.csv").write_text(
+        "footage,sku,template,platforms,publish_at,review\n"
+        "s0.mp4,TRAIL-BOTTLE-24,bold,tiktok,2030-01-01T10:00Z,\n"
+        "s1.mp4,TRAIL-MUG-12,minimal,,,\n"
+        "s2.mp4,TRAIL-BOTTLE-24,luxe,youtube,,yes\n", "utf-8")
+    return folder
+
+
+def test_three_rows_make_three_clips_and_a_rerun_makes_none(
+        campaign: Path, tmp_path: Path, prefect_harness: None) -> None:
+    from flows.batch import BatchParams, run_batch
+    from pipeline.ops.release import decide
+    from pipeline.ops.review import ReviewBook
+    from pipeline.publish.ledger import Ledger
+
+    ledger = f"sqlite:///{tmp_path / 'ledger.db'}"
+    params = BatchParams(manifest=campaign / "manifest.csv", out_dir=tmp_path / "out",
+                         catalog=campaign / "catalog.csv", workers=2, ledger_url=ledger)
+    first = run_batch(params)
+    assert [r.status for r in first] == ["made", "made", "made"]
+    assert all((tmp_path / "out" / r.clip_id / "clip.mp4").is_file() for r in first)
+    assert "data:image/jpeg;base64," in _artifact("batch-thumbnails")
+    assert held_row(_artifact("batch-summary"))
+    held = first[2]
+    assert held.publishing == "awaiting review"
+
+    again = run_batch(params)
+    assert [r.status for r in again] == ["existing"] * 3
+    assert [r.clip_id for r in again] == [r.clip_id for r in first]
+
+    book = ReviewBook()
+    assert [r.clip_id for r in book.pending()] == [held.clip_id]
+    book.close()
+    _, posts = decide(held.clip_id, True, "looks good", ledger_url=ledger)
+    assert [(p.platform, p.state) for p in posts] == [("youtube", "scheduled")]
+    rows = Ledger(ledger).due(__import__("pipeline.ops.release").release.FAR_FUTURE)
+    assert sorted(r.clip_id for r in rows) == sorted([first[0].clip_id, held.clip_id])
+
+
+def test_render_fan_out_on_a_local_dask_cluster(
+        campaign: Path, tmp_path: Path, prefect_harness: None) -> None:
+    from distributed import LocalCluster
+
+    from flows.batch import BatchParams, run_batch
+
+    (campaign / "two.csv").write_text("footage,sku\ns0.mp4,TRAIL-MUG-12\ns1.mp4,TRAIL-MUG-12\n",
+                                      "utf-8")
+    params = BatchParams(manifest=campaign / "two.csv", out_dir=tmp_path / "shared",
+                         catalog=campaign / "catalog.csv", workers=2)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster:
+        results = run_batch(params, dask_address=cluster.scheduler_address)
+    assert [r.status for r in results] == ["made", "made"]
+    assert len({r.clip_id for r in results}) == 2
+
+
+def _artifact(key: str) -> str:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    # other tests in the session make batch artifacts too: the newest is this test's
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+            sort=ArtifactSort.CREATED_DESC, limit=1)
+    return str(found[0].data)
+
+
+def held_row(table: str) -> bool:
+    return "awaiting review" in table

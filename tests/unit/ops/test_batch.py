@@ -1,0 +1,117 @@
+"""Batch manifests, publish slots and slot booking: fast checks, no rendering."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from pipeline.core.errors import ManifestError
+from pipeline.media.samples import CATALOG_CSV
+from pipeline.ops.batch import read_manifest
+from pipeline.ops.release import targets_for
+from pipeline.ops.slots import AccountSlots, SlotConfig, next_slot
+
+
+@pytest.fixture()
+def campaign(tmp_path: Path) -> Path:
+    """A folder with a catalog and three (empty, never probed here) footage files."""
+    shutil.copy(CATALOG_CSV, tmp_path / "catalog.csv")
+    (tmp_path / "footage").mkdir()
+    for name in ("a.mp4", "b.mp4", "c.mov"):
+        (tmp_path / "footage" / name).write_bytes(b"x")
+    return tmp_path
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, "utf-8")
+    return path
+
+
+def test_csv_rows_become_items_and_globs_expand(campaign: Path) -> None:
+    manifest = write(campaign, "m.csv", "footage,sku,template,platforms,publish_at,review\n"
+                     "footage/*.mp4,TRAIL-BOTTLE-24,minimal,tiktok;youtube,,yes\n"
+                     "footage/c.mov,TRAIL-MUG-12,,,2030-01-01T10:00+02:00,\n")
+    plan = read_manifest(manifest, catalog=campaign / "catalog.csv")
+    assert plan.problems == ()
+    assert [(i.row, i.footage.name, i.sku) for i in plan.items] == [
+        ("row 2", "a.mp4", "TRAIL-BOTTLE-24"), ("row 2", "b.mp4", "TRAIL-BOTTLE-24"),
+        ("row 3", "c.mov", "TRAIL-MUG-12")]
+    first, _, last = plan.items
+    assert first.platforms == ("tiktok", "youtube") and first.review and first.template == "minimal"
+    assert last.template == "bold" and last.platforms == ()
+    assert last.publish_at == datetime(2030, 1, 1, 8, tzinfo=UTC)
+
+
+def test_every_bad_row_is_named_with_its_field(campaign: Path) -> None:
+    manifest = write(campaign, "m.csv", "footage,sku,template,platforms,publish_at\n"
+                     "footage/a.mp4,NOPE,bold,,\n"
+                     "../../etc/passwd,TRAIL-BOTTLE-24,bold,,\n"
+                     "footage/none*.mp4,TRAIL-BOTTLE-24,bold,,\n"
+                     "footage/a.mp4,TRAIL-BOTTLE-24,glossy,myspace,tomorrow\n"
+                     "footage/b.mp4,TRAIL-BOTTLE-24,bold,tiktok,\n")
+    plan = read_manifest(manifest, catalog=campaign / "catalog.csv")
+    found = {(p.row, p.field) for p in plan.problems}
+    assert found == {("row 2", "sku"), ("row 3", "footage"), ("row 4", "footage"),
+                     ("row 5", "template"), ("row 5", "platforms"), ("row 5", "publish_at")}
+    assert "outside" in str(next(p for p in plan.problems if p.row == "row 3"))
+    assert [i.footage.name for i in plan.items] == ["b.mp4"]
+
+
+def test_yaml_defaults_and_naive_times_in_the_account_zone(campaign: Path) -> None:
+    manifest = write(campaign, "m.yaml", "defaults: {catalog: catalog.csv, account: brand-b}\n"
+                     "rows:\n  - {footage: footage/a.mp4, sku: TRAIL-MUG-12,"
+                     " platforms: [instagram], publish_at: '2030-06-01T09:00'}\n")
+    slots = SlotConfig.model_validate({"accounts": {"brand-b": {"timezone": "Europe/Berlin"}}})
+    plan = read_manifest(manifest, zone_for=lambda a: slots.for_account(a).zone)
+    (item,) = plan.items
+    assert item.row == "item 1" and item.account == "brand-b"
+    assert item.publish_at is not None
+    assert item.publish_at.astimezone(UTC) == datetime(2030, 6, 1, 7, tzinfo=UTC)
+
+
+def test_a_broken_manifest_file_is_bad_input(campaign: Path) -> None:
+    with pytest.raises(ManifestError, match="unknown column 'colour'"):
+        read_manifest(write(campaign, "m.csv", "footage,sku,colour\na,b,c\n"))
+    with pytest.raises(ManifestError, match="no rows"):
+        read_manifest(write(campaign, "e.csv", "footage,sku\n"))
+    plan = read_manifest(write(campaign, "n.csv", "footage,sku\nfootage/a.mp4,X\n"))
+    assert [(p.row, p.field) for p in plan.problems] == [("row 2", "catalog")]
+
+
+def test_next_slot_respects_zone_days_and_taken() -> None:
+    berlin = AccountSlots(timezone="Europe/Berlin", slots=("09:00", "18:00"),
+                          days=("mon", "tue", "wed", "thu", "fri"))
+    friday_evening = datetime(2030, 3, 1, 17, 30, tzinfo=UTC)  # 18:30 in Berlin, a Friday
+    monday_nine = datetime(2030, 3, 4, 8, tzinfo=UTC)
+    assert next_slot(berlin, friday_evening) == monday_nine
+    assert next_slot(berlin, friday_evening, [monday_nine]) == datetime(2030, 3, 4, 17,
+                                                                         tzinfo=UTC)
+
+
+def test_targets_book_distinct_slots_per_platform_and_keep_their_own(tmp_path: Path) -> None:
+    ledger = f"sqlite:///{tmp_path / 'ledger.db'}"
+    now = datetime(2030, 3, 1, 0, 0, tzinfo=UTC)
+    slots = SlotConfig()
+    booked: list = []
+    a = targets_for("clip-a", ("tiktok", "youtube"), "default", None, slots, ledger_url=ledger,
+                    now=now, booked=booked)
+    b = targets_for("clip-b", ("tiktok",), "default", None, slots, ledger_url=ledger, now=now,
+                    booked=booked)
+    again = targets_for("clip-a", ("tiktok",), "default", None, slots, ledger_url=ledger,
+                        now=now, booked=booked)
+    assert [t.at.hour for t in a] == [9, 9] and b[0].at.hour == 13
+    assert again[0].at == a[0].at
+
+
+def test_cli_refuses_a_manifest_with_no_good_row(campaign: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from flows.cli import main
+
+    manifest = write(campaign, "m.csv", "footage,sku\nfootage/a.mp4,NOPE\n../x.mp4,NOPE\n")
+    assert main(["batch", str(manifest), "--catalog", str(campaign / "catalog.csv")]) == 2
+    said = capsys.readouterr().err
+    assert "row 2, sku:" in said and "row 3, footage:" in said and "Nothing was made" in said

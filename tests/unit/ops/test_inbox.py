@@ -1,0 +1,83 @@
+"""The watched inbox: layout, completeness, rejection, the registry; one real pass."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.media.samples import CATALOG_CSV, make_scene
+from pipeline.ops.inbox import InboxRegistry, is_complete, reject, scan, sku_for
+
+
+def test_sku_comes_from_the_folder_or_the_name() -> None:
+    assert sku_for(Path("TRAIL-MUG-12/any name.mp4")) == "TRAIL-MUG-12"
+    assert sku_for(Path("TRAIL-MUG-12__take3.mp4")) == "TRAIL-MUG-12"
+    assert sku_for(Path("loose.mp4")) == ""
+    assert sku_for(Path("a/b/c.mp4")) == ""
+
+
+def test_scan_skips_hidden_rejected_and_non_video(tmp_path: Path) -> None:
+    for rel in ("SKU-1/a.mp4", "SKU-1/.partial.mp4", "SKU-2__b.MOV", "_rejected/c.mp4",
+                "SKU-1/notes.txt", "loose.mp4"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"x")
+    assert sorted((d.path.name, d.sku) for d in scan(tmp_path)) == [
+        ("SKU-2__b.MOV", "SKU-2"), ("a.mp4", "SKU-1")]
+
+
+def test_a_growing_file_is_not_complete(tmp_path: Path) -> None:
+    path = tmp_path / "f.mp4"
+    path.write_bytes(b"x" * 10)
+    assert is_complete(path, 0.0)
+
+    def grow(_seconds: float) -> None:
+        with path.open("ab") as fh:
+            fh.write(b"more")
+
+    assert not is_complete(path, 0.0, sleep=grow)
+    assert not is_complete(tmp_path / "gone.mp4", 0.0)
+
+
+def test_reject_moves_aside_with_the_reason(tmp_path: Path) -> None:
+    (tmp_path / "SKU").mkdir()
+    bad = tmp_path / "SKU" / "x.mp4"
+    bad.write_bytes(b"junk")
+    moved = reject(tmp_path, bad, "not a video")
+    assert not bad.exists() and moved == tmp_path / "_rejected" / "x.mp4"
+    assert moved.read_bytes() == b"junk"
+    assert "reason: not a video" in (tmp_path / "_rejected" / "x.mp4.error.txt").read_text()
+
+
+def test_registry_remembers_across_instances(tmp_path: Path) -> None:
+    first = InboxRegistry(tmp_path / "r.db")
+    first.record("abc", "SKU", Path("a.mp4"), "clip1")
+    first.close()
+    again = InboxRegistry(tmp_path / "r.db")
+    assert again.clip_for("abc", "SKU") == "clip1" and again.clip_for("abc", "OTHER") is None
+    again.close()
+
+
+@pytest.mark.slow
+def test_a_dropped_file_becomes_one_clip_and_a_corrupt_one_is_set_aside(
+        tmp_path: Path, prefect_harness: None) -> None:
+    from flows.inbox import WatchParams, watch_inbox
+
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    (inbox / "TRAIL-MUG-12").mkdir(parents=True)
+    shutil.copy(CATALOG_CSV, inbox / "catalog.csv")
+    shutil.copy(CATALOG_CSV.parent / "product.png", inbox / "product.png")
+    make_scene(inbox / "TRAIL-MUG-12" / "take 1.mp4", seconds=6, size="640x360", plain=True)
+    (inbox / "TRAIL-BOTTLE-24__broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 99)
+    params = WatchParams(inbox=inbox, out_dir=out, once=True, settle_s=0.2)
+
+    outcomes = {o.status: o for o in watch_inbox(params)}
+    assert set(outcomes) == {"made", "rejected"}
+    assert (out / outcomes["made"].clip_id / "clip.mp4").is_file()
+    assert (inbox / "TRAIL-MUG-12" / "take 1.mp4").is_file()  # originals stay
+    note = (inbox / "_rejected" / "TRAIL-BOTTLE-24__broken.mp4.error.txt").read_text()
+    assert "reason:" in note and "broken.mp4" in note
+
+    again = watch_inbox(params)  # a restart makes nothing twice
+    assert [o.status for o in again] == ["seen"]
