@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pipeline.core.models import ClipPlan, CropKey, CropPath, MediaInfo, Window
-from pipeline.render.graph import encode_args, output_scale, seconds
+from pipeline.render.graph import encode_args, output_scale
+from pipeline.render.inputs import seconds
 
 
 def floor_args(plan: ClipPlan, out: str) -> list[str]:

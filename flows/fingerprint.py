@@ -8,6 +8,7 @@ are their JSON. Renaming a file keeps its fingerprint; changing a byte changes i
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -22,16 +23,18 @@ from pipeline.produce import Inputs
 
 NOT_CONTENT = frozenset({"seconds"})
 """Dataclass fields that say how long something took, not what it found."""
-_DIGESTS: dict[tuple[str, int, int], str] = {}
 
 
 def footage_digest(path: Path) -> str:
     """sha256 of the file, remembered per (path, size, mtime) so it is read once."""
     stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    if key not in _DIGESTS:
-        _DIGESTS[key] = file_digest(path)
-    return _DIGESTS[key]
+    return _digest_of(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _digest_of(path: str, _size: int, _mtime_ns: int) -> str:
+    """The digest of one version of a file (size and mtime are part of the key)."""
+    return file_digest(Path(path))
 
 
 def plain(value: Any) -> Any:

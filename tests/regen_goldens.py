@@ -10,7 +10,6 @@ from pipeline.render.graph import measure_args, render_args
 from tests.support.paths import GOLDENS
 from tests.support.plans import STYLE, ZH_KEYWORDS, ZH_WORDS, plan
 
-GOLDENS = GOLDENS
 FILES = RenderFiles(card_png="/tmp/r/card.png", ass="/tmp/r/captions.ass")
 
 

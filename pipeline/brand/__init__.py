@@ -1,1 +1,3 @@
-"""Brand templates: one validated YAML file per look (captions, card, music, calls to action, UTM)."""
+"""Brand templates: one validated YAML file per look (captions, card, music, calls to action,
+UTM).
+"""

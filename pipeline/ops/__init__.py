@@ -1,1 +1,3 @@
-"""Operating at volume: batch manifests, the watched inbox, review, publish slots, release, the link page."""
+"""Operating at volume: batch manifests, the watched inbox, review, publish slots, release, the
+link page.
+"""

@@ -1,1 +1,3 @@
-"""Products: catalogs, pictures, prices as shoppers read them, tagged links and post captions, the product card."""
+"""Products: catalogs, pictures, prices as shoppers read them, tagged links and post captions,
+the product card.
+"""

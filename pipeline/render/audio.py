@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pipeline.core.models import ClipPlan
 from pipeline.render.files import RenderFiles
+from pipeline.render.inputs import GraphInputs, graph_inputs
 
 LIMIT_LINEAR = 0.79
 """Limiter ceiling (-2.0 dBFS) applied at 192 kHz so the delivered true peak stays under
@@ -42,11 +43,6 @@ LOOP_MAX_SAMPLES = 48_000 * 600
 """aloop buffer limit: beds up to 10 minutes loop whole (longer ones never need to)."""
 
 
-def music_index(plan: ClipPlan, files: RenderFiles) -> int:
-    """Input index of the music bed: after the footage and, if any, the card still."""
-    return 2 if plan.card is not None and files.card_png else 1
-
-
 def has_speech(plan: ClipPlan) -> bool:
     """The footage's own audio is kept and exists."""
     return plan.speech and plan.source.has_audio
@@ -54,17 +50,7 @@ def has_speech(plan: ClipPlan) -> bool:
 
 def speech_chain() -> str:
     """Footage audio → [speech]: mono, cleaned and compressed, centred in stereo."""
-    return f"[0:a]{SPEECH_CHAIN},pan=stereo|c0=c0|c1=c0[speech]"
-
-
-def music_input_args(plan: ClipPlan) -> list[str]:
-    """The bed as a plain input: looping and the downbeat offset happen in ``music_chain``.
-
-    Not ``-stream_loop``: on a second pass the Ogg/Opus demuxer replays the codec's
-    312-sample pre-skip, a 6.5 ms hole at every loop point (measured).
-    """
-    assert plan.music is not None
-    return ["-i", plan.music.path]
+    return f"[{GraphInputs.footage_audio}]{SPEECH_CHAIN},pan=stereo|c0=c0|c1=c0[speech]"
 
 
 def music_chain(plan: ClipPlan, files: RenderFiles) -> str:
@@ -72,7 +58,8 @@ def music_chain(plan: ClipPlan, files: RenderFiles) -> str:
     at the plan's gain, faded in and out."""
     assert plan.music is not None
     dur = plan.duration_ms / 1000
-    return (f"[{music_index(plan, files)}:a]aformat=channel_layouts=stereo,aresample=48000,"
+    bed = graph_inputs(plan, files).music_audio
+    return (f"[{bed}]aformat=channel_layouts=stereo,aresample=48000,"
             f"aloop=loop=-1:size={LOOP_MAX_SAMPLES},"
             f"atrim=start={plan.music.offset_ms / 1000:.3f}:duration={dur:.3f},"
             f"asetpts=PTS-STARTPTS,volume={plan.music.gain_db}dB,afade=t=in:d=0.5,"

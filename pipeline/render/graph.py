@@ -1,10 +1,8 @@
 """ClipPlan → one ffmpeg argument list with one filter graph. Pure functions only.
 
-Inputs, in order: 0 the footage (seeked to the window), then the product card
-PNG (looped still) if the plan has a card, then the music bed (looped) if it has
-music. Video: (tone-map) → fps → square pixels → crop path → scale → card
-overlay → burned ASS captions → yuv420p. The audio chains come from
-``pipeline.render.audio``.
+Inputs and their indices come from ``pipeline.render.inputs``. Video: (tone-map) → fps →
+square pixels → crop path → scale → card overlay → burned ASS captions → yuv420p. The
+audio chains come from ``pipeline.render.audio``.
 """
 
 from __future__ import annotations
@@ -14,8 +12,9 @@ from fractions import Fraction
 
 from pipeline.core.models import CardSpec, ClipPlan, CropKey, MediaInfo
 from pipeline.media.meter import meter_chain
-from pipeline.render.audio import audio_graph, music_input_args
+from pipeline.render.audio import audio_graph
 from pipeline.render.files import RenderFiles
+from pipeline.render.inputs import graph_inputs, seconds
 
 ENCODER_PRESET = "veryfast"
 """x264 preset, chosen by measurement (see README, Performance)."""
@@ -34,11 +33,6 @@ ZIMG_MATRICES = {"bt709": "709", "smpte170m": "170m", "bt470bg": "470bg",
 """Probed YUV matrix → zimg's name for it."""
 
 
-def seconds(ms: int) -> str:
-    """Milliseconds as an ffmpeg time in seconds, exact to the millisecond."""
-    return f"{ms / 1000:.3f}"
-
-
 def escape_filter_value(value: str) -> str:
     """Quote a filter option value (a path) for the filtergraph parser."""
     return "'" + value.replace("\\", "\\\\").replace("'", r"'\''").replace(":", r"\:") + "'"
@@ -46,14 +40,7 @@ def escape_filter_value(value: str) -> str:
 
 def input_args(plan: ClipPlan, files: RenderFiles) -> list[str]:
     """The -i arguments: footage window, then card still, then the music bed."""
-    dur = seconds(plan.duration_ms)
-    args = ["-ss", seconds(plan.window.start_ms), "-t", dur, "-i", plan.source.path]
-    if plan.card is not None and files.card_png:
-        # one frame, decoded once; card_chain repeats it only while the card is on screen
-        args += ["-i", files.card_png]
-    if plan.music is not None:
-        args += music_input_args(plan)
-    return args
+    return list(graph_inputs(plan, files).args)
 
 
 def piecewise(keys: tuple[CropKey, ...], axis: str) -> str:
@@ -147,7 +134,7 @@ def card_frames(card: CardSpec, fps: str) -> int:
     return max(1, round((card.end_ms - card.start_ms) * Fraction(fps) / 1000))
 
 
-def card_chain(card: CardSpec, index: int, fps: str) -> str:
+def card_chain(card: CardSpec, stream: str, fps: str) -> str:
     """The card still, converted once to the overlay's pixel format, repeated only
     for the frames it is on screen (timestamps start at the card's start), faded
     in (pop) and out."""
@@ -158,17 +145,18 @@ def card_chain(card: CardSpec, index: int, fps: str) -> str:
         fades.insert(0, f"fade=t=in:st={start:.3f}:d=0.25:alpha=1")
     repeat = f"loop=loop={card_frames(card, fps) - 1}:size=1:start=0"
     stamps = f"setpts=N/({rate.numerator}/{rate.denominator}*TB)+{start:.3f}/TB"
-    return f"[{index}:v]format=yuva420p,{repeat},{stamps},{','.join(fades)}[card]"
+    return f"[{stream}]format=yuva420p,{repeat},{stamps},{','.join(fades)}[card]"
 
 
 def video_graph(plan: ClipPlan, files: RenderFiles) -> list[str]:
     """Filtergraph chains producing [vout]."""
     chain = [*tonemap_filters(plan), *geometry_filters(plan)]
     chains: list[str] = []
-    label = "0:v"
-    if plan.card is not None and files.card_png:
+    inputs = graph_inputs(plan, files)
+    label = inputs.footage_video
+    if plan.card is not None and inputs.card is not None:
         chains.append(f"[{label}]{','.join(chain)}[base]")
-        chains.append(card_chain(plan.card, 1, plan.fps))
+        chains.append(card_chain(plan.card, inputs.card_video, plan.fps))
         card = plan.card
         # the card stream only has frames while it is on screen: before its first
         # frame and after its last (eof_action=pass) the base frame passes untouched

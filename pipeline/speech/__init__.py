@@ -1,1 +1,3 @@
-"""Speech: word-timed transcripts with Whisper, the hallucination guard, the offline multilingual model."""
+"""Speech: word-timed transcripts with Whisper, the hallucination guard, the offline
+multilingual model.
+"""
