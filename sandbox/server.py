@@ -32,9 +32,9 @@ from sandbox.state import (
     PLATFORM_NAMES,
     ASGIApp,
     FaultMiddleware,
+    HideDrops,
     SandboxConfig,
     SandboxState,
-    _HideDrops,
     parse_faults,
 )
 
@@ -58,7 +58,7 @@ def build_app(state: SandboxState) -> ASGIApp:
 
 
 def _server(host: str, port: int, state: SandboxState, log_level: str) -> uvicorn.Server:
-    logging.getLogger("uvicorn.error").addFilter(_HideDrops())
+    logging.getLogger("uvicorn.error").addFilter(HideDrops())
     config = uvicorn.Config(
         build_app(state),
         host=host,

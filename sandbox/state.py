@@ -229,7 +229,7 @@ async def _fault_answer(send: Any, kind: str, retry_after_s: float) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class _HideDrops(logging.Filter):
+class HideDrops(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
         return not isinstance(exc, SandboxDrop)

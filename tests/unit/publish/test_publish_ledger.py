@@ -26,15 +26,6 @@ def ledger(tmp_path: Path) -> Ledger:
     return led
 
 
-def test_default_url_is_under_clipcart_home(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("CLIPCART_HOME", str(tmp_path / "home"))
-    led = Ledger()
-    assert led.url == f"sqlite:///{tmp_path / 'home' / 'ledger.db'}"
-    led.close()
-
-
 def test_ensure_keeps_one_row_per_target(ledger: Ledger, tmp_path: Path) -> None:
     video = tmp_path / "clip.mp4"
     again = PublishRequest(clip_id="clip-1", video=video, title="new caption", platform="tiktok")
