@@ -21,12 +21,14 @@ from urllib.parse import urlsplit
 
 from babel.numbers import is_currency
 
-from pipeline.errors import CatalogError
+from pipeline.errors import CatalogError, ConfigError
+from pipeline.locale_words import bcp47
 from pipeline.models import Product
 
 GENERIC_REQUIRED = ("sku", "title", "price", "url")
 GENERIC_OPTIONAL = ("currency", "image", "brand", "keywords", "compare_at_price",
-                    "tiktok_product_id", "instagram_product_id")
+                    "tiktok_product_id", "instagram_product_id", "locale",
+                    "douyin_micro_app_url")
 SHOPIFY_REQUIRED = ("Handle", "Title", "Variant SKU", "Variant Price")
 DEFAULT_SHOP_DOMAIN = "shop.example.com"
 """Store domain for Shopify product URLs when the caller names none."""
@@ -202,7 +204,20 @@ def make_product(record: Mapping[str, Any], where: Where, *, base: Path) -> Prod
         compare_at_price=parse_price(compare, where.at("compare_at_price")) if compare else None,
         tiktok_product_id=_text(record.get("tiktok_product_id")),
         instagram_product_id=_text(record.get("instagram_product_id")),
+        locale=parse_locale_cell(record.get("locale"), where.at("locale")),
+        douyin_micro_app_url=_text(record.get("douyin_micro_app_url")),
     )
+
+
+def parse_locale_cell(value: object, where: str) -> str:
+    """A BCP 47 locale tag Babel knows ('' when empty: the template's locale applies)."""
+    text = _text(value)
+    if not text:
+        return ""
+    try:
+        return bcp47(text)
+    except ConfigError as exc:
+        raise CatalogError(f"{where}: {exc.message}", hint=exc.hint) from None
 
 
 def _shopify_products(path: Path, rows: list[tuple[int, dict[str, str]]], shop_domain: str,

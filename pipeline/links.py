@@ -1,9 +1,14 @@
 """Tagged product links and post captions that fit each platform's limits.
 
-Limits (PLATFORMS.md): TikTok captions 2200 UTF-16 units; Instagram Reels 2200
-characters and at most 30 hashtags; YouTube titles 100 characters without < or >,
-descriptions 5000 UTF-8 bytes. Trimming drops hashtags first, then shortens the
-hook and title; the price and the link always survive.
+Limits (PLATFORMS.md, docs/platforms.md): TikTok captions 2200 UTF-16 units; Instagram
+Reels 2200 characters and at most 30 hashtags; YouTube titles 100 characters without < or >,
+descriptions 5000 UTF-8 bytes; Douyin post text 55 characters and at most 5 hashtags
+(conservative, unconfirmed) with no external link: the text says where to buy instead.
+Trimming drops hashtags first, then shortens the hook and title; the price and the call
+(with its link where the platform allows one) always survive.
+
+The fixed words (the call to action) are in the product's language: see
+``pipeline.locale_words`` and ``Template.post_call``.
 
 Meta and YouTube do not say whether a "character" is a code point or a UTF-16
 unit (an emoji is one or two), so their limits are met in both counts.
@@ -18,20 +23,33 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pipeline.errors import CatalogError
+from pipeline.locale_words import WordKey, effective_locale
 from pipeline.models import Product
 from pipeline.templates import PLATFORMS, Platform, Template
 
 UTM_SOURCE: dict[Platform, str] = {
     "tiktok": "tiktok", "tiktok-shop": "tiktok_shop",
-    "instagram": "instagram", "youtube": "youtube",
+    "instagram": "instagram", "youtube": "youtube", "douyin": "douyin",
 }
+CALL_WORD: dict[Platform, WordKey] = {
+    "tiktok": "shop_now", "tiktok-shop": "tap_the_cart", "instagram": "tap_to_shop",
+    "youtube": "link_below", "douyin": "link_in_bio",
+}
+"""Which fixed word a caption's call uses on each platform, outside the template's language."""
+LINKLESS: frozenset[Platform] = frozenset({"douyin"})
+"""Platforms whose post text may not carry an external link (Douyin: no clickable links)."""
 TIKTOK_CAPTION_UTF16 = 2200
 REELS_CAPTION_CHARS = 2200
 REELS_MAX_HASHTAGS = 30
 YOUTUBE_TITLE_CHARS = 100
 YOUTUBE_DESCRIPTION_BYTES = 5000
 SHOP_ANCHOR_MAX_CHARS = 29
+DOUYIN_TEXT_CHARS = 55
+"""Douyin post text, in characters (code points): unconfirmed, see docs/platforms.md."""
+DOUYIN_MAX_HASHTAGS = 5
+"""Douyin topics (#...) per post: unconfirmed, see docs/platforms.md."""
 _HASHTAG = re.compile(r"#\w+")
+_LINK = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 
 
 def check_link(url: str) -> str:
@@ -68,7 +86,8 @@ def tag_link(url: str, *, source: str, medium: str, campaign: str, content: str)
 
 
 def platform_links(product: Product, template: Template, clip_id: str) -> dict[str, str]:
-    """The product link tagged for each platform (tiktok, tiktok-shop, instagram, youtube)."""
+    """The product link tagged for each platform (tiktok, tiktok-shop, instagram, youtube,
+    douyin: not in its post, but on the link page and QR code)."""
     campaign = (template.utm.campaign or "{sku}").replace("{sku}", product.sku.lower())
     return {
         platform: tag_link(product.url, source=UTM_SOURCE[platform],
@@ -80,7 +99,10 @@ def platform_links(product: Product, template: Template, clip_id: str) -> dict[s
 
 def post_caption(product: Product, template: Template, link: str, platform: str,
                  price_text: str) -> str:
-    """The post text for ``platform``, trimmed to its limit (YouTube: the description)."""
+    """The post text for ``platform``, trimmed to its limit (YouTube: the description).
+
+    The call is in the product's language; on a platform in LINKLESS it names where to
+    buy instead of carrying ``link`` (and any link in the hook or title is dropped)."""
     name = _platform(platform)
     fits = _FITS[name]
     hook = template.hook_for(name)
@@ -88,8 +110,14 @@ def post_caption(product: Product, template: Template, link: str, platform: str,
     tags = hashtags(product, template, name)
     if name == "instagram":
         tags = tags[:max(0, REELS_MAX_HASHTAGS - len(_HASHTAG.findall(f"{hook} {title}")))]
+    locale = effective_locale(product.locale, template.locale)
+    call = template.post_call(name, CALL_WORD[name], locale, own_default=name not in LINKLESS)
+    if name in LINKLESS:
+        hook, title = without_links(hook), without_links(title)
+    else:
+        call = f"{call}: {link}"
     while True:
-        text = _compose(hook, title, price_text, f"{template.cta_for(name)}: {link}", tags)
+        text = _compose(hook, title, price_text, call, tags)
         if fits(text):
             return text
         if tags:
@@ -116,6 +144,46 @@ def manifest_caption(manifest: Mapping[str, Any], platform: str) -> str:
     if isinstance(captions, Mapping) and captions.get(platform):
         return str(captions[platform])
     return str(manifest["caption_text"])
+
+
+def without_links(text: str) -> str:
+    """``text`` with http(s) and www. links removed."""
+    return " ".join(_LINK.sub(" ", text).split())
+
+
+def caption_problem(caption: str, platform: str) -> str:
+    """Why ``caption`` breaks ``platform``'s post-text rules ('' when it does not)."""
+    if platform in ("tiktok", "tiktok-shop") and utf16_units(caption) > TIKTOK_CAPTION_UTF16:
+        return f"longer than {TIKTOK_CAPTION_UTF16} UTF-16 units ({utf16_units(caption)})"
+    if platform == "instagram" and len(caption) > REELS_CAPTION_CHARS:
+        return f"longer than {REELS_CAPTION_CHARS} characters ({len(caption)})"
+    if platform == "instagram" and len(_HASHTAG.findall(caption)) > REELS_MAX_HASHTAGS:
+        return f"more than {REELS_MAX_HASHTAGS} hashtags"
+    if platform == "youtube" and len(caption.encode()) > YOUTUBE_DESCRIPTION_BYTES:
+        return f"longer than {YOUTUBE_DESCRIPTION_BYTES} bytes ({len(caption.encode())})"
+    if platform == "douyin":
+        return douyin_text_problem(caption)
+    return ""
+
+
+def douyin_text_problem(text: str) -> str:
+    """Why ``text`` cannot be a Douyin post's text ('' when it can)."""
+    if len(text) > DOUYIN_TEXT_CHARS:
+        return f"longer than {DOUYIN_TEXT_CHARS} characters ({len(text)})"
+    if len(_HASHTAG.findall(text)) > DOUYIN_MAX_HASHTAGS:
+        return f"more than {DOUYIN_MAX_HASHTAGS} hashtags"
+    if _LINK.search(text):
+        return "it contains a link (Douyin posts carry no external links; say where to buy)"
+    return ""
+
+
+def manifest_product_ids(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """The platform product handles in a clip manifest: TikTok and Instagram product ids,
+    the Douyin mini-program page of the product."""
+    product = manifest.get("product") or {}
+    fields = {"tiktok": "tiktok_product_id", "instagram": "instagram_product_id",
+              "douyin": "douyin_micro_app_url"}
+    return {platform: str(product.get(field) or "") for platform, field in fields.items()}
 
 
 def youtube_title(product: Product, template: Template, price_text: str = "") -> str:
@@ -198,4 +266,5 @@ _FITS: dict[Platform, Callable[[str], bool]] = {
     "instagram": lambda text: utf16_units(text) <= REELS_CAPTION_CHARS
     and len(_HASHTAG.findall(text)) <= REELS_MAX_HASHTAGS,
     "youtube": lambda text: len(text.encode("utf-8")) <= YOUTUBE_DESCRIPTION_BYTES,
+    "douyin": lambda text: not douyin_text_problem(text),
 }

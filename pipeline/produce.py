@@ -23,6 +23,7 @@ from pipeline.fonts import join_words, libass_fonts_dir
 from pipeline.home import clipcart_home
 from pipeline.images import image_identity, resolve_image
 from pipeline.links import platform_links, post_caption, post_captions
+from pipeline.locale_words import effective_locale, has_words
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.media.probe import check_footage, probe
 from pipeline.models import ClipPlan, CropPath, MediaInfo, Product, QCReport, Transcript, Window
@@ -154,6 +155,11 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
     card = card_spec(product, template, start_ms=start, end_ms=end, image=image,
                      link=links["tiktok"])
     warnings.extend(undrawable_text(card.title, card.font_path))
+    locale = effective_locale(product.locale, template.locale)
+    if not has_words(locale):
+        warnings.append(f"locale {locale}: no fixed words for its language in the word table; "
+                        "the card and captions use English (add them under the template's "
+                        "words)")
     music = None
     if template.music.enabled:
         music = choose_bed(load_library(default_music_dir()), template.music.mood,
@@ -264,7 +270,8 @@ def manifest_for(inputs: Inputs, plan: ClipPlan, transcript: Transcript, qc: QCR
     """The manifest (DESIGN.md's contract) for a finished clip folder ``final``."""
     product, template = inputs.product, inputs.template
     links = platform_links(product, template, inputs.clip_id)
-    price = format_price(product.price, product.currency, template.locale)
+    locale = effective_locale(product.locale, template.locale)
+    price = format_price(product.price, product.currency, locale)
     names = {"video": "clip.mp4", "srt": "captions.srt", "vtt": "captions.vtt",
              "thumbnail": "thumbnail.jpg", "plan": "plan.json"}
     notes = list(warnings)
@@ -285,8 +292,10 @@ def manifest_for(inputs: Inputs, plan: ClipPlan, transcript: Transcript, qc: QCR
         "timings": {k: round(v, 3) for k, v in timings.items()},
         "warnings": notes,
         "product": {"sku": product.sku, "title": product.title, "price": price,
+                    "locale": locale,
                     "tiktok_product_id": product.tiktok_product_id,
-                    "instagram_product_id": product.instagram_product_id},
+                    "instagram_product_id": product.instagram_product_id,
+                    "douyin_micro_app_url": product.douyin_micro_app_url},
         "template": template.name,
     }
 

@@ -24,10 +24,11 @@ from pydantic import Field
 from pipeline.errors import BadInput, PublishError, TransientPublishError
 from pipeline.models import Frozen
 
-Platform = Literal["tiktok", "tiktok-shop", "instagram", "youtube"]
-"""A publishing target: TikTok plain post, TikTok Shop affiliate video, Instagram Reels, YouTube."""
+Platform = Literal["tiktok", "tiktok-shop", "instagram", "youtube", "douyin"]
+"""A publishing target: TikTok plain post, TikTok Shop affiliate video, Instagram Reels, YouTube,
+Douyin (抖音)."""
 
-PLATFORMS: tuple[Platform, ...] = ("tiktok", "tiktok-shop", "instagram", "youtube")
+PLATFORMS: tuple[Platform, ...] = ("tiktok", "tiktok-shop", "instagram", "youtube", "douyin")
 
 PublishState = Literal["scheduled", "uploading", "processing", "published", "failed", "blocked"]
 """Where a (clip, platform, account) stands: scheduled → uploading → processing → published,
@@ -52,7 +53,8 @@ class PublishRequest(Frozen):
     platform: Platform
     account: str = Field(default="default", description="Which of the operator's accounts posts.")
     product_ids: dict[str, str] = Field(
-        default_factory=dict, description="Platform product ids: tiktok, instagram."
+        default_factory=dict,
+        description="Platform product handles: tiktok, instagram ids; douyin mini-program page."
     )
     product_title: str = Field(default="", description="Product name for TikTok Shop's anchor.")
     cover_timestamp_ms: int = Field(

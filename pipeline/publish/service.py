@@ -23,6 +23,7 @@ from pipeline.errors import (
     TransientPublishError,
 )
 from pipeline.home import home_subdir
+from pipeline.links import caption_problem
 from pipeline.publish.base import (
     PLATFORMS,
     CaptionError,
@@ -33,8 +34,9 @@ from pipeline.publish.base import (
     PublishRequest,
     make_client,
 )
+from pipeline.publish.douyin import PartRule as DouyinParts
 from pipeline.publish.ledger import Key, Ledger, new_owner
-from pipeline.publish.tiktok import ChunkRule, utf16_len
+from pipeline.publish.tiktok import ChunkRule
 
 MiB = 1024 * 1024
 MAX_BYTES = {
@@ -42,6 +44,7 @@ MAX_BYTES = {
     "tiktok-shop": 10 * MiB,
     "instagram": 300_000_000,
     "youtube": 256 * 1024 * MiB,
+    "douyin": 4 * 1024 * MiB,
 }
 ENV_NAMES = {
     "tiktok": {
@@ -60,10 +63,18 @@ ENV_NAMES = {
         "ig_user_id": "CLIPCART_INSTAGRAM_USER_ID",
     },
     "youtube": {"access_token": "CLIPCART_YOUTUBE_TOKEN"},
+    "douyin": {
+        "access_token": "CLIPCART_DOUYIN_TOKEN",
+        "open_id": "CLIPCART_DOUYIN_OPEN_ID",
+        "refresh_token": "CLIPCART_DOUYIN_REFRESH_TOKEN",
+        "client_key": "CLIPCART_DOUYIN_CLIENT_KEY",
+        "client_secret": "CLIPCART_DOUYIN_CLIENT_SECRET",
+        "micro_app_id": "CLIPCART_DOUYIN_MICRO_APP_ID",
+    },
 }
 MAX_ATTEMPTS = 5
 """Runs of one row that may end in a transient failure before it is marked failed."""
-OPTIONAL = frozenset({"refresh_token", "client_key", "client_secret"})
+OPTIONAL = frozenset({"refresh_token", "client_key", "client_secret", "micro_app_id"})
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,7 @@ class Tuning:
     )
     tiktok_chunks: ChunkRule = field(default_factory=lambda: ChunkRule())
     youtube_chunk_bytes: int = 32 * 256 * 1024
+    douyin_parts: DouyinParts = field(default_factory=lambda: DouyinParts())
     lease_s: float = 1800.0
 
 
@@ -107,20 +119,15 @@ def check_video(video: Path, platform: str) -> None:
 
 
 def check_caption(caption: str, platform: str) -> None:
+    """The caption against the platform's post-text rules (``links.caption_problem``)."""
     if not caption.strip():
         raise CaptionError("the caption is empty", hint="Set caption_text in manifest.json")
-    problem = ""
-    if platform in ("tiktok", "tiktok-shop") and utf16_len(caption) > 2200:
-        problem = f"longer than 2200 UTF-16 units ({utf16_len(caption)})"
-    elif platform == "instagram" and len(caption) > 2200:
-        problem = f"longer than 2200 characters ({len(caption)})"
-    elif platform == "instagram" and len(re.findall(r"#\w", caption)) > 30:
-        problem = "more than 30 hashtags"
-    elif platform == "youtube" and len(caption.encode()) > 5000:
-        problem = f"longer than 5000 bytes ({len(caption.encode())})"
+    problem = caption_problem(caption, platform)
     if problem:
+        what = "too long for" if problem.startswith(("longer", "more")) else "not accepted by"
         raise CaptionError(
-            f"caption too long for {platform}: {problem}", hint="Shorten caption_text"
+            f"caption {what} {platform}: {problem}",
+            hint="Shorten or fix the caption (re-run `clipcart make` to rebuild it)",
         )
 
 
@@ -241,6 +248,7 @@ def build_publisher(
         "tiktok-shop": _shop,
         "instagram": _instagram,
         "youtube": _youtube,
+        "douyin": _douyin,
     }
     return factories[platform](creds, account, sandbox_url, transport, tuning)
 
@@ -320,6 +328,25 @@ def _youtube(
         YouTubeCredentials.model_validate(creds),
         pacing=tuning.pacing,
         chunk_bytes=tuning.youtube_chunk_bytes,
+    )
+    return publisher, client
+
+
+def _douyin(
+    creds: dict[str, str],
+    account: str,
+    sandbox_url: str | None,
+    transport: httpx.BaseTransport | None,
+    tuning: Tuning,
+) -> tuple[Publisher, httpx.Client]:
+    from pipeline.publish.douyin import BASE_URL, DouyinCredentials, DouyinPublisher
+
+    client = make_client(sandbox_url or BASE_URL, transport)
+    publisher = DouyinPublisher(
+        client,
+        DouyinCredentials.model_validate(creds),
+        pacing=tuning.pacing,
+        part_rule=tuning.douyin_parts,
     )
     return publisher, client
 
