@@ -17,7 +17,7 @@ from rich.table import Table
 
 import flows.secrets  # noqa: F401  (credentials also from Prefect Secret blocks)
 from pipeline.core.errors import ConfigError, ManifestError
-from pipeline.products.links import manifest_caption
+from pipeline.products.links import manifest_caption, manifest_product_ids
 from pipeline.publish import (
     PLATFORMS,
     PublishRecord,
@@ -93,10 +93,7 @@ def publish_dir(
         "caption": manifest_caption(manifest, platform),
         "platform": platform,
         "account": account,
-        "product_ids": {
-            "tiktok": str(product.get("tiktok_product_id") or ""),
-            "instagram": str(product.get("instagram_product_id") or ""),
-        },
+        "product_ids": manifest_product_ids(manifest),
         "product_title": str(product.get("title") or manifest.get("sku") or ""),
         "ledger_url": ledger,
     }
@@ -168,7 +165,7 @@ def sandbox_command(
     seed: Annotated[int, typer.Option(help="Seed for the fault dice and ids.")] = 0,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
 ) -> None:
-    """Run the local platform sandbox (all four contracts) until interrupted."""
+    """Run the local platform sandbox (all five contracts) until interrupted."""
     from sandbox.server import parse_faults, run_sandbox
 
     try:

@@ -46,16 +46,28 @@ class Settings:
     model: str = "auto"
 
 
+LATER_PRODUCT_FIELDS = ("locale", "douyin_micro_app_url")
+LATER_TEMPLATE_FIELDS = ("words",)
+"""Fields added after clip ids were in use: left out of the id while empty, so clips made
+before keep their ids (and are not published a second time)."""
+
+
+def _unset(model: Product | Template, names: tuple[str, ...]) -> set[str]:
+    return {name for name in names if not getattr(model, name)}
+
+
 def clip_id_for(footage_digest: str, product: Product, template: Template,
                 settings: Settings, image_identity: str) -> str:
     """Content id: the same footage, product, template and settings give the same id.
 
     ``image_identity`` (``pipeline.products.images.image_identity``) stands in for the product's
     image path, so moving the catalog and its images keeps the ids."""
-    fields = product.model_dump(mode="json") | {"image": image_identity}
+    fields = product.model_dump(mode="json", exclude=_unset(product, LATER_PRODUCT_FIELDS))
+    fields |= {"image": image_identity}
     raw = json.dumps([footage_digest, fields,
                       # review changes who publishes when, not the clip: not in its id
-                      template.model_dump(mode="json", exclude={"review"}),
+                      template.model_dump(mode="json", exclude={"review"}
+                                          | _unset(template, LATER_TEMPLATE_FIELDS)),
                       settings.__dict__], sort_keys=True)
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 

@@ -22,6 +22,7 @@ from pipeline.captions.fonts import join_words, libass_fonts_dir
 from pipeline.captions.typeset import Typesetter
 from pipeline.core.digest import file_digest
 from pipeline.core.home import clipcart_home
+from pipeline.core.locale import effective_locale, has_words
 from pipeline.core.models import (
     ClipPlan,
     CropPath,
@@ -162,6 +163,11 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
     card = card_spec(product, template, start_ms=start, end_ms=end, image=image,
                      link=links["tiktok"])
     warnings.extend(undrawable_text(card.title, card.font_path))
+    locale = effective_locale(product.locale, template.locale)
+    if not has_words(locale):
+        warnings.append(f"locale {locale}: no fixed words for its language in the word table; "
+                        "the card and captions use English (add them under the template's "
+                        "words)")
     music = None
     if template.music.enabled:
         music = choose_bed(load_library(default_music_dir()), template.music.mood,
@@ -272,7 +278,8 @@ def manifest_for(inputs: Inputs, plan: ClipPlan, transcript: Transcript, qc: QCR
     """The manifest (docs/design.md's contract) for a finished clip folder ``final``."""
     product, template = inputs.product, inputs.template
     links = platform_links(product, template, inputs.clip_id)
-    price = format_price(product.price, product.currency, template.locale)
+    locale = effective_locale(product.locale, template.locale)
+    price = format_price(product.price, product.currency, locale)
     names = {"video": "clip.mp4", "srt": "captions.srt", "vtt": "captions.vtt",
              "thumbnail": "thumbnail.jpg", "plan": "plan.json"}
     notes = list(warnings)
@@ -293,8 +300,10 @@ def manifest_for(inputs: Inputs, plan: ClipPlan, transcript: Transcript, qc: QCR
         "timings": {k: round(v, 3) for k, v in timings.items()},
         "warnings": notes,
         "product": {"sku": product.sku, "title": product.title, "price": price,
+                    "locale": locale,
                     "tiktok_product_id": product.tiktok_product_id,
-                    "instagram_product_id": product.instagram_product_id},
+                    "instagram_product_id": product.instagram_product_id,
+                    "douyin_micro_app_url": product.douyin_micro_app_url},
         "template": template.name,
     }
 

@@ -37,6 +37,7 @@ DEFAULT_LIMITS = {
     "shop.status": 60,
     "instagram.api": 200,
     "youtube.init": 30,
+    "douyin.api": 120,
 }
 
 
@@ -58,6 +59,12 @@ class SandboxConfig(Frozen):
         default=(), description="Accounts that get spam-risk."
     )
     secret: str = Field(default="sbx", description="Mixed into every test token.")
+    douyin_min_part: int = Field(
+        default=5 * 1024 * 1024, description="Douyin's smallest part but the last, bytes."
+    )
+    douyin_single_max: int = Field(
+        default=128 * 1024 * 1024, description="Douyin's largest single-request upload, bytes."
+    )
 
 
 def parse_faults(spec: str) -> dict[str, float]:
@@ -97,6 +104,8 @@ class SandboxState:
     rng: random.Random = field(default_factory=random.Random)
     tokens: dict[str, tuple[str, str]] = field(default_factory=dict)
     refresh_tokens: dict[str, str] = field(default_factory=dict)
+    expired: set[str] = field(default_factory=set)
+    """Access tokens the sandbox answers as expired (tests mark them)."""
     calls: dict[tuple[str, str], deque[float]] = field(default_factory=lambda: defaultdict(deque))
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
     posts: list[Post] = field(default_factory=list)
@@ -151,6 +160,19 @@ class SandboxState:
                 "ig_user_id": f"1784{int(_digest(account)[:8], 16):010d}",
             },
             "youtube": {"access_token": self.token("youtube", account)},
+            "douyin": self.douyin_credentials(account),
+        }
+
+    def douyin_credentials(self, account: str) -> dict[str, str]:
+        """Douyin test credentials: token, open_id, refresh token, client key, mini-program."""
+        refresh = f"sbx-dy-refresh-{_digest(self.config.secret + account)[:16]}"
+        self.refresh_tokens.setdefault(refresh, account)
+        return {
+            "access_token": self.token("douyin", account),
+            "open_id": douyin_open_id(account),
+            "refresh_token": refresh,
+            "client_key": "sbx-douyin-client-key",
+            "micro_app_id": "tt-sbx-mini-app",
         }
 
     def add_post(
@@ -164,6 +186,11 @@ class SandboxState:
     ) -> None:
         digest = hashlib.sha256(data).hexdigest()
         self.posts.append(Post(platform, account, post_id, title, len(data), digest, product_id))
+
+
+def douyin_open_id(account: str) -> str:
+    """The sandbox user's open_id for ``account``."""
+    return f"sbx-open-{_digest(account)[:12]}"
 
 
 def _digest(text: str) -> str:

@@ -15,8 +15,9 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from pipeline.captions import fonts
-from pipeline.core.errors import TemplateError
+from pipeline.core.errors import ConfigError, TemplateError
 from pipeline.core.home import TEMPLATES_DIR
+from pipeline.core.locale import WORDS, WordKey, language_key, parse_locale, words_for
 from pipeline.core.models import CaptionStyle, Frozen
 from pipeline.publish.platforms import FRAME_H, PLATFORMS, SAFE_X, SAFE_Y, Platform
 
@@ -110,6 +111,16 @@ def check_hashtag(tag: str) -> str:
     return bare
 
 
+class WordOverrides(Frozen):
+    """A template's own fixed words for one language; unset ones come from the table."""
+
+    shop_now: str | None = Field(default=None, min_length=1, max_length=24)
+    tap_the_cart: str | None = None
+    tap_to_shop: str | None = None
+    link_below: str | None = None
+    link_in_bio: str | None = None
+
+
 class Template(Frozen):
     """One brand look, loaded from templates/<name>.yaml."""
 
@@ -118,7 +129,8 @@ class Template(Frozen):
     caption: CaptionStyle = Field(default_factory=lambda: CaptionStyle.model_validate({}))
     card: CardStyle = Field(default_factory=CardStyle)
     cta: str = Field(default="Shop now", min_length=1, max_length=24)
-    locale: str = Field(default="en_US", description="Babel locale for prices, e.g. de_DE.")
+    locale: str = Field(default="en_US", description="Locale of the template's own words and "
+                        "of products without one (BCP 47 zh-CN or Babel zh_CN).")
     music: Music = Field(default_factory=Music)
     utm: Utm = Field(default_factory=Utm)
     hashtags: tuple[str, ...] = ()
@@ -126,6 +138,18 @@ class Template(Frozen):
     review: bool = Field(default=False,
                          description="Hold clips for approval before they are published.")
     platforms: dict[Platform, PlatformOverride] = Field(default_factory=dict)
+    words: dict[str, WordOverrides] = Field(
+        default_factory=dict,
+        description="Fixed words per language (en, zh-Hans, ja...), over the shipped table.")
+
+    @field_validator("words")
+    @classmethod
+    def _word_languages(cls, value: dict[str, WordOverrides]) -> dict[str, WordOverrides]:
+        unknown = [key for key in value if key not in WORDS]
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not a language of the word table; use one of "
+                             f"{', '.join(WORDS)}")
+        return value
 
     @field_validator("hashtags")
     @classmethod
@@ -149,12 +173,10 @@ class Template(Frozen):
     @field_validator("locale")
     @classmethod
     def _locale(cls, value: str) -> str:
-        from babel.core import Locale, UnknownLocaleError
-
         try:
-            Locale.parse(value)
-        except (ValueError, UnknownLocaleError):
-            raise ValueError(f"{value!r} is not a known locale (e.g. en_US, de_DE)") from None
+            parse_locale(value)
+        except ConfigError:
+            raise ValueError(f"{value!r} is not a known locale (e.g. en_US, zh-CN)") from None
         return value
 
     @model_validator(mode="after")
@@ -187,6 +209,32 @@ class Template(Frozen):
         """The opening line on ``platform``."""
         hook = self._override(platform, "hook")
         return self.hook if hook is None else hook
+
+    def card_call(self, locale: str) -> str:
+        """The card's call to action for a product in ``locale``: the template's own word
+        for that language, its ``cta`` when the product shares its language, else the table."""
+        return self.word("shop_now", locale, own=self.cta)
+
+    def post_call(self, platform: Platform, key: WordKey, locale: str, *,
+                  own_default: bool = True) -> str:
+        """A post caption's call on ``platform`` for a product in ``locale``.
+
+        In the template's language its per-platform ``cta`` wins, then (if
+        ``own_default``) its ``cta``; in another language the table's ``key`` word.
+        """
+        own = self._override(platform, "cta") or (self.cta if own_default else None)
+        return self.word(key, locale, own=own)
+
+    def word(self, key: WordKey, locale: str, *, own: str | None = None) -> str:
+        """Fixed word ``key`` for ``locale``: ``words`` override, then ``own`` when the
+        locale shares the template's language, then the shipped table."""
+        lang = language_key(locale)
+        override = self.words.get(lang)
+        if override is not None and getattr(override, key):
+            return str(getattr(override, key))
+        if own and lang == language_key(self.locale):
+            return own
+        return str(getattr(words_for(locale), key))
 
     def _override(self, platform: Platform, field: str) -> Any:
         override = self.platforms.get(platform)

@@ -50,11 +50,13 @@ def has_glyph(path: str, index: int, ch: str) -> bool:
 class Typesetter:
     """Measures, wraps and draws mixed-script text at one size."""
 
-    def __init__(self, latin_path: Path | str, size: int) -> None:
+    def __init__(self, latin_path: Path | str, size: int, cjk_face: int | None = None) -> None:
+        """``cjk_face``: face of the Noto CJK collection for Han text (the language's
+        glyph forms: 0 JP, 1 KR, 2 SC, 3 TC); None for Simplified Chinese."""
         self.size = size
         self.latin = (str(latin_path), 0)
         cjk_path, cjk_index = fonts.font_for("cjk")
-        self.cjk = (str(cjk_path), cjk_index)
+        self.cjk = (str(cjk_path), cjk_index if cjk_face is None else cjk_face)
 
     def _face(self, ch: str) -> tuple[str, int] | None:
         """Which font draws ``ch`` (None: no font has it, or it only styles an emoji)."""

@@ -89,6 +89,10 @@ class Product(Frozen):
     compare_at_price: Decimal | None = None
     tiktok_product_id: str = ""
     instagram_product_id: str = ""
+    locale: str = Field("", description="BCP 47 tag (zh-CN, ja-JP...) of the product's "
+                        "language and price format; empty: the template's.")
+    douyin_micro_app_url: str = Field("", description="Page of the product in the account's "
+                                      "Douyin mini-program, attached as the post's anchor.")
 
 
 class Window(Frozen):
@@ -182,6 +186,8 @@ class CardSpec(Frozen):
     animation: Literal["slide", "pop", "none"] = "slide"
     qr_link: str = Field("", description="Link drawn as a QR code on the card, or empty.")
     corner_radius: int = Field(28, description="Panel corner radius in output pixels.")
+    cjk_face: int = Field(2, description="Face of NotoSansCJK-Regular.ttc for Han text: "
+                          "0 JP, 1 KR, 2 SC, 3 TC (the product's language).")
 
 
 class MusicBed(Frozen):

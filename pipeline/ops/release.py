@@ -15,7 +15,7 @@ from typing import Any
 from pipeline.core.errors import ManifestError
 from pipeline.ops.review import ReviewBook, ReviewRecord, Target
 from pipeline.ops.slots import SlotConfig, next_slot
-from pipeline.products.links import manifest_caption
+from pipeline.products.links import manifest_caption, manifest_product_ids
 from pipeline.publish import PublishRecord, schedule_clip
 from pipeline.publish.ledger import Ledger
 
@@ -76,8 +76,7 @@ def schedule_targets(clip_dir: Path, targets: tuple[Target, ...],
     """Book every target of the clip in ``clip_dir`` in the publish ledger."""
     manifest = clip_manifest(clip_dir)
     product = manifest.get("product") or {}
-    ids = {"tiktok": str(product.get("tiktok_product_id") or ""),
-           "instagram": str(product.get("instagram_product_id") or "")}
+    ids = manifest_product_ids(manifest)
     return [schedule_clip(clip_dir / "clip.mp4", clip_id=str(manifest["clip_id"]),
                           caption=manifest_caption(manifest, t.platform), platform=t.platform,
                           account=t.account, at=t.at, product_ids=ids,

@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw, ImageOps
 from pipeline.brand.templates import Template
 from pipeline.captions import fonts
 from pipeline.captions.typeset import ELLIPSIS, Typesetter
+from pipeline.core.locale import cjk_face, effective_locale
 from pipeline.core.models import CardSpec, Product
 from pipeline.products.links import check_link
 from pipeline.products.prices import format_price
@@ -58,12 +59,14 @@ def card_spec(product: Product, template: Template, *, start_ms: int, end_ms: in
     start_ms = max(0, start_ms)
     end_ms = max(end_ms, start_ms + style.min_on_screen_ms)
     compare = product.compare_at_price
+    locale = effective_locale(product.locale, template.locale)
     return CardSpec(
         title=product.title,
-        price_text=format_price(product.price, product.currency, template.locale),
-        compare_at_text=(format_price(compare, product.currency, template.locale)
+        price_text=format_price(product.price, product.currency, locale),
+        compare_at_text=(format_price(compare, product.currency, locale)
                          if compare is not None and compare > product.price else ""),
-        cta=template.cta,
+        cta=template.card_call(locale),
+        cjk_face=cjk_face(locale),
         image=str(image) if image else "",
         background=style.background,
         foreground=style.foreground,
@@ -159,7 +162,7 @@ def _draw_text(draw: ImageDraw.ImageDraw, spec: CardSpec, box: Box) -> None:
     left, top, right, bottom = box
     height = bottom - top
     title, lines = _fit_title(spec, round(height * TITLE_SIZE), right - left)
-    price = Typesetter(fonts.latin_font_path("Black"), round(height * PRICE_SIZE))
+    price = Typesetter(fonts.latin_font_path("Black"), round(height * PRICE_SIZE), spec.cjk_face)
     pill_h, gap = round(height * PILL_HEIGHT), height * BLOCK_GAP
     title_h = title.size * (TITLE_ASCENT + TITLE_PITCH * (len(lines) - 1) + TITLE_DESCENT)
     block = title_h + gap + price.size * PRICE_DEPTH + gap + pill_h
@@ -186,18 +189,18 @@ def _fit_title(spec: CardSpec, size: int, width: int) -> tuple[Typesetter, list[
     """
     font = spec.font_path or fonts.latin_font_path("Bold")
     for factor in TITLE_SIZES:
-        setter = Typesetter(font, round(size * factor))
+        setter = Typesetter(font, round(size * factor), spec.cjk_face)
         lines = setter.wrap(spec.title, width)
         if not lines or not lines[-1].endswith(ELLIPSIS):
             return setter, lines
-    setter = Typesetter(font, size)
+    setter = Typesetter(font, size, spec.cjk_face)
     return setter, setter.wrap(spec.title, width)
 
 
 def _struck(draw: ImageDraw.ImageDraw, spec: CardSpec, x: float, baseline: float,
             size: int, right: int) -> None:
     """The compare-at price, dimmed and struck through, if it fits."""
-    setter = Typesetter(fonts.latin_font_path("Regular"), size)
+    setter = Typesetter(fonts.latin_font_path("Regular"), size, spec.cjk_face)
     if x + setter.width(spec.compare_at_text) > right:
         return
     colour = rgba(spec.foreground, 150)
@@ -209,7 +212,7 @@ def _struck(draw: ImageDraw.ImageDraw, spec: CardSpec, x: float, baseline: float
 def _pill(draw: ImageDraw.ImageDraw, spec: CardSpec, anchor: tuple[int, int], height: int,
           right: int) -> None:
     """The call to action in a pill of the accent colour, bottom-left at ``anchor``."""
-    setter = Typesetter(fonts.latin_font_path("Black"), round(height * PILL_TEXT))
+    setter = Typesetter(fonts.latin_font_path("Black"), round(height * PILL_TEXT), spec.cjk_face)
     label = setter.ellipsize(setter.visible(spec.cta), right - anchor[0] - height)
     width = setter.width(label) + height
     x, bottom = anchor

@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 
 from babel.numbers import is_currency
 
-from pipeline.core.errors import CatalogError
+from pipeline.core.errors import CatalogError, ConfigError
+from pipeline.core.locale import bcp47
 from pipeline.core.models import Product
 
 GENERIC_REQUIRED = ("sku", "title", "price", "url")
@@ -200,7 +201,20 @@ def make_product(record: Mapping[str, Any], where: Where, *, base: Path) -> Prod
         compare_at_price=parse_price(compare, where.at("compare_at_price")) if compare else None,
         tiktok_product_id=_text(record.get("tiktok_product_id")),
         instagram_product_id=_text(record.get("instagram_product_id")),
+        locale=parse_locale_cell(record.get("locale"), where.at("locale")),
+        douyin_micro_app_url=_text(record.get("douyin_micro_app_url")),
     )
+
+
+def parse_locale_cell(value: object, where: str) -> str:
+    """A BCP 47 locale tag Babel knows ('' when empty: the template's locale applies)."""
+    text = _text(value)
+    if not text:
+        return ""
+    try:
+        return bcp47(text)
+    except ConfigError as exc:
+        raise CatalogError(f"{where}: {exc.message}", hint=exc.hint) from None
 
 
 def _shopify_products(path: Path, rows: list[tuple[int, dict[str, str]]], shop_domain: str,

@@ -1,7 +1,11 @@
 """Tagged product links and post captions that fit each platform's limits.
 
 The limits are ``publish.platforms``' table. Trimming drops hashtags first, then
-shortens the hook and title; the price and the link always survive.
+shortens the hook and title; the price and the call (with its link where the platform
+allows one: not on Douyin, where the text says where to buy) always survive.
+
+The fixed words (the call to action) are in the product's language: see
+``pipeline.core.locale`` and ``Template.post_call``.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pipeline.brand.templates import Template
 from pipeline.core.errors import CatalogError
+from pipeline.core.locale import WordKey, effective_locale
 from pipeline.core.models import Product
 from pipeline.publish.platforms import (
     CAPTION_RULES,
@@ -24,7 +29,14 @@ from pipeline.publish.platforms import (
     caption_problem,
     platform_named,
     utf16_units,
+    without_links,
 )
+
+CALL_WORD: dict[Platform, WordKey] = {
+    "tiktok": "shop_now", "tiktok-shop": "tap_the_cart", "instagram": "tap_to_shop",
+    "youtube": "link_below", "douyin": "link_in_bio",
+}
+"""Which fixed word a caption's call uses on each platform, outside the template's language."""
 
 
 def check_link(url: str) -> str:
@@ -61,7 +73,8 @@ def tag_link(url: str, *, source: str, medium: str, campaign: str, content: str)
 
 
 def platform_links(product: Product, template: Template, clip_id: str) -> dict[str, str]:
-    """The product link tagged for each platform (tiktok, tiktok-shop, instagram, youtube)."""
+    """The product link tagged for each platform (tiktok, tiktok-shop, instagram, youtube,
+    douyin: not in its post, but on the link page and QR code)."""
     campaign = (template.utm.campaign or "{sku}").replace("{sku}", product.sku.lower())
     return {
         platform: tag_link(product.url, source=UTM_SOURCE[platform],
@@ -73,8 +86,13 @@ def platform_links(product: Product, template: Template, clip_id: str) -> dict[s
 
 def post_caption(product: Product, template: Template, link: str, platform: str,
                  price_text: str) -> str:
-    """The post text for ``platform``, trimmed to its limit (YouTube: the description)."""
+    """The post text for ``platform``, trimmed to its limit (YouTube: the description).
+
+    The call is in the product's language; on a platform whose posts carry no links it
+    names where to buy instead of ``link`` (and any link in the hook or title is dropped).
+    """
     name = _platform(platform)
+
     def fits(text: str) -> bool:
         return not caption_problem(text, name)
 
@@ -84,8 +102,15 @@ def post_caption(product: Product, template: Template, link: str, platform: str,
     most_tags = CAPTION_RULES[name].max_hashtags
     if most_tags is not None:
         tags = tags[:max(0, most_tags - len(HASHTAG.findall(f"{hook} {title}")))]
+    locale = effective_locale(product.locale, template.locale)
+    linkless = not CAPTION_RULES[name].links_allowed
+    call = template.post_call(name, CALL_WORD[name], locale, own_default=not linkless)
+    if linkless:
+        hook, title = without_links(hook), without_links(title)
+    else:
+        call = f"{call}: {link}"
     while True:
-        text = _compose(hook, title, price_text, f"{template.cta_for(name)}: {link}", tags)
+        text = _compose(hook, title, price_text, call, tags)
         if fits(text):
             return text
         if tags:
@@ -112,6 +137,15 @@ def manifest_caption(manifest: Mapping[str, Any], platform: str) -> str:
     if isinstance(captions, Mapping) and captions.get(platform):
         return str(captions[platform])
     return str(manifest["caption_text"])
+
+
+def manifest_product_ids(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """The platform product handles in a clip manifest: TikTok and Instagram product ids,
+    the Douyin mini-program page of the product."""
+    product = manifest.get("product") or {}
+    fields = {"tiktok": "tiktok_product_id", "instagram": "instagram_product_id",
+              "douyin": "douyin_micro_app_url"}
+    return {platform: str(product.get(field) or "") for platform, field in fields.items()}
 
 
 def youtube_title(product: Product, template: Template, price_text: str = "") -> str:

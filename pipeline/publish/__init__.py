@@ -1,4 +1,4 @@
-"""Publishing rendered clips to TikTok, TikTok Shop, Instagram Reels and YouTube.
+"""Publishing rendered clips to TikTok, TikTok Shop, Instagram Reels, YouTube and Douyin.
 
 ``publish_clip`` checks the file and caption against the platform's limits, claims the
 clip's ledger row (one per clip, platform and account), posts exactly once and returns
@@ -18,6 +18,11 @@ account other than ``default`` append ``__<ACCOUNT>`` (upper case, non-alphanume
                  CLIPCART_TIKTOK_SHOP_TOKEN (creator token, creator.video.write)
     instagram    CLIPCART_INSTAGRAM_TOKEN, CLIPCART_INSTAGRAM_USER_ID
     youtube      CLIPCART_YOUTUBE_TOKEN (OAuth access token, youtube.upload)
+    douyin       CLIPCART_DOUYIN_TOKEN (user access token, scope video.create),
+                 CLIPCART_DOUYIN_OPEN_ID; CLIPCART_DOUYIN_CLIENT_KEY,
+                 CLIPCART_DOUYIN_REFRESH_TOKEN (optional, CLIPCART_DOUYIN_CLIENT_SECRET too:
+                 refresh an expired token); CLIPCART_DOUYIN_MICRO_APP_ID (optional: the
+                 account's mini-program, anchored at the product's douyin_micro_app_url)
 
 Tokens never appear in logs, errors or ledger records (see ``base.Redactor``).
 """

@@ -48,7 +48,8 @@ class PublishRequest(Frozen):
     platform: Platform
     account: str = Field(default="default", description="Which of the operator's accounts posts.")
     product_ids: dict[str, str] = Field(
-        default_factory=dict, description="Platform product ids: tiktok, instagram."
+        default_factory=dict,
+        description="Platform product handles: tiktok, instagram ids; douyin mini-program page."
     )
     product_title: str = Field(default="", description="Product name for TikTok Shop's anchor.")
     cover_timestamp_ms: int = Field(

@@ -15,9 +15,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-Platform = Literal["tiktok", "tiktok-shop", "instagram", "youtube"]
+Platform = Literal["tiktok", "tiktok-shop", "instagram", "youtube", "douyin"]
 """A publishing target: TikTok plain post, TikTok Shop affiliate video, Instagram Reels,
-YouTube Shorts."""
+YouTube Shorts, Douyin."""
 PLATFORMS: tuple[Platform, ...] = get_args(Platform)
 
 MiB = 1024 * 1024
@@ -57,6 +57,9 @@ class CaptionRule:
     """utf16: UTF-16 code units (TikTok); chars: both code points and UTF-16 units;
     utf8_bytes: bytes of UTF-8 (YouTube descriptions)."""
     max_hashtags: int | None = None
+    links_allowed: bool = True
+    """False where the post text may carry no external link (Douyin): the text says
+    where to buy instead."""
 
 
 @dataclass(frozen=True)
@@ -73,18 +76,23 @@ CAPTION_RULES: dict[Platform, CaptionRule] = {
     "tiktok-shop": CaptionRule(2200, "utf16"),
     "instagram": CaptionRule(2200, "chars", max_hashtags=30),
     "youtube": CaptionRule(5000, "utf8_bytes"),
+    # Douyin documents no length or topic limit that we could confirm (docs/platforms.md):
+    # 55 characters and 5 topics are conservative guesses
+    "douyin": CaptionRule(55, "chars", max_hashtags=5, links_allowed=False),
 }
-"""Post text limits: TikTok ``post_info.title``, Reels ``caption``, YouTube description."""
+"""Post text limits: TikTok ``post_info.title``, Reels ``caption``, YouTube description,
+Douyin ``text``."""
 
 UPLOAD_RULES: dict[Platform, UploadRule] = {
     "tiktok": UploadRule(4 * 1024 * MiB, (1_000, 600_000)),
     "tiktok-shop": UploadRule(10 * MiB, (1_000, 600_000)),
     "instagram": UploadRule(300_000_000, (3_000, 900_000)),
     "youtube": UploadRule(256 * 1024 * MiB, (1_000, 180_000)),
+    "douyin": UploadRule(4 * 1024 * MiB, (1_000, 900_000)),
 }
 """File limits. TikTok's 10 min is the usual ``max_video_post_duration_sec`` (publishing
 checks the creator's own); TikTok Shop's direct upload takes 10 MB; YouTube Shorts are
-at most 3 minutes."""
+at most 3 minutes; Douyin takes 4 GB in parts and recommends at most 15 minutes."""
 
 UPLOAD_FPS = (23, 60)
 """Frame rates TikTok and Reels accept."""
@@ -97,11 +105,13 @@ SHOP_ANCHOR_MAX_CHARS = 29
 
 UTM_SOURCE: dict[Platform, str] = {
     "tiktok": "tiktok", "tiktok-shop": "tiktok_shop",
-    "instagram": "instagram", "youtube": "youtube",
+    "instagram": "instagram", "youtube": "youtube", "douyin": "douyin",
 }
 """``utm_source`` of each platform's tagged link."""
 
 HASHTAG = re.compile(r"#\w+")
+LINK = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
+"""An http(s) or www. link in post text."""
 
 
 def utf16_units(text: str) -> int:
@@ -127,7 +137,14 @@ def caption_problem(text: str, platform: Platform) -> str:
         return f"longer than {rule.max_units} {unit} ({length})"
     if rule.max_hashtags is not None and len(HASHTAG.findall(text)) > rule.max_hashtags:
         return f"more than {rule.max_hashtags} hashtags"
+    if not rule.links_allowed and LINK.search(text):
+        return f"it contains a link ({platform} posts carry no external links; say where to buy)"
     return ""
+
+
+def without_links(text: str) -> str:
+    """``text`` with http(s) and www. links removed."""
+    return " ".join(LINK.sub(" ", text).split())
 
 
 def shop_anchor_title(text: str, fallback: str = "Shop now") -> str:

@@ -32,6 +32,7 @@ from pipeline.publish.base import (
     PublishRequest,
     make_client,
 )
+from pipeline.publish.douyin import PartRule as DouyinParts
 from pipeline.publish.ledger import Key, Ledger, new_owner
 from pipeline.publish.platforms import PLATFORMS, UPLOAD_RULES, Platform, caption_problem
 from pipeline.publish.tiktok.client import ChunkRule
@@ -53,10 +54,18 @@ ENV_NAMES = {
         "ig_user_id": "CLIPCART_INSTAGRAM_USER_ID",
     },
     "youtube": {"access_token": "CLIPCART_YOUTUBE_TOKEN"},
+    "douyin": {
+        "access_token": "CLIPCART_DOUYIN_TOKEN",
+        "open_id": "CLIPCART_DOUYIN_OPEN_ID",
+        "refresh_token": "CLIPCART_DOUYIN_REFRESH_TOKEN",
+        "client_key": "CLIPCART_DOUYIN_CLIENT_KEY",
+        "client_secret": "CLIPCART_DOUYIN_CLIENT_SECRET",
+        "micro_app_id": "CLIPCART_DOUYIN_MICRO_APP_ID",
+    },
 }
 MAX_ATTEMPTS = 5
 """Runs of one row that may end in a transient failure before it is marked failed."""
-OPTIONAL = frozenset({"refresh_token", "client_key", "client_secret"})
+OPTIONAL = frozenset({"refresh_token", "client_key", "client_secret", "micro_app_id"})
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,7 @@ class Tuning:
     )
     tiktok_chunks: ChunkRule = field(default_factory=lambda: ChunkRule())
     youtube_chunk_bytes: int = 32 * 256 * 1024
+    douyin_parts: DouyinParts = field(default_factory=lambda: DouyinParts())
     lease_s: float = 1800.0
 
 
@@ -101,12 +111,15 @@ def check_video(video: Path, platform: Platform) -> None:
 
 
 def check_caption(caption: str, platform: Platform) -> None:
+    """The caption against the platform's post-text rules (``platforms.caption_problem``)."""
     if not caption.strip():
         raise CaptionError("the caption is empty", hint="Set caption_text in manifest.json")
     problem = caption_problem(caption, platform)
     if problem:
+        what = "too long for" if problem.startswith(("longer", "more")) else "not accepted by"
         raise CaptionError(
-            f"caption too long for {platform}: {problem}", hint="Shorten caption_text"
+            f"caption {what} {platform}: {problem}",
+            hint="Shorten or fix the caption (re-run `clipcart make` to rebuild it)",
         )
 
 
@@ -227,6 +240,7 @@ def build_publisher(
         "tiktok-shop": _shop,
         "instagram": _instagram,
         "youtube": _youtube,
+        "douyin": _douyin,
     }
     return factories[platform](creds, account, sandbox_url, transport, tuning)
 
@@ -311,6 +325,25 @@ def _youtube(
         YouTubeCredentials.model_validate(creds),
         pacing=tuning.pacing,
         chunk_bytes=tuning.youtube_chunk_bytes,
+    )
+    return publisher, client
+
+
+def _douyin(
+    creds: dict[str, str],
+    account: str,
+    sandbox_url: str | None,
+    transport: httpx.BaseTransport | None,
+    tuning: Tuning,
+) -> tuple[Publisher, httpx.Client]:
+    from pipeline.publish.douyin import BASE_URL, DouyinCredentials, DouyinPublisher
+
+    client = make_client(sandbox_url or BASE_URL, transport)
+    publisher = DouyinPublisher(
+        client,
+        DouyinCredentials.model_validate(creds),
+        pacing=tuning.pacing,
+        part_rule=tuning.douyin_parts,
     )
     return publisher, client
 

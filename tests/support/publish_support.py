@@ -7,12 +7,15 @@ import random
 from pathlib import Path
 
 from pipeline.publish.base import Pacing, PollPolicy, RetryPolicy
+from pipeline.publish.douyin import PartRule as DouyinParts
 from pipeline.publish.service import Tuning
 from pipeline.publish.tiktok.client import ChunkRule
-from sandbox.server import SandboxConfig
+from sandbox.state import SandboxConfig
 
 SMALL_CHUNKS = ChunkRule(min_chunk=50_000, max_chunk=200_000, max_last=400_000, preferred=100_000)
 """TikTok's chunk rule scaled down 100x so a few hundred KB exercise chunking."""
+SMALL_PARTS = DouyinParts(single_max=200_000, part_bytes=100_000)
+"""Douyin's part rule scaled down (single request up to 200 KB, 100 KB parts)."""
 
 
 def fake_mp4(path: Path, size: int, seed: int = 0) -> Path:
@@ -42,6 +45,7 @@ def fast_tuning() -> Tuning:
         instagram_poll=pacing.poll,
         tiktok_chunks=SMALL_CHUNKS,
         youtube_chunk_bytes=262_144,
+        douyin_parts=SMALL_PARTS,
         lease_s=60.0,
     )
 
@@ -53,6 +57,7 @@ def fast_sandbox_config(**overrides: object) -> SandboxConfig:
         "retry_after_s": 0.02,
         "rate_window_s": 0.5,
         "chunk_rule": SMALL_CHUNKS,
+        "douyin_min_part": SMALL_PARTS.part_bytes,
     }
     values.update(overrides)
     return SandboxConfig.model_validate(values)
