@@ -28,8 +28,9 @@ from pipeline.caption_files import (
     to_vtt,
 )
 from pipeline.cue_timing import merge_fragments, timed
-from pipeline.fonts import drop_missing_glyphs, is_wide, join_words, text_width
+from pipeline.fonts import drop_missing_glyphs, text_width
 from pipeline.models import CaptionCue, CaptionStyle, CaptionWord, Transcript, Window, Word
+from pipeline.text_script import is_full_width, join_words
 
 __all__ = ["ass_colour", "ass_header", "ass_time", "build_cues", "caption_words", "clip_words",
            "cue_events", "cue_text", "end_cues_before", "strip_unsupported", "to_ass", "to_srt",
@@ -175,7 +176,8 @@ def _orphan(words: Sequence[Word] | Sequence[CaptionWord]) -> bool:
 # --- measuring -------------------------------------------------------------------
 
 def _is_cjk(text: str) -> bool:
-    return any(map(is_wide, text))
+    """Chinese, Japanese or Korean: measured in ems (pipeline/text_script.py)."""
+    return is_full_width(text)
 
 
 def _joined(words: Sequence[Word] | Sequence[CaptionWord]) -> str:

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline.text_script import is_full_width, join_words
+
 Ms = int
 """A time or duration in integer milliseconds."""
 
@@ -136,12 +138,13 @@ class CaptionCue(Frozen):
 
     @property
     def text(self) -> str:
-        joiner = "" if self.is_cjk else " "
-        return "\n".join(joiner.join(w.text for w in line) for line in self.lines)
+        """The cue's lines, words joined as their script writes them."""
+        return "\n".join(join_words([w.text for w in line]) for line in self.lines)
 
     @property
     def is_cjk(self) -> bool:
-        return any("\u3000" <= ch <= "\u9fff" for line in self.lines for w in line for ch in w.text)
+        """Chinese, Japanese or Korean (pipeline/text_script.py): drawn with the CJK font."""
+        return is_full_width(self.text)
 
 
 class CaptionStyle(Frozen):

@@ -19,7 +19,7 @@ from pipeline.analysis import Analysis, analyse
 from pipeline.captions import clip_words, to_srt, to_vtt
 from pipeline.catalog import find_product, load_catalog
 from pipeline.digest import file_digest
-from pipeline.fonts import join_words, libass_fonts_dir
+from pipeline.fonts import libass_fonts_dir
 from pipeline.home import clipcart_home
 from pipeline.images import image_identity, resolve_image
 from pipeline.links import platform_links, post_caption, post_captions
@@ -43,6 +43,7 @@ from pipeline.render import render, with_audio_gain
 from pipeline.render.graph import keyframe_times_ms
 from pipeline.select import analysis_span
 from pipeline.templates import Template, load_template_noting
+from pipeline.text_script import join_words
 from pipeline.transcribe import TranscribeOptions, preload, transcribe
 from pipeline.typeset import Typesetter
 

@@ -41,10 +41,10 @@ import av
 import numpy as np
 
 from pipeline.errors import ConfigError, TranscriptionError
-from pipeline.fonts import is_wide
 from pipeline.home import home_subdir
 from pipeline.models import MediaInfo, Transcript, Word
 from pipeline.multilingual import multilingual_available, multilingual_model_path
+from pipeline.text_script import join_words, script_of
 from pipeline.whisper_guard import GUARD_VERSION, guard_segments
 
 SAMPLE_RATE = 16000
@@ -278,7 +278,7 @@ def vocabulary_prompt(vocabulary: Sequence[str]) -> str | None:
             terms.append(" ".join(fresh))
     if not terms:
         return None
-    if any(is_wide(ch) for ch in "".join(terms)):
+    if script_of("".join(terms)) == "cjk":
         return "\u3001".join(terms) + "\u3002"
     return ", ".join(terms) + "."
 
@@ -358,8 +358,6 @@ def mean_logprob(segments: Sequence[Any]) -> float:
 
 
 def _join_texts(texts: Iterable[str]) -> str:
-    from pipeline.fonts import join_words
-
     return join_words([t for t in texts if t])
 
 
