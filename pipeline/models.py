@@ -68,6 +68,16 @@ class Word(Frozen):
     probability: float = 1.0
 
 
+class NameFix(Frozen):
+    """A product name Whisper misheard, respelled as the catalog spells it."""
+
+    heard: str = Field(description="The words as Whisper wrote them.")
+    spelled: str = Field(description="The catalog's name that replaced them.")
+    start_ms: Ms = Field(description="Start of the replaced words (the transcript's timeline).")
+    end_ms: Ms
+    score: float = Field(description="Match score 0-1 (mean of spelling and sound likeness).")
+
+
 class Transcript(Frozen):
     """What was said, word by word, in some timeline (footage or clip)."""
 
@@ -75,6 +85,8 @@ class Transcript(Frozen):
     language: str = Field(description="ISO 639-1 code, e.g. en, zh.")
     words: tuple[Word, ...] = ()
     note: str = Field("", description="Why there is no speech, when there is none.")
+    fixes: tuple[NameFix, ...] = Field((), description="Product names respelled after "
+                                       "transcription (pipeline/name_match.py).")
 
 
 class Product(Frozen):
