@@ -123,8 +123,12 @@ def load_16k(path: Path) -> np.ndarray:
     return np.fromfile(raw, dtype=np.float32)
 
 
-def score(rows: list[dict[str, object]]) -> dict[str, float]:
-    """Precision and recall over per-utterance rows (see the module docstring)."""
+def score(rows: list[dict[str, object]]) -> dict[str, float | None]:
+    """Precision and recall over per-utterance rows (see the module docstring); None
+    when no voice could be made (neither flite nor espeak-ng installed)."""
+    if not rows:
+        return {"name_fix_precision": None, "name_fix_recall": None,
+                "name_fix_utterances": 0, "name_fix_needed": 0, "name_fix_made": 0}
     made = sum(len(r["fixes"]) for r in rows)  # type: ignore[arg-type]
     right = sum(1 for r in rows for f in r["fixes"]  # type: ignore[attr-defined]
                 if f in str(r["fixed"]) and any(  # a keyword inside a spoken title counts
@@ -139,7 +143,7 @@ def score(rows: list[dict[str, object]]) -> dict[str, float]:
 
 
 def measure_name_fix(verbose: bool = False,
-                     voices: Sequence[tuple[str, str]] = VOICES) -> dict[str, float]:
+                     voices: Sequence[tuple[str, str]] = VOICES) -> dict[str, float | None]:
     """Speak, transcribe and correct every labelled utterance in every voice."""
     names = catalog_names(CATALOG)
     by_sku = {p.sku: p for p in CATALOG}

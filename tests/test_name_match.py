@@ -68,3 +68,20 @@ def test_catalog_names_are_titles_brands_and_multiword_keywords_in_latin() -> No
 def test_sound_key() -> None:
     assert sound_key("clamp") == "c451" and sound_key("lamp") == "l51"
     assert sound_key("Hamilton") == sound_key("hamilton")
+
+
+def test_bench_scores_precision_over_fixes_and_recall_over_misheard_names() -> None:
+    from bench.name_fix import score
+
+    rows: list[dict[str, object]] = [
+        {"names": ["Aurora Desk Lamp"], "heard": "the Aurora Desk. Clamp.",
+         "fixed": "the Aurora Desk Lamp.", "fixes": ["Aurora Desk Lamp"]},
+        {"names": ["Liberty Enamel Pin"], "heard": "the Liberty Mel", "fixed": "the Liberty Mel",
+         "fixes": []},
+        {"names": [], "heard": "the Liberty Bell", "fixed": "the Liberty Enamel Pin",
+         "fixes": ["Liberty Enamel Pin"]},
+        {"names": ["Aurora Desk Lamp"], "heard": "the Aurora Desk Lamp",
+         "fixed": "the Aurora Desk Lamp", "fixes": []}]
+    figures = score(rows)
+    assert (figures["name_fix_precision"], figures["name_fix_recall"]) == (0.5, 0.5)
+    assert score([])["name_fix_precision"] is None
