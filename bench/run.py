@@ -18,6 +18,9 @@ batch_overhead_pct      10 clips of 15 s from 60 s 1080p footage, 2 workers: bat
                         in CPU seconds (batch_overhead_cpu_pct); Prefect's start-up cost
 peak_rss_mb             peak RSS of a render process tree (python + ffmpeg), 1080p input
 peak_rss_4k60_mb        the same for a 2-minute 3840x2160 60 fps input (target ≤ 1536)
+name_fix_precision,     product names respelled as the catalog does (bench/name_fix.py):
+name_fix_recall         right corrections / corrections (target ≥ 0.95), misheard names
+                        respelled / misheard names (target ≥ 0.8)
 """
 
 from __future__ import annotations
@@ -47,7 +50,8 @@ code wandered 1.12-1.17 between runs on this shared 2-core machine."""
 TARGETS = {"ratio_render_vs_floor": ("<=", 1.15), "speedup_vs_moviepy": (">=", 6.0),
            "peak_rss_mb": ("<=", 1536.0), "peak_rss_4k60_mb": ("<=", 1536.0),
            "analysis_share_of_render": ("<=", 0.20), "batch_overhead_pct": ("<=", 25.0),
-           "wer": ("<=", 0.10), "onset_median_ms": ("<=", 150.0), "rtf": ("<=", 0.15)}
+           "wer": ("<=", 0.10), "onset_median_ms": ("<=", 150.0), "rtf": ("<=", 0.15),
+           "name_fix_precision": (">=", 0.95), "name_fix_recall": (">=", 0.8)}
 
 
 def run_make(footage: Path, out: Path, env: dict[str, str], quick: bool
@@ -92,6 +96,15 @@ def captions_figures() -> dict[str, Any]:
 
     figures: dict[str, Any] = captions.measure_captions()
     return figures
+
+
+def name_fix_figures(quick: bool) -> dict[str, Any]:
+    """Catalog-name correction precision and recall on labelled utterances (bench.name_fix);
+    a quick run speaks them in one voice."""
+    from bench import name_fix
+
+    voices = name_fix.VOICES[:1] if quick else name_fix.VOICES
+    return name_fix.measure_name_fix(voices=voices)
 
 
 def batch_figures(env: dict[str, str], scene: Path, clips: int = 10, workers: int = 2
@@ -180,6 +193,7 @@ def figures(manifest: dict[str, Any], make_s: float, floors: list[Sample],
         "load_avg_1m": round(os.getloadavg()[0], 2),
     }
     result.update(captions_figures())
+    result.update(name_fix_figures(quick))
     return result
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +18,7 @@ from pathlib import Path
 from pipeline.audio.music import choose_bed, default_music_dir, load_library
 from pipeline.brand.templates import Template, load_template_noting
 from pipeline.captions.cues import clip_words, to_srt, to_vtt
-from pipeline.captions.fonts import join_words, libass_fonts_dir
+from pipeline.captions.fonts import libass_fonts_dir
 from pipeline.captions.typeset import Typesetter
 from pipeline.core.digest import file_digest
 from pipeline.core.home import clipcart_home
@@ -32,6 +32,7 @@ from pipeline.core.models import (
     Transcript,
     Window,
 )
+from pipeline.core.scripts import join_words
 from pipeline.footage.analysis import Analysis, analyse
 from pipeline.footage.selection import analysis_span
 from pipeline.media.ffmpeg import run_ffmpeg
@@ -53,6 +54,7 @@ from pipeline.products.prices import format_price
 from pipeline.qc import check
 from pipeline.render import render, with_audio_gain
 from pipeline.render.graph import keyframe_times_ms
+from pipeline.speech.names import catalog_names, correct_names
 from pipeline.speech.transcribe import TranscribeOptions, preload, transcribe
 
 THUMB_SETTLED_MS = 400
@@ -90,6 +92,9 @@ class Inputs:
     warnings: tuple[str, ...] = ()
     candidates: tuple[MediaInfo, ...] = ()
     """Every footage file probed (several with `make A.mp4 B.mp4`); ``info`` is the one used."""
+    catalog_names: tuple[str, ...] = ()
+    """Product names the transcript is respelled to (this product's first, then the rest
+    of the catalog's; pipeline/speech/names.py)."""
 
 
 def _probe_video(path: Path) -> MediaInfo:
@@ -101,15 +106,17 @@ def _probe_video(path: Path) -> MediaInfo:
 def load_inputs(req: MakeRequest) -> Inputs:
     """Probe the footage, find the product, load the template; all bad input fails here."""
     infos = tuple(_probe_video(path) for path in req.all_footage)
-    product = find_product(load_catalog(req.catalog), req.sku, req.catalog)
+    catalog = load_catalog(req.catalog)
+    product = find_product(catalog, req.sku, req.catalog)
     notes: list[str] = []
     template = load_template_noting(req.template, notes)
     # one file keeps its plain digest, so single-file clip ids do not change
     digest = "+".join(sorted(file_digest(path) for path in req.all_footage))
     clip_id = clip_id_for(digest, product, template, req.settings,
                           image_identity(product.image))
+    names = catalog_names([product, *(p for p in catalog.values() if p.sku != product.sku)])
     return Inputs(info=infos[0], product=product, template=template, clip_id=clip_id,
-                  warnings=tuple(notes), candidates=infos)
+                  warnings=tuple(notes), candidates=infos, catalog_names=tuple(names))
 
 
 def use_footage(inputs: Inputs, index: int) -> Inputs:
@@ -138,10 +145,27 @@ def preload_whisper(settings: Settings) -> None:
 
 def transcribe_stage(inputs: Inputs, settings: Settings,
                      info: MediaInfo | None = None) -> Transcript:
-    """Word-timed transcript of the footage (or of ``info``), product words as vocabulary."""
+    """Word-timed transcript of the footage (or of ``info``), product words as vocabulary,
+    with misheard catalog names respelled as the catalog spells them."""
     options = TranscribeOptions(model=settings.model, language=spoken_language(settings),
                                 vocabulary=tuple(product_terms(inputs.product)))
-    return transcribe(info or inputs.info, options)
+    return with_catalog_names(transcribe(info or inputs.info, options), inputs.catalog_names)
+
+
+def with_catalog_names(transcript: Transcript, names: Sequence[str]) -> Transcript:
+    """The transcript with confident matches of ``names`` respelled (their fixes kept)."""
+    words, fixes = correct_names(transcript.words, names)
+    if not fixes:
+        return transcript
+    return transcript.model_copy(update={"words": words, "fixes": fixes,
+                                         "text": join_words([w.text for w in words])})
+
+
+def name_fix_reasons(transcript: Transcript, window: Window) -> tuple[str, ...]:
+    """The plan's account of each name respelled inside the window (footage seconds)."""
+    return tuple(f"{f.heard!r} -> {f.spelled!r} at {f.start_ms / 1000:.1f} s "
+                 f"(catalog name, match {f.score:.2f})" for f in transcript.fixes
+                 if window.start_ms <= f.start_ms < window.end_ms)
 
 
 def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
@@ -175,7 +199,8 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
                            clip_ms=window.duration_ms)
     d = Decisions(clip_id=inputs.clip_id, sku=product.sku, source=inputs.info, window=window,
                   crop=crop, captions=cues, card=card, music=music,
-                  reasons=(*reasons, *crop_reasons), scores=scores)
+                  reasons=(*reasons, *crop_reasons, *name_fix_reasons(transcript, window)),
+                  scores=scores)
     return with_audio_gain(build_plan(d, template, libass_fonts_dir(clipcart_home()))), warnings
 
 

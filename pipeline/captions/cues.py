@@ -1,8 +1,9 @@
 """Caption cues from timed words: what is on screen, when, in which lines.
 
 A cue is what a viewer reads at a glance: it breaks at sentence punctuation, at
-pauses and at scene cuts (never spanning one), holds at most two lines, and is
-timed to the clip. Line length depends on the script: Latin by characters,
+pauses and at scene cuts (a word belongs to the shot holding most of it; a cue runs
+across a cut only rather than leave a fragment, see pipeline/captions/timing.py), holds at
+most two lines, and is timed to the clip. Line length depends on the script: Latin by characters,
 Chinese and Japanese by width in ems with no spaces (Whisper gives their words
 as one- or multi-character tokens), and a line is never a lone short word when
 another split exists. Product keywords are flagged for the brand colour; in CJK
@@ -26,8 +27,10 @@ from pipeline.captions.files import (
     to_srt,
     to_vtt,
 )
-from pipeline.captions.fonts import drop_missing_glyphs, is_wide, join_words, text_width
+from pipeline.captions.fonts import drop_missing_glyphs, text_width
+from pipeline.captions.timing import merge_fragments, timed
 from pipeline.core.models import CaptionCue, CaptionStyle, CaptionWord, Transcript, Window, Word
+from pipeline.core.scripts import is_full_width, join_words
 
 __all__ = ["ass_colour", "ass_header", "ass_time", "build_cues", "caption_words", "clip_words",
            "cue_events", "cue_text", "end_cues_before", "strip_unsupported", "to_ass", "to_srt",
@@ -36,10 +39,6 @@ __all__ = ["ass_colour", "ass_header", "ass_time", "build_cues", "caption_words"
 PAUSE_BREAK_MS = 600
 """A silence at least this long ends a cue."""
 MAX_CUE_MS = 4000
-MIN_CUE_MS = 400
-LINGER_MS = 400
-"""A cue stays up this long after its last word unless the next cue, a cut or the end
-comes first."""
 LINE_SLACK = {"latin": 2.0, "cjk": 1.0}
 """How far past the style's line length a line may run (Latin ~18-22, CJK ~10-12)."""
 SENTENCE_END = re.compile("[.!?\u3002\uff01\uff1f\u2026]$")
@@ -93,9 +92,10 @@ def build_cues(words: Sequence[Word], style: CaptionStyle, *, keywords: Iterable
     """Group clip-timeline words into cues of at most two lines, timed to the clip."""
     keywords = list(keywords)
     groups = [chunk for phrase in _phrases(words, cuts_ms)
-              for chunk in _split_to_fit(phrase, style, keywords)]
-    cues = [_cue(group, style, keywords) for group in groups if group]
-    return _timed(cues, cuts_ms, duration_ms)
+              for chunk in _split_to_fit(phrase, style, keywords) if chunk]
+    groups = merge_fragments(groups, cuts_ms, duration_ms, lambda g: _fits(g, style), _orphan)
+    cues = [_cue(group, style, keywords) for group in groups]
+    return timed(cues, groups, cuts_ms, duration_ms)
 
 
 # --- grouping words into cues ---------------------------------------------------
@@ -176,7 +176,8 @@ def _orphan(words: Sequence[Word] | Sequence[CaptionWord]) -> bool:
 # --- measuring -------------------------------------------------------------------
 
 def _is_cjk(text: str) -> bool:
-    return any(map(is_wide, text))
+    """Chinese, Japanese or Korean: measured in ems (pipeline/core/scripts.py)."""
+    return is_full_width(text)
 
 
 def _joined(words: Sequence[Word] | Sequence[CaptionWord]) -> str:
@@ -248,24 +249,7 @@ def _split_lines(words: list[CaptionWord], style: CaptionStyle
     return (tuple(words[:best]), tuple(words[best:]))
 
 
-# --- timing ------------------------------------------------------------------------
-
-def _timed(cues: list[CaptionCue], cuts: Sequence[int], duration_ms: int | None
-           ) -> tuple[CaptionCue, ...]:
-    """Each cue lasts at least MIN_CUE_MS, lingers a little, and never crosses the next
-    cue, a cut or the end of the clip."""
-    out = []
-    for i, cue in enumerate(cues):
-        limits = [cut for cut in cuts if cut > cue.start_ms]
-        if i + 1 < len(cues):
-            limits.append(cues[i + 1].start_ms)
-        if duration_ms is not None:
-            limits.append(duration_ms)
-        end = max(cue.end_ms + LINGER_MS, cue.start_ms + MIN_CUE_MS)
-        end = min([end, *limits])
-        out.append(cue.model_copy(update={"end_ms": max(end, cue.start_ms)}))
-    return tuple(out)
-
+# --- timing (the rules are in pipeline/captions/timing.py) ---------------------------------
 
 def end_cues_before(cues: Sequence[CaptionCue], next_starts: bool = True
                     ) -> tuple[CaptionCue, ...]:

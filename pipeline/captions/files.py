@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pipeline.captions.fonts import CJK_FAMILY, is_wide, join_words, needs_cjk_font
+from pipeline.captions.fonts import CJK_FAMILY, needs_cjk_font
 from pipeline.core.models import CaptionCue, CaptionStyle, CaptionWord
+from pipeline.core.scripts import join_words, word_gap
 
 
 def ass_colour(hex_rgb: str, alpha: int = 0) -> str:
@@ -67,17 +68,12 @@ def _word_markup(word: CaptionWord, active: bool, style: CaptionStyle) -> str:
     return text
 
 
-def _separator(before: str, after: str) -> str:
-    """A space between words unless either side is full-width (Chinese, Japanese)."""
-    return "" if not before or is_wide(before[-1]) or is_wide(after[:1] or " ") else " "
-
-
 def _cue_markup(cue: CaptionCue, active: int, style: CaptionStyle) -> str:
     lines, index = [], 0
     for line in cue.lines:
         markup, previous = "", ""
         for word in line:
-            markup += _separator(previous, word.text) + _word_markup(word, index == active, style)
+            markup += word_gap(previous, word.text) + _word_markup(word, index == active, style)
             previous = word.text
             index += 1
         lines.append(markup)

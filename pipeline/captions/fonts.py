@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import unicodedata
-from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Literal
 
 from pipeline.core.errors import ConfigError
-
-Script = Literal["latin", "cjk"]
+from pipeline.core.scripts import Script
 
 CJK_FAMILY = "Noto Sans CJK SC"
 CJK_SC_INDEX = 2
@@ -47,22 +44,11 @@ def latin_font_path(weight: str = "Black") -> Path:
 
 
 def font_for(script: Script, weight: str = "Black") -> tuple[Path, int]:
-    """(font file, face index) for drawing text of ``script`` with Pillow."""
-    if script == "cjk":
+    """(font file, face index) for drawing text of ``script`` with Pillow (Korean too is
+    drawn by Noto Sans CJK)."""
+    if script != "latin":
         return cjk_font_path(), CJK_SC_INDEX
     return latin_font_path(weight), 0
-
-
-def is_cjk_char(ch: str) -> bool:
-    """True for Han, kana, hangul and CJK punctuation."""
-    code = ord(ch)
-    return (0x3000 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF
-            or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF)
-
-
-def script_of(text: str) -> Script:
-    """'cjk' when any character of ``text`` needs the CJK font."""
-    return "cjk" if any(is_cjk_char(ch) for ch in text) else "latin"
 
 
 @cache
@@ -123,17 +109,6 @@ def is_wide(ch: str) -> bool:
 def text_width(text: str) -> float:
     """Width in ems of a CJK line: wide characters 1, narrow ones (Latin, digits) 0.55."""
     return sum(1.0 if is_wide(ch) else 0.55 for ch in text)
-
-
-def join_words(words: Sequence[str]) -> str:
-    """Words joined as they are written: no space where either side is full-width
-    (Chinese and Japanese put none), one space otherwise (Latin, Korean)."""
-    out = ""
-    for word in words:
-        if out and word and not (is_wide(out[-1]) or is_wide(word[0])):
-            out += " "
-        out += word
-    return out
 
 
 def libass_fonts_dir(home: Path) -> Path:

@@ -15,6 +15,7 @@ from pathlib import Path
 from PIL import ImageDraw, ImageFont
 
 from pipeline.captions import fonts
+from pipeline.core.scripts import is_east_asian, word_gap
 
 FreeType = ImageFont.FreeTypeFont
 ELLIPSIS = "\u2026"
@@ -62,7 +63,7 @@ class Typesetter:
         """Which font draws ``ch`` (None: no font has it, or it only styles an emoji)."""
         if is_invisible(ch):
             return None
-        order = (self.cjk, self.latin) if fonts.is_cjk_char(ch) else (self.latin, self.cjk)
+        order = (self.cjk, self.latin) if is_east_asian(ch) else (self.latin, self.cjk)
         for face in order:
             if has_glyph(face[0], face[1], ch):
                 return face
@@ -128,7 +129,7 @@ class Typesetter:
         if len(lines) > max_lines:
             rest = lines[max_lines - 1]
             for piece in lines[max_lines:]:
-                rest += piece if fonts.is_cjk_char(rest[-1]) else f" {piece}"
+                rest += word_gap(rest, piece) + piece
             lines = [*lines[:max_lines - 1], self.ellipsize(rest, max_width, force=True)]
         return [self.ellipsize(entry, max_width) for entry in lines]
 
@@ -174,7 +175,7 @@ def _break_points(text: str) -> list[str]:
     out: list[str] = []
     buf = ""
     for ch in text:
-        if fonts.is_cjk_char(ch):
+        if is_east_asian(ch):
             if buf:
                 out.append(buf)
             out.append(ch)

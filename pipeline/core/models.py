@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline.core.scripts import is_full_width, join_words
+
 Ms = int
 """A time or duration in integer milliseconds."""
 
@@ -66,6 +68,16 @@ class Word(Frozen):
     probability: float = 1.0
 
 
+class NameFix(Frozen):
+    """A product name Whisper misheard, respelled as the catalog spells it."""
+
+    heard: str = Field(description="The words as Whisper wrote them.")
+    spelled: str = Field(description="The catalog's name that replaced them.")
+    start_ms: Ms = Field(description="Start of the replaced words (the transcript's timeline).")
+    end_ms: Ms
+    score: float = Field(description="Match score 0-1 (mean of spelling and sound likeness).")
+
+
 class Transcript(Frozen):
     """What was said, word by word, in some timeline (footage or clip)."""
 
@@ -73,6 +85,8 @@ class Transcript(Frozen):
     language: str = Field(description="ISO 639-1 code, e.g. en, zh.")
     words: tuple[Word, ...] = ()
     note: str = Field("", description="Why there is no speech, when there is none.")
+    fixes: tuple[NameFix, ...] = Field((), description="Product names respelled after "
+                                       "transcription (pipeline/speech/names.py).")
 
 
 class Product(Frozen):
@@ -140,12 +154,13 @@ class CaptionCue(Frozen):
 
     @property
     def text(self) -> str:
-        joiner = "" if self.is_cjk else " "
-        return "\n".join(joiner.join(w.text for w in line) for line in self.lines)
+        """The cue's lines, words joined as their script writes them."""
+        return "\n".join(join_words([w.text for w in line]) for line in self.lines)
 
     @property
     def is_cjk(self) -> bool:
-        return any("\u3000" <= ch <= "\u9fff" for line in self.lines for w in line for ch in w.text)
+        """Chinese, Japanese or Korean (pipeline/core/scripts.py): drawn with the CJK font."""
+        return is_full_width(self.text)
 
 
 class CaptionStyle(Frozen):

@@ -38,8 +38,9 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline.captions.fonts import font_for, script_of
+from pipeline.captions.fonts import font_for
 from pipeline.core.models import CaptionCue, CaptionStyle, CaptionWord, CardSpec, ClipPlan, CropKey
+from pipeline.core.scripts import join_words, script_of, word_gap
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.render.audio import audio_graph
 from pipeline.render.ffmpeg_engine import decided_gain, loudness_gain_db, write_side_files
@@ -104,16 +105,17 @@ class CaptionPainter:
         line_h = round(self.style.size * 1.2)
         image = Image.new("RGBA", (self.width, line_h * len(cue.lines) + 2 * pad), (0, 0, 0, 0))
         draw = ImageDraw.Draw(image)
-        joiner = "" if cue.is_cjk else " "
         index = 0
         for row, line in enumerate(cue.lines):
             texts = [w.text.upper() if self.style.uppercase else w.text for w in line]
-            x = (CAPTION_LEFT + CAPTION_RIGHT - draw.textlength(joiner.join(texts), font=font)) / 2
+            x = (CAPTION_LEFT + CAPTION_RIGHT - draw.textlength(join_words(texts), font=font)) / 2
+            previous = ""
             for word, text in zip(line, texts, strict=True):
+                x += draw.textlength(word_gap(previous, text), font=font)
                 self._word(draw, (x, pad + row * line_h), text, font,
                            self._colour(word, index == active))
-                x += draw.textlength(text + joiner, font=font)
-                index += 1
+                x += draw.textlength(text, font=font)
+                previous, index = text, index + 1
         top = self.height - self.style.margin_v - image.height + pad
         return np.asarray(image, dtype=np.uint8).copy(), top
 

@@ -14,6 +14,8 @@ import re
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
+from pipeline.core.scripts import is_east_asian
+
 GUARD_VERSION = 2
 """Bumped when a rule changes, so cached transcripts are made again."""
 SILENCE_NO_SPEECH = 0.6
@@ -93,11 +95,9 @@ def echoes_prompt(text: str, vocabulary: Sequence[str]) -> bool:
 
 
 def _units(text: str) -> list[str]:
-    from pipeline.captions.fonts import is_cjk_char
-
     units: list[str] = []
     for token in text.split():
-        units.extend(list(token) if any(map(is_cjk_char, token)) else [_norm(token)])
+        units.extend(list(token) if any(map(is_east_asian, token)) else [_norm(token)])
     return [u for u in units if u]
 
 

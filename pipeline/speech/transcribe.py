@@ -40,10 +40,10 @@ from typing import Any
 import av
 import numpy as np
 
-from pipeline.captions.fonts import is_wide
 from pipeline.core.errors import ConfigError, TranscriptionError
 from pipeline.core.home import home_subdir
 from pipeline.core.models import MediaInfo, Transcript, Word
+from pipeline.core.scripts import join_words, script_of
 from pipeline.speech.guard import GUARD_VERSION, guard_segments
 from pipeline.speech.multilingual import multilingual_available, multilingual_model_path
 
@@ -278,7 +278,7 @@ def vocabulary_prompt(vocabulary: Sequence[str]) -> str | None:
             terms.append(" ".join(fresh))
     if not terms:
         return None
-    if any(is_wide(ch) for ch in "".join(terms)):
+    if script_of("".join(terms)) == "cjk":
         return "\u3001".join(terms) + "\u3002"
     return ", ".join(terms) + "."
 
@@ -358,8 +358,6 @@ def mean_logprob(segments: Sequence[Any]) -> float:
 
 
 def _join_texts(texts: Iterable[str]) -> str:
-    from pipeline.captions.fonts import join_words
-
     return join_words([t for t in texts if t])
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.captions.cues import build_cues, to_ass
-from pipeline.captions.fonts import is_cjk_char
 from pipeline.core.models import CaptionStyle
+from pipeline.core.scripts import is_east_asian
 from pipeline.media.probe import probe
 from pipeline.media.samples import CATALOG_CSV, make_scene
 from pipeline.speech.transcribe import TranscribeOptions, transcribe
@@ -29,7 +29,7 @@ ZH_SPEECH = DATA / "speech_zh.opus"
 def test_chinese_speech_gives_han_captions_in_the_cjk_style() -> None:
     options = TranscribeOptions(language="zh", vocabulary=("步道保温瓶", "保温瓶"), threads=2)
     transcript = transcribe(probe(ZH_SPEECH), options)
-    han = [ch for ch in transcript.text if is_cjk_char(ch)]
+    han = [ch for ch in transcript.text if is_east_asian(ch)]
     assert transcript.language == "zh" and len(han) >= 10, transcript.text
     cues = build_cues(transcript.words, CaptionStyle(), keywords=["保温瓶"])
     events = [line for line in to_ass(cues, CaptionStyle()).splitlines()
@@ -59,7 +59,7 @@ def test_auto_language_hears_mandarin_through_the_doubtful_english_pass() -> Non
 
     options = TranscribeOptions(vocabulary=("步道保温瓶", "保温瓶"), threads=2)
     transcript = transcribe_samples(decode_audio(probe(ZH_SPEECH)), options)
-    han = [ch for ch in transcript.text if is_cjk_char(ch)]
+    han = [ch for ch in transcript.text if is_east_asian(ch)]
     assert transcript.language == "zh" and len(han) >= 10, transcript.text
 
 

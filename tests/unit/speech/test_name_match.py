@@ -1,0 +1,87 @@
+"""Catalog names respelled after transcription (issue 22): confident matches only."""
+
+from __future__ import annotations
+
+import itertools
+
+from pipeline.core.models import Product, Transcript, Window, Word
+from pipeline.core.scripts import join_words
+from pipeline.produce import name_fix_reasons, with_catalog_names
+from pipeline.speech.names import catalog_names, correct_names, sound_key
+
+NAMES = ["Aurora Desk Lamp", "Liberty Enamel Pin", "Trailhead Insulated Bottle", "Trailhead"]
+
+
+def _words(text: str, start: int = 0) -> list[Word]:
+    return [Word(text=t, start_ms=start + i * 300, end_ms=start + i * 300 + 250)
+            for i, t in enumerate(text.split())]
+
+
+def _fixed(text: str) -> str:
+    words, _ = correct_names(_words(text), NAMES)
+    return join_words([w.text for w in words])
+
+
+def test_the_issues_mishearings_are_respelled() -> None:
+    assert _fixed("Check out the Aurora Desk. Clamp. It glows.") == \
+        "Check out the Aurora Desk Lamp. It glows."
+    assert _fixed("This is the Liberty Hamilton, only five dollars.") == \
+        "This is the Liberty Enamel Pin, only five dollars."
+    assert _fixed("the Trail head insulated bottle") == "the Trailhead Insulated Bottle"
+
+
+def test_near_misses_are_left_alone() -> None:
+    for text in ["I need a desk lamp for work.", "The Liberty Bell rang.",
+                 "Aurora borealis is pretty.", "We saw the Liberty Mel.",
+                 "Liberty and justice for all.", "the trailhead is muddy",
+                 "the Aurora Desk Lamp is here"]:
+        assert _fixed(text) == text
+
+
+def test_the_respelled_span_keeps_the_times_of_the_words_it_replaces() -> None:
+    heard = _words("the Liberty Hamilton, now", start=80000)
+    words, (fix,) = correct_names(heard, NAMES)
+    assert [w.text for w in words] == ["the", "Liberty", "Enamel", "Pin,", "now"]
+    assert words[1].start_ms == heard[1].start_ms and words[3].end_ms == heard[2].end_ms
+    assert all(a.end_ms <= b.start_ms for a, b in itertools.pairwise(words))
+    assert (fix.heard, fix.spelled, fix.start_ms) == ("Liberty Hamilton,", "Liberty Enamel Pin",
+                                                      80300)
+
+
+def test_plan_reasons_name_each_correction_in_the_window() -> None:
+    transcript = Transcript(text="", language="en", words=tuple(_words(
+        "the Liberty Hamilton, now", start=80100)))
+    fixed = with_catalog_names(transcript, NAMES)
+    assert "Liberty Enamel Pin" in fixed.text
+    assert name_fix_reasons(fixed, Window(start_ms=75000, end_ms=90000)) == (
+        "'Liberty Hamilton,' -> 'Liberty Enamel Pin' at 80.4 s (catalog name, match 0.73)",)
+    assert name_fix_reasons(fixed, Window(start_ms=0, end_ms=15000)) == ()
+
+
+def test_catalog_names_are_titles_brands_and_multiword_keywords_in_latin() -> None:
+    product = Product(sku="A", title="Aurora Desk Lamp", price=1, url="https://x.y",
+                      brand="Lumen", keywords=("lamp", "desk lamp"))
+    other = Product(sku="B", title="步道保温瓶", price=1, url="https://x.y")
+    assert catalog_names([product, other]) == ["Aurora Desk Lamp", "Lumen", "desk lamp"]
+
+
+def test_sound_key() -> None:
+    assert sound_key("clamp") == "c451" and sound_key("lamp") == "l51"
+    assert sound_key("Hamilton") == sound_key("hamilton")
+
+
+def test_bench_scores_precision_over_fixes_and_recall_over_misheard_names() -> None:
+    from bench.name_fix import score
+
+    rows: list[dict[str, object]] = [
+        {"names": ["Aurora Desk Lamp"], "heard": "the Aurora Desk. Clamp.",
+         "fixed": "the Aurora Desk Lamp.", "fixes": ["Aurora Desk Lamp"]},
+        {"names": ["Liberty Enamel Pin"], "heard": "the Liberty Mel", "fixed": "the Liberty Mel",
+         "fixes": []},
+        {"names": [], "heard": "the Liberty Bell", "fixed": "the Liberty Enamel Pin",
+         "fixes": ["Liberty Enamel Pin"]},
+        {"names": ["Aurora Desk Lamp"], "heard": "the Aurora Desk Lamp",
+         "fixed": "the Aurora Desk Lamp", "fixes": []}]
+    figures = score(rows)
+    assert (figures["name_fix_precision"], figures["name_fix_recall"]) == (0.5, 0.5)
+    assert score([])["name_fix_precision"] is None
