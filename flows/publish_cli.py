@@ -14,10 +14,13 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 import flows.secrets  # noqa: F401  (credentials also from Prefect Secret blocks)
 from pipeline.errors import ConfigError, ManifestError
 from pipeline.links import manifest_caption
+from pipeline.safe_text import terminal_safe
+from pipeline.publish.base import REAL_TARGET
 from pipeline.publish import (
     PLATFORMS,
     PublishRecord,
@@ -102,7 +105,7 @@ def publish_dir(
     }
     video = clip_dir / "clip.mp4"
     if at is not None:
-        return schedule_clip(video, at=parse_at(at), **common)
+        return schedule_clip(video, at=parse_at(at), sandbox_url=sandbox, **common)
     return publish_clip(video, sandbox_url=sandbox, **common)
 
 
@@ -135,27 +138,26 @@ def parse_at(text: str) -> datetime:
 
 
 def describe(record: PublishRecord) -> str:
-    """One line saying where a clip stands on one target."""
+    """One line saying where a clip stands on one target (data printed as text)."""
     target = f"{record.clip_id} → {record.platform}/{record.account}"
+    where = "" if record.target == REAL_TARGET else f" (sandbox {record.target})"
     if record.state == "published":
-        return f"published {target}: post {record.post_id}"
-    return f"{record.state} {target}" + (f": {record.reason}" if record.reason else "")
+        line = f"published {target}: post {record.post_id}{where}"
+    else:
+        line = f"{record.state} {target}{where}" + (f": {record.reason}" if record.reason else "")
+    return terminal_safe(line)
 
 
 def show_records(records: list[PublishRecord], title: str) -> None:
     table = Table(title=title)
-    for column in ("clip", "platform", "account", "state", "post id", "tries", "updated", "reason"):
+    for column in ("clip", "platform", "account", "target", "state", "post id", "tries",
+                   "updated", "reason"):
         table.add_column(column)
     for r in records:
         table.add_row(
-            r.clip_id[:16],
-            r.platform,
-            r.account,
-            r.state,
-            r.post_id,
-            str(r.attempts),
-            r.updated_at.strftime("%Y-%m-%d %H:%M:%S"),
-            r.reason[:60],
+            *(Text(terminal_safe(cell)) for cell in (r.clip_id[:16], r.platform, r.account, r.target, r.state,
+                                      r.post_id, str(r.attempts),
+                                      r.updated_at.strftime("%Y-%m-%d %H:%M:%S"), r.reason[:60]))
         )
     Console().print(table)
 

@@ -1,9 +1,10 @@
 """Publishing rendered clips to TikTok, TikTok Shop, Instagram Reels and YouTube.
 
 ``publish_clip`` checks the file and caption against the platform's limits, claims the
-clip's ledger row (one per clip, platform and account), posts exactly once and returns
-the ``PublishRecord``. ``sandbox_url`` points every client at a local sandbox
-(``clipcart sandbox``) and uses its built-in test credentials.
+clip's ledger row (one per clip, platform, account and target), posts exactly once and
+returns the ``PublishRecord``. ``sandbox_url`` points every client at a local sandbox
+(``clipcart sandbox``) and uses its built-in test credentials; the sandbox URL is the
+row's target, so sandbox posts and real posts never stand in for each other.
 
 Real credentials come from the environment, or from a secret source registered
 with ``service.add_secret_source`` (flows registers Prefect Secret blocks). For an
@@ -75,12 +76,11 @@ def publish_clip(
         account=account,
         product_ids=product_ids,
         product_title=product_title,
+        sandbox_url=sandbox_url,
     )
     ledger = Ledger(ledger_url, lease_s=(tuning or Tuning()).lease_s)
     try:
-        return publish_request(
-            request, ledger, sandbox_url=sandbox_url, transport=transport, tuning=tuning
-        )
+        return publish_request(request, ledger, transport=transport, tuning=tuning)
     finally:
         ledger.close()
 
@@ -96,8 +96,10 @@ def schedule_clip(
     product_ids: dict[str, str] | None = None,
     product_title: str = "",
     ledger_url: str | None = None,
+    sandbox_url: str | None = None,
 ) -> PublishRecord:
-    """Record the clip as scheduled for ``at``; ``publish_due`` posts it when due."""
+    """Record the clip as scheduled for ``at`` on the real platform (or the sandbox at
+    ``sandbox_url``); ``publish_due`` posts it when due."""
     request = make_request(
         video,
         clip_id=clip_id,
@@ -107,6 +109,7 @@ def schedule_clip(
         product_ids=product_ids,
         product_title=product_title,
         scheduled_at=at,
+        sandbox_url=sandbox_url,
     )
     ledger = Ledger(ledger_url)
     try:

@@ -21,7 +21,7 @@ from typing import Literal, Protocol, TypeVar
 import httpx
 from pydantic import Field
 
-from pipeline.errors import BadInput, PublishError, TransientPublishError
+from pipeline.errors import BadInput, ConfigError, PublishError, TransientPublishError
 from pipeline.models import Frozen
 
 Platform = Literal["tiktok", "tiktok-shop", "instagram", "youtube"]
@@ -35,6 +35,26 @@ or failed (may be retried) / blocked (the account may not post; not retried)."""
 
 T = TypeVar("T")
 log = logging.getLogger("clipcart.publish")
+
+
+REAL_TARGET = "platform"
+"""The ledger target of a post to the real platform API (a sandbox post's is its URL)."""
+
+
+def target_for(sandbox_url: str | None) -> str:
+    """The ledger target of a post: the sandbox's base URL, or ``REAL_TARGET``."""
+    if not sandbox_url:
+        return REAL_TARGET
+    url = sandbox_url.strip().rstrip("/")
+    try:
+        host = httpx.URL(url).host if url.startswith(("http://", "https://")) else ""
+    except httpx.InvalidURL:
+        host = ""
+    if not host:
+        raise ConfigError(f"--sandbox {sandbox_url[:80]!r} is not an http(s) URL",
+                          hint="Pass the URL `clipcart sandbox` prints, e.g. "
+                               "http://127.0.0.1:8765")
+    return url
 
 
 class CaptionError(BadInput):
@@ -61,6 +81,11 @@ class PublishRequest(Frozen):
     scheduled_at: datetime | None = Field(
         default=None, description="When to post (UTC); None = now."
     )
+    target: str = Field(
+        default="platform",
+        description="Where the post goes: 'platform' (the real API) or a sandbox base URL; "
+        "part of the ledger key, so a sandbox post never stands in for a real one.",
+    )
 
     @property
     def size(self) -> int:
@@ -69,11 +94,12 @@ class PublishRequest(Frozen):
 
 
 class PublishRecord(Frozen):
-    """The ledger's row for one (clip_id, platform, account): what happened to the post."""
+    """The ledger's row for one (clip_id, platform, account, target): what happened."""
 
     clip_id: str
     platform: str
     account: str
+    target: str = Field(default="platform", description="'platform' or a sandbox base URL.")
     state: PublishState
     post_id: str = Field(
         default="", description="The platform's id of the live post, once published."
