@@ -28,6 +28,7 @@ from pipeline.captions import to_ass
 from pipeline.catalog import load_catalog
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.models import ClipPlan
+from pipeline.netguard import ALLOW_LOOPBACK_ENV
 from pipeline.render.files import RenderFiles
 from pipeline.render.graph import render_args
 from pipeline.samples import PRODUCT_PNG, make_scene
@@ -97,7 +98,10 @@ class _ProductPicture(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def shopify_catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The committed Shopify export with its image URLs moved to a local server."""
+    """The committed Shopify export with its image URLs moved to a local server (loopback
+    fetching allowed by its documented test-only opt-in)."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv(ALLOW_LOOPBACK_ENV, "1")
     server = ThreadingHTTPServer(("127.0.0.1", 0), _ProductPicture)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -107,6 +111,7 @@ def shopify_catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield catalog
     server.shutdown()
     server.server_close()
+    patch.undo()
 
 
 @dataclass(frozen=True)
