@@ -12,15 +12,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 import flows.secrets  # noqa: F401  (credentials also from Prefect Secret blocks)
+from flows.console import out
 from pipeline.errors import ConfigError, ManifestError
 from pipeline.links import manifest_caption
-from pipeline.safe_text import terminal_safe
-from pipeline.publish.base import REAL_TARGET
 from pipeline.publish import (
     PLATFORMS,
     PublishRecord,
@@ -29,6 +26,8 @@ from pipeline.publish import (
     publish_status,
     schedule_clip,
 )
+from pipeline.publish.base import REAL_TARGET
+from pipeline.safe_text import terminal_safe
 
 
 def register(app: typer.Typer) -> None:
@@ -155,11 +154,10 @@ def show_records(records: list[PublishRecord], title: str) -> None:
         table.add_column(column)
     for r in records:
         table.add_row(
-            *(Text(terminal_safe(cell)) for cell in (r.clip_id[:16], r.platform, r.account, r.target, r.state,
-                                      r.post_id, str(r.attempts),
-                                      r.updated_at.strftime("%Y-%m-%d %H:%M:%S"), r.reason[:60]))
+            r.clip_id[:16], r.platform, r.account, r.target, r.state, r.post_id,
+            str(r.attempts), r.updated_at.strftime("%Y-%m-%d %H:%M:%S"), r.reason[:60],
         )
-    Console().print(table)
+    out.print(table)
 
 
 def sandbox_command(
