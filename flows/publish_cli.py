@@ -6,7 +6,6 @@ main CLI turns into one line on stderr and the right exit status (2 for bad inpu
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,7 +26,8 @@ from pipeline.publish import (
     schedule_clip,
 )
 from pipeline.publish.base import REAL_TARGET
-from pipeline.safe_text import terminal_safe
+from pipeline.safe_parse import load_json
+from pipeline.safe_text import excerpt, terminal_safe
 
 
 def register(app: typer.Typer) -> None:
@@ -114,9 +114,10 @@ def read_manifest(clip_dir: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ManifestError(f"{path} not found", hint="Pass a folder written by `clipcart make`")
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as err:
-        raise ManifestError(f"{path} is not valid JSON ({err})") from None
+        manifest = load_json(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as err:
+        raise ManifestError(f"{path} is not valid JSON ({excerpt(str(err), 120)})",
+                            hint="Pass a folder written by `clipcart make`") from None
     if not isinstance(manifest, dict):
         raise ManifestError(f"{path} must hold a JSON object")
     missing = [key for key in ("clip_id", "caption_text") if not manifest.get(key)]

@@ -36,6 +36,7 @@ from pydantic import Field
 from pipeline.catalog import find_product, load_catalog, read_text
 from pipeline.errors import BadInput, ManifestError
 from pipeline.models import Frozen, Product
+from pipeline.safe_parse import load_yaml, yaml_problem
 from pipeline.templates import PLATFORMS, load_template
 
 COLUMNS = ("footage", "sku", "template", "platforms", "publish_at", "catalog", "account",
@@ -138,9 +139,9 @@ def _rows(path: Path) -> list[tuple[str, dict[str, str]]]:
 
 def _yaml_rows(path: Path, text: str) -> list[tuple[str, dict[str, str]]]:
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
-        raise ManifestError(f"{path}: invalid YAML ({exc})",
+        raise ManifestError(f"{path}: {yaml_problem(exc)}",
                             hint="Fix the YAML syntax (indentation, dashes, colons)") from None
     defaults: Mapping[str, Any] = {}
     if isinstance(data, dict):

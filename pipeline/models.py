@@ -89,6 +89,9 @@ class Product(Frozen):
     compare_at_price: Decimal | None = None
     tiktok_product_id: str = ""
     instagram_product_id: str = ""
+    notes: tuple[str, ...] = Field((), exclude=True, description=(
+        "What loading changed, shown as warnings (a title cut to length); not part of "
+        "the product's identity."))
 
 
 class Window(Frozen):

@@ -145,7 +145,7 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
     """
     crop, crop_reasons = framing
     template, product = inputs.template, inputs.product
-    warnings: list[str] = list(inputs.warnings)
+    warnings: list[str] = [*inputs.warnings, *inputs.product.notes]
     cues = cues_for(transcript, window, template, product, warnings, cuts_ms)
     start, end = card_window(clip_words(transcript, window), window.duration_ms, product,
                              template.card.min_on_screen_ms)

@@ -17,7 +17,8 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from pipeline import fonts
 from pipeline.errors import TemplateError
 from pipeline.models import CaptionStyle, Frozen
-from pipeline.safe_text import excerpt, shorten, terminal_safe
+from pipeline.safe_parse import load_yaml, yaml_problem
+from pipeline.safe_text import excerpt
 
 Platform = Literal["tiktok", "tiktok-shop", "instagram", "youtube"]
 """The platforms clipcart publishes to; keys of `Template.platforms`."""
@@ -230,18 +231,6 @@ MAX_TEMPLATE_BYTES = 256 * 1024
 """Largest template file read, in bytes (the bundled ones are under 2 KB)."""
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """YAML without aliases: nested ``*refs`` expand exponentially (a 552-byte file
-    reached a 152 MB value), and a template never needs them."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
-            raise yaml.MarkedYAMLError(problem="aliases (*name) are not allowed in templates",
-                                       problem_mark=mark)
-        return super().compose_node(parent, index)
-
-
 def load_template_noting(name_or_path: str, warnings: list[str]) -> Template:
     """`load_template`, appending to ``warnings`` what was adjusted (a missing font)."""
     path = _template_path(name_or_path)
@@ -269,22 +258,14 @@ def _read_yaml(path: Path) -> Any:
         raise TemplateError(f"{_shown(path)}: over {MAX_TEMPLATE_BYTES // 1024} KB, "
                             "not a template", hint="Pass a brand template .yaml file")
     try:
-        return yaml.load(raw.decode("utf-8-sig"), Loader=_NoAliasLoader)
+        return load_yaml(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise TemplateError(f"{_shown(path)}: not UTF-8 text (byte {exc.start})",
                             hint="Save the template as UTF-8") from None
     except yaml.YAMLError as exc:
-        raise TemplateError(f"{_shown(path)}:{_yaml_problem(exc)}",
+        raise TemplateError(f"{_shown(path)}: {yaml_problem(exc)}",
                             hint="Fix the YAML there (indentation, quotes, colons); "
                                  "aliases are not allowed") from None
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    """Where and what, from PyYAML's error, without its quote of the file's lines."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-    return f"{where} invalid YAML ({terminal_safe(shorten(str(problem), 120))})"
 
 
 def _fallback_font(data: dict[str, Any], shown: str, warnings: list[str]) -> None:
