@@ -35,8 +35,11 @@ def _settings(duration: float, lang: str, engine: str, model: str) -> Any:
         raise BadInput(f"--duration {duration:g} is outside 5-60 seconds",
                        hint="Pick a clip length between 5 and 60 seconds")
     if engine not in ("ffmpeg", "moviepy"):
-        raise BadInput(f"--engine {engine!r} is not known", hint="Use ffmpeg or moviepy")
-    return Settings(duration_ms=round(duration * 1000), language=lang, engine=engine, model=model)
+        raise BadInput(f"--engine {excerpt(engine, 20)} is not known", hint="Use ffmpeg or moviepy")
+    from pipeline.transcribe import check_language
+
+    return Settings(duration_ms=round(duration * 1000), language=check_language(lang),
+                    engine=engine, model=model)
 
 
 @app.command()

@@ -25,7 +25,7 @@ from pipeline.publish import (
     publish_status,
     schedule_clip,
 )
-from pipeline.publish.base import REAL_TARGET
+from pipeline.publish.base import REAL_TARGET, when_problem
 from pipeline.safe_parse import load_json
 from pipeline.safe_text import excerpt, terminal_safe
 
@@ -132,8 +132,12 @@ def parse_at(text: str) -> datetime:
         when = datetime.fromisoformat(text)
     except ValueError:
         raise ConfigError(
-            f"--at {text!r} is not an ISO 8601 time", hint="e.g. --at 2026-05-01T18:00:00+02:00"
+            f"--at {excerpt(text, 40)} is not an ISO 8601 time",
+            hint="e.g. --at 2026-05-01T18:00:00+02:00",
         ) from None
+    if problem := when_problem(when):
+        raise ConfigError(f"--at {excerpt(text, 40)}: {problem}",
+                          hint="e.g. --at 2026-05-01T18:00:00+02:00")
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 

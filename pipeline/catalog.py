@@ -312,7 +312,8 @@ def parse_currency(value: object, where: str) -> str:
     """An ISO 4217 code known to Babel, upper-cased."""
     code = _text(value).upper()
     if not is_currency(code):
-        raise CatalogError(f"{where}: {excerpt(code or 'empty', 20)} is not an ISO 4217 currency code",
+        raise CatalogError(f"{where}: {excerpt(code or 'empty', 20)} is not an ISO 4217 "
+                           "currency code",
                            hint="Use a three-letter code such as USD, EUR, GBP or JPY")
     return code
 

@@ -293,10 +293,15 @@ def template_names() -> list[str]:
     return sorted(path.stem for path in TEMPLATES_DIR.glob("*.yaml"))
 
 
+def looks_like_path(name_or_path: str) -> bool:
+    """True for a template path (a .yaml/.yml file or anything with a slash), not a name."""
+    return name_or_path.endswith((".yaml", ".yml")) or "/" in name_or_path
+
+
 def _template_path(name_or_path: str) -> Path:
     """The YAML file meant by a template name or path."""
-    looks_like_path = name_or_path.endswith((".yaml", ".yml")) or "/" in name_or_path
-    path = Path(name_or_path) if looks_like_path else TEMPLATES_DIR / f"{name_or_path}.yaml"
+    path = (Path(name_or_path) if looks_like_path(name_or_path)
+            else TEMPLATES_DIR / f"{name_or_path}.yaml")
     if not path.is_file():
         available = ", ".join(template_names()) or "none"
         raise TemplateError(f"template {excerpt(name_or_path)} not found ({_shown(path)})",

@@ -57,6 +57,17 @@ def target_for(sandbox_url: str | None) -> str:
     return url
 
 
+EARLIEST_POST_YEAR, LATEST_POST_YEAR = 2000, 2100
+"""Publish times outside these years are typos (and year 1 or 9999 overflow in UTC)."""
+
+
+def when_problem(moment: datetime) -> str:
+    """Why ``moment`` cannot be a publish time ('' when it can)."""
+    if not EARLIEST_POST_YEAR <= moment.year <= LATEST_POST_YEAR:
+        return f"year {moment.year} is outside {EARLIEST_POST_YEAR}-{LATEST_POST_YEAR}"
+    return ""
+
+
 class CaptionError(BadInput):
     """A caption or title breaks a platform's limits."""
 
