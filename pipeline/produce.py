@@ -23,7 +23,7 @@ from pipeline.fonts import join_words, libass_fonts_dir
 from pipeline.home import clipcart_home
 from pipeline.images import image_identity, resolve_image
 from pipeline.links import platform_links, post_caption, post_captions
-from pipeline.media.ffmpeg import run_ffmpeg
+from pipeline.media.ffmpeg import file_arg, run_ffmpeg
 from pipeline.media.probe import check_footage, probe
 from pipeline.models import ClipPlan, CropPath, MediaInfo, Product, QCReport, Transcript, Window
 from pipeline.music import choose_bed, default_music_dir, load_library
@@ -219,8 +219,9 @@ def _render_with(plan: ClipPlan, folder: Path, engine: str) -> Path:
 
 def thumbnail(clip: Path, plan: ClipPlan, out: Path) -> Path:
     """A JPEG of a frame where the product card is fully on screen."""
-    run_ffmpeg(["-y", "-v", "error", "-ss", f"{thumbnail_ms(plan) / 1000:.3f}", "-i", str(clip),
-                "-frames:v", "1", "-q:v", "3", str(out)])
+    # -update 1: one image, so a % in the folder name is not read as a frame pattern
+    run_ffmpeg(["-y", "-v", "error", "-ss", f"{thumbnail_ms(plan) / 1000:.3f}", "-i",
+                file_arg(clip), "-frames:v", "1", "-q:v", "3", "-update", "1", file_arg(out)])
     return out
 
 

@@ -13,6 +13,7 @@ tuning) can measure them.
 
 from __future__ import annotations
 
+from pipeline.media.ffmpeg import file_arg
 from pipeline.models import ClipPlan
 from pipeline.render.files import RenderFiles
 
@@ -66,7 +67,7 @@ def music_input_args(plan: ClipPlan) -> list[str]:
     312-sample pre-skip, a 6.5 ms hole at every loop point (measured).
     """
     assert plan.music is not None
-    return ["-i", plan.music.path]
+    return ["-i", file_arg(plan.music.path)]
 
 
 def music_chain(plan: ClipPlan, files: RenderFiles) -> str:

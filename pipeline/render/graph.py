@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from fractions import Fraction
 
+from pipeline.media.ffmpeg import file_arg
 from pipeline.models import CardSpec, ClipPlan, CropKey, MediaInfo
 from pipeline.render.audio import audio_graph, music_input_args
 from pipeline.render.files import RenderFiles
@@ -47,10 +48,10 @@ def escape_filter_value(value: str) -> str:
 def input_args(plan: ClipPlan, files: RenderFiles) -> list[str]:
     """The -i arguments: footage window, then card still, then the music bed."""
     dur = seconds(plan.duration_ms)
-    args = ["-ss", seconds(plan.window.start_ms), "-t", dur, "-i", plan.source.path]
+    args = ["-ss", seconds(plan.window.start_ms), "-t", dur, "-i", file_arg(plan.source.path)]
     if plan.card is not None and files.card_png:
         # one frame, decoded once; card_chain repeats it only while the card is on screen
-        args += ["-i", files.card_png]
+        args += ["-i", file_arg(files.card_png)]
     if plan.music is not None:
         args += music_input_args(plan)
     return args

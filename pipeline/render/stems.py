@@ -18,7 +18,7 @@ import av
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.media.ffmpeg import run_ffmpeg
+from pipeline.media.ffmpeg import file_arg, run_ffmpeg
 from pipeline.models import ClipPlan
 from pipeline.render.audio import STEMS, audio_graph, stem_graph
 from pipeline.render.files import RenderFiles
@@ -72,7 +72,7 @@ def stem_args(plan: ClipPlan, files: RenderFiles, folder: Path) -> list[str]:
     outs: list[str] = []
     for name in STEMS:
         outs += ["-map", f"[{name}_stem]", "-c:a", "pcm_f32le", "-ar", str(RATE),
-                 str(folder / f"{name}.wav")]
+                 file_arg(folder / f"{name}.wav")]
     return ["-y", "-v", "error", *input_args(plan, files), "-filter_complex", graph, *outs]
 
 
