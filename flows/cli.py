@@ -185,6 +185,12 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return _interrupted()
+    except OSError as exc:  # a folder that cannot be written (read-only --out, full disk)
+        _debug_trace()
+        err.print(f"clipcart: cannot write {exc.filename or 'a file'}: "
+                  f"{exc.strerror or exc}. Check the folder's permissions and free space",
+                  soft_wrap=True)
+        return 1
     except Exception as exc:
         _debug_trace()
         err.print(f"clipcart: internal error: {exc.__class__.__name__}: {excerpt(str(exc), 200)}. "

@@ -123,6 +123,12 @@ def read_manifest(clip_dir: Path) -> dict[str, Any]:
     missing = [key for key in ("clip_id", "caption_text") if not manifest.get(key)]
     if missing:
         raise ManifestError(f"{path} lacks {', '.join(missing)}", hint="Re-run `clipcart make`")
+    clip_id = str(manifest["clip_id"])
+    if len(clip_id) > 128 or clean_text(clip_id) != clip_id or not clip_id.strip():
+        raise ManifestError(f"{path}: clip_id {excerpt(clip_id, 40)} holds control characters "
+                            "or is over 128 characters", hint="Re-run `clipcart make`")
+    # the caption goes to the platform: no terminal controls or direction overrides
+    manifest["caption_text"] = clean_text(str(manifest["caption_text"]), keep="\n\t")
     return manifest
 
 
