@@ -27,7 +27,7 @@ from pipeline.publish import (
 )
 from pipeline.publish.base import REAL_TARGET, when_problem
 from pipeline.safe_parse import load_json
-from pipeline.safe_text import excerpt, terminal_safe
+from pipeline.safe_text import clean_text, excerpt, terminal_safe
 
 
 def register(app: typer.Typer) -> None:
@@ -127,8 +127,6 @@ def read_manifest(clip_dir: Path) -> dict[str, Any]:
     if len(clip_id) > 128 or clean_text(clip_id) != clip_id or not clip_id.strip():
         raise ManifestError(f"{path}: clip_id {excerpt(clip_id, 40)} holds control characters "
                             "or is over 128 characters", hint="Re-run `clipcart make`")
-    # the caption goes to the platform: no terminal controls or direction overrides
-    manifest["caption_text"] = clean_text(str(manifest["caption_text"]), keep="\n\t")
     return manifest
 
 

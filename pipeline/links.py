@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from pipeline import safe_text
 from pipeline.errors import CatalogError
 from pipeline.models import Product
 from pipeline.templates import PLATFORMS, Platform, Template
@@ -114,8 +115,11 @@ def manifest_caption(manifest: Mapping[str, Any], platform: str) -> str:
     tagged link, own limits), else ``caption_text`` (manifests written before)."""
     captions = manifest.get("captions")
     if isinstance(captions, Mapping) and captions.get(platform):
-        return str(captions[platform])
-    return str(manifest["caption_text"])
+        text = str(captions[platform])
+    else:
+        text = str(manifest["caption_text"])
+    # posted text: no terminal controls or direction overrides, newlines kept
+    return safe_text.clean_text(text, keep="\n\t")
 
 
 def youtube_title(product: Product, template: Template, price_text: str = "") -> str:
