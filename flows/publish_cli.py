@@ -160,7 +160,7 @@ def show_records(records: list[PublishRecord], title: str) -> None:
     table = Table(title=title)
     for column in ("clip", "platform", "account", "target", "state", "post id", "tries",
                    "updated", "reason"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for r in records:
         table.add_row(
             r.clip_id[:16], r.platform, r.account, r.target, r.state, r.post_id,
