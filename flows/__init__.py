@@ -17,7 +17,13 @@ def configure_prefect_env() -> None:
     """Defaults for Prefect's settings, set before Prefect is imported; env wins."""
     home = Path(os.environ.get("CLIPCART_HOME", "~/.clipcart")).expanduser()
     os.environ.setdefault("PREFECT_HOME", str(home / "prefect"))
-    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    try:
+        Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+        probe = Path(os.environ["PREFECT_HOME"]) / f".write-test-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        _unusable_home(home, exc)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
@@ -34,6 +40,20 @@ def configure_prefect_env() -> None:
         os.environ.setdefault(f"PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_{name}", value)
     # cached stage results (content-keyed) live with the rest of clipcart's state
     os.environ.setdefault("PREFECT_RESULTS_LOCAL_STORAGE_PATH", str(home / "results"))
+
+
+
+def _unusable_home(home: Path, exc: OSError) -> None:
+    """One line naming the variable, exit 1: every command needs a writable home."""
+    import sys
+
+    from pipeline.core.safe_text import terminal_safe
+
+    sys.stderr.write(terminal_safe(
+        f"clipcart: CLIPCART_HOME={home} is not a usable folder ({exc.strerror or exc}). "
+        "Point CLIPCART_HOME at a writable folder, e.g. export CLIPCART_HOME=~/.clipcart")
+        + "\n")
+    raise SystemExit(1)
 
 
 configure_prefect_env()

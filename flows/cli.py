@@ -14,16 +14,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 import flows  # noqa: F401  (sets Prefect's environment before Prefect is imported)
+from flows.console import err, out
 from pipeline.core.errors import BadInput, ClipcartError
+from pipeline.core.safe_text import excerpt
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Turn creator footage and product data into shoppable short videos.")
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
 
 DEFAULT_OUT = Path("out")
 
@@ -35,8 +35,11 @@ def _settings(duration: float, lang: str, engine: str, model: str) -> Any:
         raise BadInput(f"--duration {duration:g} is outside 5-60 seconds",
                        hint="Pick a clip length between 5 and 60 seconds")
     if engine not in ("ffmpeg", "moviepy"):
-        raise BadInput(f"--engine {engine!r} is not known", hint="Use ffmpeg or moviepy")
-    return Settings(duration_ms=round(duration * 1000), language=lang, engine=engine, model=model)
+        raise BadInput(f"--engine {excerpt(engine, 20)} is not known", hint="Use ffmpeg or moviepy")
+    from pipeline.speech.transcribe import check_language
+
+    return Settings(duration_ms=round(duration * 1000), language=check_language(lang),
+                    engine=engine, model=model)
 
 
 @app.command()
@@ -130,10 +133,10 @@ def check(video: Annotated[Path, typer.Argument(help="Video file to check.")],
         for key, value in report.model_dump(exclude={"problems"}).items():
             out.print(f"{key:16} {value}")
         for verdict in result.platforms:
-            mark = "[green]✓[/green]" if verdict.passed else "[red]✗[/red]"
-            out.print(f"{mark} {verdict.platform:10} {'; '.join(verdict.problems) or 'accepted'}")
+            mark = Text("✓", "green") if verdict.passed else Text("✗", "red")
+            out.print(mark, f"{verdict.platform:10} {'; '.join(verdict.problems) or 'accepted'}")
         for problem in report.problems:
-            out.print(f"[red]✗[/red] {problem}")
+            out.print(Text("✗", "red"), problem)
     raise typer.Exit(0 if report.passed else 1)
 
 
@@ -182,9 +185,15 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return _interrupted()
+    except OSError as exc:  # a folder that cannot be written (read-only --out, full disk)
+        _debug_trace()
+        err.print(f"clipcart: cannot write {exc.filename or 'a file'}: "
+                  f"{exc.strerror or exc}. Check the folder's permissions and free space",
+                  soft_wrap=True)
+        return 1
     except Exception as exc:
         _debug_trace()
-        err.print(f"clipcart: internal error: {exc.__class__.__name__}: {exc}. "
+        err.print(f"clipcart: internal error: {exc.__class__.__name__}: {excerpt(str(exc), 200)}. "
                   "Run with CLIPCART_DEBUG=1 for details", markup=False, soft_wrap=True)
         return 1
     return code if isinstance(code, int) else 0

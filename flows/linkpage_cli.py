@@ -6,11 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from flows.console import out
 from pipeline.ops.linkpage import DEFAULT_TITLE, write_linkpage
-
-out = Console(highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,14 +8,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from flows.console import err, out
 from pipeline.core.errors import ConfigError, ManifestError
-
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,17 +6,18 @@ main CLI turns into one line on stderr and the right exit status (2 for bad inpu
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 import flows.secrets  # noqa: F401  (credentials also from Prefect Secret blocks)
+from flows.console import out
 from pipeline.core.errors import ConfigError, ManifestError
+from pipeline.core.safe_parse import load_json
+from pipeline.core.safe_text import clean_text, excerpt, terminal_safe
 from pipeline.products.links import manifest_caption, manifest_product_ids
 from pipeline.publish import (
     PLATFORMS,
@@ -26,6 +27,7 @@ from pipeline.publish import (
     publish_status,
     schedule_clip,
 )
+from pipeline.publish.base import REAL_TARGET, when_problem
 
 
 def register(app: typer.Typer) -> None:
@@ -99,7 +101,7 @@ def publish_dir(
     }
     video = clip_dir / "clip.mp4"
     if at is not None:
-        return schedule_clip(video, at=parse_at(at), **common)
+        return schedule_clip(video, at=parse_at(at), sandbox_url=sandbox, **common)
     return publish_clip(video, sandbox_url=sandbox, **common)
 
 
@@ -109,14 +111,19 @@ def read_manifest(clip_dir: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ManifestError(f"{path} not found", hint="Pass a folder written by `clipcart make`")
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as err:
-        raise ManifestError(f"{path} is not valid JSON ({err})") from None
+        manifest = load_json(path.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as err:
+        raise ManifestError(f"{path} is not valid JSON ({excerpt(str(err), 120)})",
+                            hint="Pass a folder written by `clipcart make`") from None
     if not isinstance(manifest, dict):
         raise ManifestError(f"{path} must hold a JSON object")
     missing = [key for key in ("clip_id", "caption_text") if not manifest.get(key)]
     if missing:
         raise ManifestError(f"{path} lacks {', '.join(missing)}", hint="Re-run `clipcart make`")
+    clip_id = str(manifest["clip_id"])
+    if len(clip_id) > 128 or clean_text(clip_id) != clip_id or not clip_id.strip():
+        raise ManifestError(f"{path}: clip_id {excerpt(clip_id, 40)} holds control characters "
+                            "or is over 128 characters", hint="Re-run `clipcart make`")
     return manifest
 
 
@@ -126,35 +133,37 @@ def parse_at(text: str) -> datetime:
         when = datetime.fromisoformat(text)
     except ValueError:
         raise ConfigError(
-            f"--at {text!r} is not an ISO 8601 time", hint="e.g. --at 2026-05-01T18:00:00+02:00"
+            f"--at {excerpt(text, 40)} is not an ISO 8601 time",
+            hint="e.g. --at 2026-05-01T18:00:00+02:00",
         ) from None
+    if problem := when_problem(when):
+        raise ConfigError(f"--at {excerpt(text, 40)}: {problem}",
+                          hint="e.g. --at 2026-05-01T18:00:00+02:00")
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
 def describe(record: PublishRecord) -> str:
-    """One line saying where a clip stands on one target."""
+    """One line saying where a clip stands on one target (data printed as text)."""
     target = f"{record.clip_id} → {record.platform}/{record.account}"
+    where = "" if record.target == REAL_TARGET else f" (sandbox {record.target})"
     if record.state == "published":
-        return f"published {target}: post {record.post_id}"
-    return f"{record.state} {target}" + (f": {record.reason}" if record.reason else "")
+        line = f"published {target}: post {record.post_id}{where}"
+    else:
+        line = f"{record.state} {target}{where}" + (f": {record.reason}" if record.reason else "")
+    return terminal_safe(line)
 
 
 def show_records(records: list[PublishRecord], title: str) -> None:
     table = Table(title=title)
-    for column in ("clip", "platform", "account", "state", "post id", "tries", "updated", "reason"):
-        table.add_column(column)
+    for column in ("clip", "platform", "account", "target", "state", "post id", "tries",
+                   "updated", "reason"):
+        table.add_column(column, overflow="fold")
     for r in records:
         table.add_row(
-            r.clip_id[:16],
-            r.platform,
-            r.account,
-            r.state,
-            r.post_id,
-            str(r.attempts),
-            r.updated_at.strftime("%Y-%m-%d %H:%M:%S"),
-            r.reason[:60],
+            r.clip_id[:16], r.platform, r.account, r.target, r.state, r.post_id,
+            str(r.attempts), r.updated_at.strftime("%Y-%m-%d %H:%M:%S"), r.reason[:60],
         )
-    Console().print(table)
+    out.print(table)
 
 
 def sandbox_command(

@@ -35,7 +35,7 @@ from pipeline.core.models import (
 from pipeline.core.scripts import join_words
 from pipeline.footage.analysis import Analysis, analyse
 from pipeline.footage.selection import analysis_span
-from pipeline.media.ffmpeg import run_ffmpeg
+from pipeline.media.ffmpeg import file_arg, run_ffmpeg
 from pipeline.media.probe import check_footage, probe
 from pipeline.plan import (
     Decisions,
@@ -178,7 +178,7 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
     """
     crop, crop_reasons = framing
     template, product = inputs.template, inputs.product
-    warnings: list[str] = list(inputs.warnings)
+    warnings: list[str] = [*inputs.warnings, *inputs.product.notes]
     cues = cues_for(transcript, window, template, product, warnings, cuts_ms)
     start, end = card_window(clip_words(transcript, window), window.duration_ms, product,
                              template.card.min_on_screen_ms)
@@ -258,8 +258,9 @@ def _render_with(plan: ClipPlan, folder: Path, engine: str) -> Path:
 
 def thumbnail(clip: Path, plan: ClipPlan, out: Path) -> Path:
     """A JPEG of a frame where the product card is fully on screen."""
-    run_ffmpeg(["-y", "-v", "error", "-ss", f"{thumbnail_ms(plan) / 1000:.3f}", "-i", str(clip),
-                "-frames:v", "1", "-q:v", "3", str(out)])
+    # -update 1: one image, so a % in the folder name is not read as a frame pattern
+    run_ffmpeg(["-y", "-v", "error", "-ss", f"{thumbnail_ms(plan) / 1000:.3f}", "-i",
+                file_arg(clip), "-frames:v", "1", "-q:v", "3", "-update", "1", file_arg(out)])
     return out
 
 

@@ -13,6 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests check what happens, not how fast: a loaded 2-core CI machine must not
+# fail them on Hypothesis's 200 ms deadline or its too-slow health check. The examples
+# are derandomized so a run is repeatable.
+settings.register_profile("clipcart", deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("clipcart")
 
 _HOME = Path(tempfile.mkdtemp(prefix="clipcart-test-home-"))
 os.environ["CLIPCART_HOME"] = str(_HOME)

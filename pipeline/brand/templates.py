@@ -19,6 +19,8 @@ from pipeline.core.errors import ConfigError, TemplateError
 from pipeline.core.home import TEMPLATES_DIR
 from pipeline.core.locale import WORDS, WordKey, language_key, parse_locale, words_for
 from pipeline.core.models import CaptionStyle, Frozen
+from pipeline.core.safe_parse import load_yaml, yaml_problem
+from pipeline.core.safe_text import excerpt
 from pipeline.publish.platforms import FRAME_H, PLATFORMS, SAFE_X, SAFE_Y, Platform
 
 CAPTION_LINES = 2
@@ -31,7 +33,7 @@ _CAPTION_COLOURS = ("primary", "highlight", "keyword", "outline_colour")
 def check_colour(value: str) -> str:
     """The colour upper-cased if it is #RRGGBB, else ValueError."""
     if not isinstance(value, str) or not _HEX.fullmatch(value):
-        raise ValueError(f"{value!r} is not a #RRGGBB colour (e.g. #FF3B5C)")
+        raise ValueError(f"{excerpt(value, 40)} is not a #RRGGBB colour (e.g. #FF3B5C)")
     return value.upper()
 
 
@@ -107,7 +109,8 @@ def check_hashtag(tag: str) -> str:
     """The tag without '#'; letters, digits and underscores only."""
     bare = tag.strip().lstrip("#")
     if not re.fullmatch(r"\w+", bare):
-        raise ValueError(f"{tag!r} is not a hashtag (letters, digits, _ only, no spaces)")
+        raise ValueError(f"{excerpt(tag, 40)} is not a hashtag "
+                         "(letters, digits, _ only, no spaces)")
     return bare
 
 
@@ -161,7 +164,7 @@ class Template(Frozen):
     def _caption_colours(cls, value: CaptionStyle) -> CaptionStyle:
         known = caption_fonts()
         if value.font not in known:
-            raise ValueError(f"font: {value.font!r} is not a shipped font; use one of "
+            raise ValueError(f"font: {excerpt(value.font, 40)} is not a shipped font; use one of "
                              f"{', '.join(known)}")
         for name in _CAPTION_COLOURS:
             try:
@@ -176,7 +179,8 @@ class Template(Frozen):
         try:
             parse_locale(value)
         except ConfigError:
-            raise ValueError(f"{value!r} is not a known locale (e.g. en_US, zh-CN)") from None
+            raise ValueError(f"{excerpt(value, 40)} is not a known locale "
+                             "(e.g. en_US, zh-CN)") from None
         return value
 
     @model_validator(mode="after")
@@ -263,20 +267,17 @@ def load_template(name_or_path: str) -> Template:
     return load_template_noting(name_or_path, [])
 
 
+MAX_TEMPLATE_BYTES = 256 * 1024
+"""Largest template file read, in bytes (the bundled ones are under 2 KB)."""
+
+
 def load_template_noting(name_or_path: str, warnings: list[str]) -> Template:
     """`load_template`, appending to ``warnings`` what was adjusted (a missing font)."""
     path = _template_path(name_or_path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise TemplateError(f"{_shown(path)}: cannot read ({exc.strerror or exc})") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise TemplateError(f"{_shown(path)}:{where} invalid YAML ({exc})",
-                            hint="Fix the YAML syntax there (indentation, quotes, colons)") from exc
-    if not isinstance(data, dict):
-        raise TemplateError(f"{_shown(path)}: expected a mapping of keys (name, caption, card...)",
+    data = _read_yaml(path)
+    if not isinstance(data, dict) or not set(map(str, data)) & set(Template.model_fields):
+        raise TemplateError(f"{_shown(path)}: not a template (expected a mapping of keys "
+                            "name, caption, card...)",
                             hint="See templates/bold.yaml for the layout")
     data.setdefault("name", path.stem)
     _fallback_font(data, _shown(path), warnings)
@@ -284,6 +285,27 @@ def load_template_noting(name_or_path: str, warnings: list[str]) -> Template:
         return Template.model_validate(data)
     except ValidationError as exc:
         raise _template_error(path, exc) from None
+
+
+def _read_yaml(path: Path) -> Any:
+    """The parsed YAML of a template file; errors name the place, never quote the file."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_TEMPLATE_BYTES + 1)
+    except OSError as exc:
+        raise TemplateError(f"{_shown(path)}: cannot read ({exc.strerror or exc})") from None
+    if len(raw) > MAX_TEMPLATE_BYTES:
+        raise TemplateError(f"{_shown(path)}: over {MAX_TEMPLATE_BYTES // 1024} KB, "
+                            "not a template", hint="Pass a brand template .yaml file")
+    try:
+        return load_yaml(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise TemplateError(f"{_shown(path)}: not UTF-8 text (byte {exc.start})",
+                            hint="Save the template as UTF-8") from None
+    except yaml.YAMLError as exc:
+        raise TemplateError(f"{_shown(path)}: {yaml_problem(exc)}",
+                            hint="Fix the YAML there (indentation, quotes, colons); "
+                                 "aliases are not allowed") from None
 
 
 def _fallback_font(data: dict[str, Any], shown: str, warnings: list[str]) -> None:
@@ -297,7 +319,7 @@ def _fallback_font(data: dict[str, Any], shown: str, warnings: list[str]) -> Non
     if not isinstance(font, str) or font in caption_fonts():
         return
     data["caption"] = {**caption, "font": FALLBACK_FONT}  # type: ignore[dict-item]
-    warnings.append(f"{shown}: caption.font {font!r} is not a shipped font; using "
+    warnings.append(f"{shown}: caption.font {excerpt(font, 40)} is not a shipped font; using "
                     f"{FALLBACK_FONT} (shipped: {', '.join(caption_fonts())})")
 
 
@@ -311,13 +333,18 @@ def template_names() -> list[str]:
     return sorted(path.stem for path in TEMPLATES_DIR.glob("*.yaml"))
 
 
+def looks_like_path(name_or_path: str) -> bool:
+    """True for a template path (a .yaml/.yml file or anything with a slash), not a name."""
+    return name_or_path.endswith((".yaml", ".yml")) or "/" in name_or_path
+
+
 def _template_path(name_or_path: str) -> Path:
     """The YAML file meant by a template name or path."""
-    looks_like_path = name_or_path.endswith((".yaml", ".yml")) or "/" in name_or_path
-    path = Path(name_or_path) if looks_like_path else TEMPLATES_DIR / f"{name_or_path}.yaml"
+    path = (Path(name_or_path) if looks_like_path(name_or_path)
+            else TEMPLATES_DIR / f"{name_or_path}.yaml")
     if not path.is_file():
         available = ", ".join(template_names()) or "none"
-        raise TemplateError(f"template {name_or_path!r} not found ({_shown(path)})",
+        raise TemplateError(f"template {excerpt(name_or_path)} not found ({_shown(path)})",
                             hint=f"Use one of: {available}, or a path to a .yaml file")
     return path
 
@@ -334,14 +361,15 @@ def _template_error(path: Path, exc: ValidationError) -> TemplateError:
     """One TemplateError naming the file, each key path and what to write instead."""
     problems = []
     for error in exc.errors()[:3]:
-        loc = ".".join(str(part) for part in error["loc"])
+        loc = ".".join(excerpt(part, 30) if isinstance(part, str) and not part.isidentifier()
+                       else str(part) for part in error["loc"])
         if error["type"] == "extra_forbidden":
             allowed = ", ".join(_allowed_keys(error["loc"][:-1]))
             problems.append(f"{loc}: unknown key (allowed here: {allowed})")
             continue
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] != "value_error" and "input" in error:
-            message = f"{error['input']!r}: {message}"
+            message = f"{excerpt(error['input'], 40)}: {message}"
         problems.append(f"{loc}: {message}" if loc else message)
     return TemplateError(f"{_shown(path)}: {'; '.join(problems)}",
                          hint="Fix the key in the template (see templates/bold.yaml)")

@@ -107,18 +107,30 @@ class Typesetter:
         """``text`` cut with '…' to fit ``max_width`` (always marked when ``force``)."""
         if not force and self.width(text) <= max_width:
             return text
-        while text and self.width(text.rstrip() + ELLIPSIS) > max_width:
-            text = text[:-1]
+        text = text[:self._longest_fitting(text, max_width)]
         head, space, _ = text.rstrip().rpartition(" ")
         if space and self.width(head) >= max_width * 0.4:
             text = head  # end on a whole word when that wastes little room
         return text.rstrip() + ELLIPSIS
 
+    def _longest_fitting(self, text: str, max_width: float) -> int:
+        """Most leading characters of ``text`` that fit with '…' (binary search: the
+        width only grows with length, so O(log n) measurements, not n)."""
+        low, high = 0, len(text)
+        while low < high:
+            mid = (low + high + 1) // 2
+            if self.width(text[:mid].rstrip() + ELLIPSIS) <= max_width:
+                low = mid
+            else:
+                high = mid - 1
+        return low
+
     def wrap(self, text: str, max_width: float, max_lines: int = 2) -> list[str]:
         """Greedy word wrap (CJK breaks between characters), ellipsised past ``max_lines``."""
         lines: list[str] = []
         line = ""
-        for token in tokens(self.visible(text)):
+        # past a few lines' worth nothing is drawn: cap the work whatever the input
+        for token in tokens(self.visible(text[:MAX_WRAP_CHARS])):
             if not line or self.width((line + token).rstrip()) <= max_width:
                 line += token
             else:
@@ -132,6 +144,10 @@ class Typesetter:
                 rest += word_gap(rest, piece) + piece
             lines = [*lines[:max_lines - 1], self.ellipsize(rest, max_width, force=True)]
         return [self.ellipsize(entry, max_width) for entry in lines]
+
+
+MAX_WRAP_CHARS = 2000
+"""Characters of a text considered by ``wrap``; a card shows a few lines of ~30."""
 
 
 def is_invisible(ch: str) -> bool:

@@ -107,6 +107,9 @@ class Product(Frozen):
                         "language and price format; empty: the template's.")
     douyin_micro_app_url: str = Field("", description="Page of the product in the account's "
                                       "Douyin mini-program, attached as the post's anchor.")
+    notes: tuple[str, ...] = Field((), exclude=True, description=(
+        "What loading changed, shown as warnings (a title cut to length); not part of "
+        "the product's identity."))
 
 
 class Window(Frozen):

@@ -16,6 +16,15 @@ from functools import cache
 from pipeline.core.errors import FFmpegError
 
 
+def file_arg(path: str | os.PathLike[str]) -> str:
+    """A path as ffmpeg must be given it: absolute and marked as a file.
+
+    Without ``file:`` ffmpeg reads ``promo:summer`` as a protocol and ``http://...`` as
+    a URL (a relative --out of that name made it POST the render to a server).
+    """
+    return "file:" + os.path.abspath(os.fspath(path))
+
+
 @cache
 def ffmpeg_exe() -> str:
     """Path of the ffmpeg binary; CLIPCART_FFMPEG overrides the bundled one."""

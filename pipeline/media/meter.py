@@ -17,6 +17,8 @@ from functools import cache
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from pipeline.media.ffmpeg import file_arg
+
 RATE = 48_000
 SILENCE_LUFS = -70.0
 """The absolute gate; also what silence (or no audio) measures."""
@@ -132,5 +134,5 @@ def measure(pcm: bytes, channels: int) -> tuple[float, float]:
 
 def file_args(path: str, channels: int) -> list[str]:
     """ffmpeg arguments metering the first audio stream of ``path`` to stdout."""
-    return ["-v", "error", "-vn", "-sn", "-dn", "-i", path, "-filter_complex",
+    return ["-v", "error", "-vn", "-sn", "-dn", "-i", file_arg(path), "-filter_complex",
             meter_chain("0:a", channels), "-map", "[meter]", "-f", "f32le", "-"]

@@ -27,16 +27,20 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import Field
 
-from pipeline.brand.templates import load_template
+from pipeline.brand.templates import load_template, looks_like_path
 from pipeline.core.errors import BadInput, ManifestError
 from pipeline.core.models import Frozen, Product
+from pipeline.core.safe_parse import load_yaml, yaml_problem
+from pipeline.core.safe_text import excerpt
 from pipeline.products.catalog import find_product, load_catalog, read_text
+from pipeline.publish.base import when_problem
 from pipeline.publish.platforms import PLATFORMS
 
 COLUMNS = ("footage", "sku", "template", "platforms", "publish_at", "catalog", "account",
@@ -139,9 +143,9 @@ def _rows(path: Path) -> list[tuple[str, dict[str, str]]]:
 
 def _yaml_rows(path: Path, text: str) -> list[tuple[str, dict[str, str]]]:
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
-        raise ManifestError(f"{path}: invalid YAML ({exc})",
+        raise ManifestError(f"{path}: {yaml_problem(exc)}",
                             hint="Fix the YAML syntax (indentation, dashes, colons)") from None
     defaults: Mapping[str, Any] = {}
     if isinstance(data, dict):
@@ -161,7 +165,7 @@ def _yaml_rows(path: Path, text: str) -> list[tuple[str, dict[str, str]]]:
 def _check_columns(path: Path, names: Iterable[str], where: str = "header") -> None:
     unknown = [n for n in names if n not in COLUMNS]
     if unknown:
-        raise ManifestError(f"{path}: {where}: unknown column {unknown[0]!r}",
+        raise ManifestError(f"{path}: {where}: unknown column {excerpt(unknown[0], 40)}",
                             hint=f"Columns are: {', '.join(COLUMNS)}")
     if where == "header" and not {"footage", "sku"} <= set(names):
         raise ManifestError(f"{path}: the header needs footage and sku columns",
@@ -177,6 +181,17 @@ def _clean(row: Mapping[str, Any]) -> dict[str, str]:
         return "" if value is None else str(value).strip()
 
     return {k: text(v) for k, v in row.items()}
+
+
+MAX_GLOB_MATCHES = 500
+"""Most footage files one manifest row's glob may name."""
+OUTSIDE = ("points outside the manifest's folder ('..'); move it beside the manifest "
+           "or give an absolute path")
+
+
+def outside(value: str) -> bool:
+    """True when a relative manifest path climbs out of the manifest's folder."""
+    return ".." in Path(value).parts
 
 
 class _RowChecker:
@@ -198,32 +213,35 @@ class _RowChecker:
 
         files = self.footage(row.get("footage", ""), note)
         catalog = self.product_catalog(row, note)
-        self.template(row.get("template") or "bold", note)
+        template = self.template(row.get("template") or "bold", note)
         platforms = self.platforms(row.get("platforms", ""), note)
         account = row.get("account") or "default"
         when = self.when(row.get("publish_at", ""), account, note)
         review = self.flag(row.get("review", ""), note)
         if problems or catalog is None:
             return [], problems
-        return [BatchItem(row=where, footage=f, sku=row["sku"], template=row.get("template") or
-                          "bold", catalog=catalog, platforms=platforms, publish_at=when,
+        return [BatchItem(row=where, footage=f, sku=row["sku"], template=template,
+                          catalog=catalog, platforms=platforms, publish_at=when,
                           account=account, review=review) for f in files], []
 
     def footage(self, value: str, note: Callable[[str, str], None]) -> list[Path]:
         if not value:
             note("footage", "empty; give a footage file or glob such as clips/*.mp4")
             return []
-        if ".." in Path(value).parts:
-            note("footage", f"{value!r} points outside the manifest's folder ('..'); "
-                 "move the footage beside the manifest or give an absolute path")
+        if outside(value):
+            note("footage", f"{excerpt(value)} {OUTSIDE}")
             return []
         if GLOB_CHARS.search(value):
             pattern = Path(value)
             root = Path(pattern.anchor) if pattern.is_absolute() else self.base
             rel = str(pattern.relative_to(root)) if pattern.is_absolute() else value
-            found = sorted(p for p in root.glob(rel) if p.is_file())
+            found = sorted(islice((p for p in root.glob(rel) if p.is_file()), MAX_GLOB_MATCHES + 1))
             if not found:
-                note("footage", f"{value!r} matches no files in {root}")
+                note("footage", f"{excerpt(value)} matches no files in {root}")
+            if len(found) > MAX_GLOB_MATCHES:
+                note("footage", f"{excerpt(value)} matches more than {MAX_GLOB_MATCHES} files; "
+                     "split the row or narrow the pattern")
+                return []
             return [p.resolve() for p in found]
         path = Path(value) if Path(value).is_absolute() else self.base / value
         if not path.is_file():
@@ -234,9 +252,8 @@ class _RowChecker:
     def product_catalog(self, row: dict[str, str], note: Callable[[str, str], None]
                         ) -> Path | None:
         value = row.get("catalog", "")
-        if value and ".." in Path(value).parts:
-            note("catalog", f"{value!r} points outside the manifest's folder ('..'); "
-                 "move the catalog beside the manifest or give an absolute path")
+        if value and outside(value):
+            note("catalog", f"{excerpt(value)} {OUTSIDE}")
             return None
         path = (self.base / value).resolve() if value else self.catalog
         if path is None:
@@ -263,7 +280,15 @@ class _RowChecker:
             return None
         return path
 
-    def template(self, name: str, note: Callable[[str, str], None]) -> None:
+    def template(self, value: str, note: Callable[[str, str], None]) -> str:
+        """The template's name, or its path resolved against the manifest's folder."""
+        if not looks_like_path(value):
+            name = value
+        elif outside(value):
+            note("template", f"{excerpt(value)} {OUTSIDE}")
+            return value
+        else:
+            name = str(Path(value) if Path(value).is_absolute() else (self.base / value).resolve())
         if name not in self.templates:
             try:
                 load_template(name)
@@ -273,12 +298,14 @@ class _RowChecker:
         failure = self.templates[name]
         if failure is not None:
             note("template", failure.one_line())
+        return name
 
     def platforms(self, value: str, note: Callable[[str, str], None]) -> tuple[str, ...]:
         names = tuple(dict.fromkeys(p for p in re.split(r"[;|,\s]+", value.lower()) if p))
         for name in names:
             if name not in PLATFORMS:
-                note("platforms", f"{name!r} is not a platform; use {', '.join(PLATFORMS)}")
+                note("platforms",
+                     f"{excerpt(name, 40)} is not a platform; use {', '.join(PLATFORMS)}")
         return names
 
     def when(self, value: str, account: str, note: Callable[[str, str], None]
@@ -288,7 +315,11 @@ class _RowChecker:
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
-            note("publish_at", f"{value!r} is not an ISO 8601 time, e.g. 2026-05-01T18:00+02:00")
+            note("publish_at",
+                 f"{excerpt(value, 40)} is not an ISO 8601 time, e.g. 2026-05-01T18:00+02:00")
+            return None
+        if problem := when_problem(moment):
+            note("publish_at", f"{excerpt(value, 40)}: {problem}")
             return None
         if moment.tzinfo is None:
             zone = self.zone_for(account) if self.zone_for else None
@@ -298,7 +329,7 @@ class _RowChecker:
     def flag(self, value: str, note: Callable[[str, str], None]) -> bool:
         if value.lower() in TRUE | FALSE:
             return value.lower() in TRUE
-        note("review", f"{value!r} is not yes or no")
+        note("review", f"{excerpt(value, 40)} is not yes or no")
         return False
 
 

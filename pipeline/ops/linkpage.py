@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -31,6 +30,8 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from pipeline.core.errors import BadInput, CatalogError
+from pipeline.core.safe_parse import load_json
+from pipeline.core.safe_text import excerpt
 from pipeline.products.links import check_link, tag_link
 
 PAGE_NAME = "index.html"
@@ -90,9 +91,9 @@ def read_entries(folder: Path) -> list[PageEntry]:
 def load_manifest(path: Path) -> dict[str, Any]:
     """The manifest's JSON object; LinkpageError naming the file when it is not one."""
     try:
-        data = json.loads(path.read_text("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise LinkpageError(f"{path}: not a readable manifest ({exc})",
+        data = load_json(path.read_text("utf-8-sig"))
+    except (OSError, ValueError) as exc:
+        raise LinkpageError(f"{path}: not a readable manifest ({excerpt(str(exc), 120)})",
                             hint="Re-make that clip or move its folder out of DIR") from exc
     if not isinstance(data, dict):
         raise LinkpageError(f"{path}: expected a JSON object",

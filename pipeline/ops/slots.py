@@ -28,6 +28,7 @@ from pydantic import Field, ValidationError, field_validator
 from pipeline.core.errors import ConfigError
 from pipeline.core.home import clipcart_home
 from pipeline.core.models import Frozen
+from pipeline.core.safe_parse import load_yaml, yaml_problem
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -86,10 +87,10 @@ def load_slots(path: Path | None = None) -> SlotConfig:
             raise ConfigError(f"{path} not found", hint="Pass an existing publishing YAML file")
         return SlotConfig()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
         return SlotConfig.model_validate(data)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML ({exc})") from None
+        raise ConfigError(f"{path}: {yaml_problem(exc)}") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

@@ -21,14 +21,29 @@ from urllib.parse import urlsplit
 
 from babel.numbers import is_currency
 
+from pipeline.core import safe_text
 from pipeline.core.errors import CatalogError, ConfigError
 from pipeline.core.locale import bcp47
 from pipeline.core.models import Product
+from pipeline.core.safe_parse import load_json
+from pipeline.core.safe_text import excerpt
 
 GENERIC_REQUIRED = ("sku", "title", "price", "url")
 SHOPIFY_REQUIRED = ("Handle", "Title", "Variant SKU", "Variant Price")
 DEFAULT_SHOP_DOMAIN = "shop.example.com"
 """Store domain for Shopify product URLs when the caller names none."""
+MAX_CELL_CHARS = 10_000
+"""Longest text read from one catalog cell, in characters (the rest is never parsed)."""
+MAX_TITLE_CHARS = 150
+"""Longest product title used, in characters (longer ones are cut with a warning)."""
+MAX_BRAND_CHARS = 80
+MAX_KEYWORD_CHARS = 60
+MAX_KEYWORDS = 30
+MAX_ID_CHARS = 128
+"""Longest SKU or platform product id, in characters."""
+MAX_URL_CHARS = 2048
+MAX_PRICE = Decimal("1000000000")
+"""Prices at or above this (a billion in any currency) are refused as typos."""
 
 
 @dataclass(frozen=True)
@@ -69,10 +84,11 @@ def find_product(catalog: Mapping[str, Product], sku: str, source: Path) -> Prod
     folded = [key for key in catalog if key.casefold() == sku.strip().casefold()]
     if len(folded) == 1:
         return catalog[folded[0]]
-    close = difflib.get_close_matches(sku, list(catalog), n=5, cutoff=0.5)
+    close = (difflib.get_close_matches(sku, list(catalog), n=5, cutoff=0.5)
+             if len(sku) <= MAX_ID_CHARS else [])
     hint = (f"Did you mean {', '.join(close)}?" if close
             else f"Known SKUs: {', '.join(sorted(catalog)[:10]) or 'none'}")
-    raise CatalogError(f"{source}: no product with SKU {sku!r}", hint=hint)
+    raise CatalogError(f"{source}: no product with SKU {excerpt(sku)}", hint=hint)
 
 
 def read_text(path: Path) -> str:
@@ -133,7 +149,7 @@ def _index(path: Path, products: Iterable[tuple[int, Product]],
     for row, product in products:
         if product.sku in seen:
             raise CatalogError(
-                f"{Where(path, row, unit).at('sku')}: duplicate SKU {product.sku!r} "
+                f"{Where(path, row, unit).at('sku')}: duplicate SKU {excerpt(product.sku)} "
                 f"(first seen in {unit} {seen[product.sku]})",
                 hint="Give every product (and variant) its own SKU")
         seen[product.sku] = row
@@ -160,10 +176,13 @@ def generic_column(name: str) -> str:
 def _json_products(path: Path, text: str) -> Iterable[tuple[int, Product]]:
     """Products from a JSON list of objects, or an object with a "products" list."""
     try:
-        data: Any = json.loads(text, parse_float=Decimal)
+        data: Any = load_json(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         raise CatalogError(f"{path}: line {exc.lineno}, column {exc.colno}: invalid JSON "
-                           f"({exc.msg})", hint="Fix the JSON syntax there") from exc
+                           f"({exc.msg})", hint="Fix the JSON syntax there") from None
+    except ValueError as exc:
+        raise CatalogError(f"{path}: invalid JSON ({exc})",
+                           hint="Write a flat list of product objects") from None
     items = data.get("products") if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise CatalogError(f"{path}: expected a list of products",
@@ -182,25 +201,31 @@ def _json_products(path: Path, text: str) -> Iterable[tuple[int, Product]]:
 
 def make_product(record: Mapping[str, Any], where: Where, *, base: Path) -> Product:
     """One validated Product from a generic record (CSV row or JSON object)."""
-    sku = _text(record.get("sku"))
+    sku = check_identifier(_text(record.get("sku")), where.at("sku"), "SKU")
     if not sku:
         raise CatalogError(f"{where.at('sku')}: empty", hint="Give the product a SKU")
-    title = clean_text(_text(record.get("title")))
+    notes: list[str] = []
+    title = bounded(clean_text(_text(record.get("title"))), MAX_TITLE_CHARS, where.at("title"),
+                    notes)
     if not title:
         raise CatalogError(f"{where.at('title')}: empty", hint="Give the product a title")
     compare = _text(record.get("compare_at_price"))
     return Product(
         sku=sku,
         title=title,
+        notes=tuple(notes),
         price=parse_price(record.get("price"), where.at("price")),
         currency=parse_currency(record.get("currency") or "USD", where.at("currency")),
         url=check_url(_text(record.get("url")), where.at("url")),
         image=resolve_image_ref(_text(record.get("image")), base),
-        brand=clean_text(_text(record.get("brand"))),
+        brand=bounded(clean_text(_text(record.get("brand"))), MAX_BRAND_CHARS,
+                      where.at("brand"), notes),
         keywords=parse_keywords(record.get("keywords")),
         compare_at_price=parse_price(compare, where.at("compare_at_price")) if compare else None,
-        tiktok_product_id=_text(record.get("tiktok_product_id")),
-        instagram_product_id=_text(record.get("instagram_product_id")),
+        tiktok_product_id=check_identifier(_text(record.get("tiktok_product_id")),
+                                           where.at("tiktok_product_id"), "product id"),
+        instagram_product_id=check_identifier(_text(record.get("instagram_product_id")),
+                                              where.at("instagram_product_id"), "product id"),
         locale=parse_locale_cell(record.get("locale"), where.at("locale")),
         douyin_micro_app_url=_text(record.get("douyin_micro_app_url")),
     )
@@ -244,21 +269,26 @@ def _shopify_variant(row: Mapping[str, str], parent: Mapping[str, str], where: W
     title = clean_text(row.get("Title", "")) or clean_text(parent.get("Title", ""))
     if not title:
         raise CatalogError(f"{where.at('Title')}: empty, and the product row has none either",
-                           hint=f"Give product {handle!r} a title")
+                           hint=f"Give product {excerpt(handle)} a title")
     if options:
-        title = f"{title} ({' / '.join(options)})"
+        title = f"{title} ({' / '.join(clean_text(o) for o in options)})"
+    notes: list[str] = []
+    title = bounded(title, MAX_TITLE_CHARS, where.at("Title"), notes)
     sku = row.get("Variant SKU", "").strip() or _slug("-".join([handle, *options]))
+    sku = check_identifier(sku[:MAX_CELL_CHARS], where.at("Variant SKU"), "SKU")
     compare = row.get("Variant Compare At Price", "").strip()
     image = row.get("Variant Image", "").strip() or parent.get("Image Src", "").strip()
     return Product(
         sku=sku,
         title=title,
+        notes=tuple(notes),
         price=parse_price(row.get("Variant Price"), where.at("Variant Price")),
         currency=parse_currency(currency, "the Shopify currency option"),
         url=check_url(f"https://{shop_domain.strip().strip('/')}/products/{handle}",
                       where.at("Handle")),
         image=image if is_url(image) else "",
-        brand=clean_text(row.get("Vendor", "") or parent.get("Vendor", "")),
+        brand=bounded(clean_text(row.get("Vendor", "") or parent.get("Vendor", "")),
+                      MAX_BRAND_CHARS, where.at("Vendor"), notes),
         keywords=parse_keywords(row.get("Tags", "") or parent.get("Tags", "")),
         compare_at_price=(parse_price(compare, where.at("Variant Compare At Price"))
                           if compare else None),
@@ -267,21 +297,24 @@ def _shopify_variant(row: Mapping[str, str], parent: Mapping[str, str], where: W
 
 def parse_price(value: object, where: str) -> Decimal:
     """A non-negative decimal price; '24,99', 'free' and '-3' are errors with a fix."""
-    text = _text(value).replace("\u00a0", "").replace(" ", "")
+    text = _text(value)[:MAX_CELL_CHARS].replace("\u00a0", "").replace(" ", "")
     if not text:
         raise CatalogError(f"{where}: empty", hint="Write the price as a number, e.g. 24.99")
     if re.fullmatch(r"-?\d+,\d{1,2}", text):
-        raise CatalogError(f"{where}: {text!r} uses a comma as decimal separator",
+        raise CatalogError(f"{where}: {excerpt(text)} uses a comma as decimal separator",
                            hint=f"Write {text.replace(',', '.')}")
-    try:
-        amount = Decimal(text.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?",
-                                                              text) else text)
+    plain = text.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", text) else text
+    try:  # plain decimals only: 1e308 and 1E+30 are typos, not prices
+        amount = Decimal(plain) if re.fullmatch(r"-?\d{1,15}(\.\d{1,6})?", plain) else None
     except InvalidOperation:
-        amount = Decimal("NaN")
-    if not amount.is_finite():
+        amount = None
+    if amount is not None and amount >= MAX_PRICE:
+        raise CatalogError(f"{where}: {excerpt(text, 30)} is too large for a price",
+                           hint=f"Write a price below {MAX_PRICE:,}, e.g. 24.99")
+    if amount is None or not amount.is_finite():
         hint = ("Write 0 for free items" if text.lower() == "free"
                 else "Write a plain number without currency symbols, e.g. 24.99")
-        raise CatalogError(f"{where}: {text!r} is not a price", hint=hint)
+        raise CatalogError(f"{where}: {excerpt(text)} is not a price", hint=hint)
     if amount < 0:
         raise CatalogError(f"{where}: {text} is negative", hint="Prices must be 0 or more")
     return amount
@@ -291,7 +324,8 @@ def parse_currency(value: object, where: str) -> str:
     """An ISO 4217 code known to Babel, upper-cased."""
     code = _text(value).upper()
     if not is_currency(code):
-        raise CatalogError(f"{where}: {code or 'empty'!r} is not an ISO 4217 currency code",
+        raise CatalogError(f"{where}: {excerpt(code or 'empty', 20)} is not an ISO 4217 "
+                           "currency code",
                            hint="Use a three-letter code such as USD, EUR, GBP or JPY")
     return code
 
@@ -303,17 +337,21 @@ def check_url(url: str, where: str) -> str:
         ok = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
     except ValueError:
         ok = False
+    if len(url) > MAX_URL_CHARS or safe_text.clean_text(url) != url:
+        raise CatalogError(f"{where}: {excerpt(url, 40)} is over {MAX_URL_CHARS} characters "
+                           "or holds control characters",
+                           hint="Use the product page address, e.g. https://shop.example.com/p")
     if not ok or any(ch.isspace() for ch in url):
-        raise CatalogError(f"{where}: {url or 'empty'!r} is not an http(s) URL",
+        raise CatalogError(f"{where}: {excerpt(url or 'empty')} is not an http(s) URL",
                            hint="Use the product page address, e.g. https://shop.example.com/p")
     return url
 
 
 def parse_keywords(value: object) -> tuple[str, ...]:
     """Keywords from a list or a string separated by commas or '|'."""
-    items = value if isinstance(value, list) else re.split(r"[,|]", _text(value))
-    words = (clean_text(_text(item)) for item in items)
-    return tuple(dict.fromkeys(word for word in words if word))
+    items = value if isinstance(value, list) else re.split(r"[,|]", _text(value)[:MAX_CELL_CHARS])
+    words = (clean_text(_text(item))[:MAX_KEYWORD_CHARS] for item in items[:MAX_KEYWORDS * 4])
+    return tuple(dict.fromkeys(word for word in words if word))[:MAX_KEYWORDS]
 
 
 def resolve_image_ref(ref: str, base: Path) -> str:
@@ -325,9 +363,29 @@ def resolve_image_ref(ref: str, base: Path) -> str:
 
 
 def clean_text(text: str) -> str:
-    """Plain text: HTML tags dropped, entities decoded, whitespace collapsed."""
-    without_tags = re.sub(r"<[^>]*>", " ", text)
-    return " ".join(html.unescape(without_tags).split())
+    """Plain text: HTML tags dropped, entities decoded, control and direction characters
+    dropped, whitespace collapsed."""
+    without_tags = re.sub(r"<[^>]*>", " ", text[:MAX_CELL_CHARS])
+    return " ".join(safe_text.clean_text(html.unescape(without_tags), keep="\t\n").split())
+
+
+def bounded(value: str, limit: int, where: str, notes: list[str]) -> str:
+    """``value`` cut to ``limit`` characters at a word boundary, noting the cut."""
+    if len(value) <= limit:
+        return value
+    cut = value[:limit - 1].rsplit(" ", 1)[0] if " " in value[:limit - 1] else value[:limit - 1]
+    notes.append(f"{where}: {len(value)} characters, cut to {len(cut) + 1} "
+                 f"(at most {limit} are used)")
+    return cut.rstrip() + "…"
+
+
+def check_identifier(value: str, where: str, what: str) -> str:
+    """A SKU or platform id: at most MAX_ID_CHARS printable characters, else an error."""
+    if len(value) > MAX_ID_CHARS or safe_text.clean_text(value) != value:
+        raise CatalogError(f"{where}: {excerpt(value, 40)} is not a usable {what} "
+                           f"(over {MAX_ID_CHARS} characters or control characters)",
+                           hint=f"Use a short {what} of letters, digits and dashes")
+    return value
 
 
 def _text(value: object) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pipeline.brand.templates import Template
+from pipeline.core import safe_text
 from pipeline.core.errors import CatalogError
 from pipeline.core.locale import WordKey, effective_locale
 from pipeline.core.models import Product
@@ -135,8 +136,11 @@ def manifest_caption(manifest: Mapping[str, Any], platform: str) -> str:
     tagged link, own limits), else ``caption_text`` (manifests written before)."""
     captions = manifest.get("captions")
     if isinstance(captions, Mapping) and captions.get(platform):
-        return str(captions[platform])
-    return str(manifest["caption_text"])
+        text = str(captions[platform])
+    else:
+        text = str(manifest["caption_text"])
+    # posted text: no terminal controls or direction overrides, newlines kept
+    return safe_text.clean_text(text, keep="\n\t")
 
 
 def manifest_product_ids(manifest: Mapping[str, Any]) -> dict[str, str]:

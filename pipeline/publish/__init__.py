@@ -1,9 +1,10 @@
 """Publishing rendered clips to TikTok, TikTok Shop, Instagram Reels, YouTube and Douyin.
 
 ``publish_clip`` checks the file and caption against the platform's limits, claims the
-clip's ledger row (one per clip, platform and account), posts exactly once and returns
-the ``PublishRecord``. ``sandbox_url`` points every client at a local sandbox
-(``clipcart sandbox``) and uses its built-in test credentials.
+clip's ledger row (one per clip, platform, account and target), posts exactly once and
+returns the ``PublishRecord``. ``sandbox_url`` points every client at a local sandbox
+(``clipcart sandbox``) and uses its built-in test credentials; the sandbox URL is the
+row's target, so sandbox posts and real posts never stand in for each other.
 
 Real credentials come from the environment, or from a secret source registered
 with ``service.add_secret_source`` (flows registers Prefect Secret blocks). For an

@@ -21,7 +21,7 @@ from typing import Literal, Protocol, TypeVar
 import httpx
 from pydantic import Field
 
-from pipeline.core.errors import BadInput, TransientPublishError
+from pipeline.core.errors import BadInput, ConfigError, TransientPublishError
 from pipeline.core.models import Frozen
 from pipeline.publish.platforms import Platform
 
@@ -31,6 +31,37 @@ or failed (may be retried) / blocked (the account may not post; not retried)."""
 
 T = TypeVar("T")
 log = logging.getLogger("clipcart.publish")
+
+
+REAL_TARGET = "platform"
+"""The ledger target of a post to the real platform API (a sandbox post's is its URL)."""
+
+
+def target_for(sandbox_url: str | None) -> str:
+    """The ledger target of a post: the sandbox's base URL, or ``REAL_TARGET``."""
+    if not sandbox_url:
+        return REAL_TARGET
+    url = sandbox_url.strip().rstrip("/")
+    try:
+        host = httpx.URL(url).host if url.startswith(("http://", "https://")) else ""
+    except httpx.InvalidURL:
+        host = ""
+    if not host:
+        raise ConfigError(f"--sandbox {sandbox_url[:80]!r} is not an http(s) URL",
+                          hint="Pass the URL `clipcart sandbox` prints, e.g. "
+                               "http://127.0.0.1:8765")
+    return url
+
+
+EARLIEST_POST_YEAR, LATEST_POST_YEAR = 2000, 2100
+"""Publish times outside these years are typos (and year 1 or 9999 overflow in UTC)."""
+
+
+def when_problem(moment: datetime) -> str:
+    """Why ``moment`` cannot be a publish time ('' when it can)."""
+    if not EARLIEST_POST_YEAR <= moment.year <= LATEST_POST_YEAR:
+        return f"year {moment.year} is outside {EARLIEST_POST_YEAR}-{LATEST_POST_YEAR}"
+    return ""
 
 
 class CaptionError(BadInput):
@@ -58,6 +89,11 @@ class PublishRequest(Frozen):
     scheduled_at: datetime | None = Field(
         default=None, description="When to post (UTC); None = now."
     )
+    target: str = Field(
+        default="platform",
+        description="Where the post goes: 'platform' (the real API) or a sandbox base URL; "
+        "part of the ledger key, so a sandbox post never stands in for a real one.",
+    )
 
     @property
     def size(self) -> int:
@@ -66,11 +102,12 @@ class PublishRequest(Frozen):
 
 
 class PublishRecord(Frozen):
-    """The ledger's row for one (clip_id, platform, account): what happened to the post."""
+    """The ledger's row for one (clip_id, platform, account, target): what happened."""
 
     clip_id: str
     platform: str
     account: str
+    target: str = Field(default="platform", description="'platform' or a sandbox base URL.")
     state: PublishState
     post_id: str = Field(
         default="", description="The platform's id of the live post, once published."

@@ -44,12 +44,11 @@ def publish_clip(
         account=account,
         product_ids=product_ids,
         product_title=product_title,
+        sandbox_url=sandbox_url,
     )
     ledger = Ledger(ledger_url, lease_s=(tuning or Tuning()).lease_s)
     try:
-        return publish_request(
-            request, ledger, sandbox_url=sandbox_url, transport=transport, tuning=tuning
-        )
+        return publish_request(request, ledger, transport=transport, tuning=tuning)
     finally:
         ledger.close()
 
@@ -65,8 +64,10 @@ def schedule_clip(
     product_ids: dict[str, str] | None = None,
     product_title: str = "",
     ledger_url: str | None = None,
+    sandbox_url: str | None = None,
 ) -> PublishRecord:
-    """Record the clip as scheduled for ``at``; ``publish_due`` posts it when due."""
+    """Record the clip as scheduled for ``at`` on the real platform (or the sandbox at
+    ``sandbox_url``); ``publish_due`` posts it when due."""
     request = make_request(
         video,
         clip_id=clip_id,
@@ -76,6 +77,7 @@ def schedule_clip(
         product_ids=product_ids,
         product_title=product_title,
         scheduled_at=at,
+        sandbox_url=sandbox_url,
     )
     ledger = Ledger(ledger_url)
     try:

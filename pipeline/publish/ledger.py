@@ -1,4 +1,7 @@
-"""The publish ledger: one row per (clip_id, platform, account), so nothing posts twice.
+"""The publish ledger: one row per (clip_id, platform, account, target), so nothing posts
+twice. The target is ``platform`` (the real API) or a sandbox's base URL, so a sandbox
+post never stands in for a real one; a ledger written before targets existed gains the
+column on first open, its rows becoming ``platform`` rows.
 
 SQLite at ``clipcart_home()/ledger.db`` by default; any SQLAlchemy URL works (e.g.
 PostgreSQL shared by several hosts). A publisher must *claim* a row before touching
@@ -28,18 +31,21 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
     select,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.schema import CreateTable
 
 from pipeline.core.errors import PublishError
 from pipeline.core.home import clipcart_home
-from pipeline.publish.base import PublishRecord, PublishRequest, PublishState
+from pipeline.publish.base import REAL_TARGET, PublishRecord, PublishRequest, PublishState
 
-Key = tuple[str, str, str]
-"""(clip_id, platform, account): what the ledger keeps exactly one row for."""
+Key = tuple[str, str, str, str]
+"""(clip_id, platform, account, target): what the ledger keeps exactly one row for."""
 
 CLAIMABLE: tuple[PublishState, ...] = ("scheduled", "uploading", "processing", "failed", "blocked")
 RESUMABLE: tuple[PublishState, ...] = ("scheduled", "uploading", "processing")
@@ -53,12 +59,15 @@ class PublishRow(_Base):
     """A ledger row: the request to replay, where it stands, and who holds it."""
 
     __tablename__ = "publish_records"
-    __table_args__ = (UniqueConstraint("clip_id", "platform", "account", name="uq_clip_target"),)
+    __table_args__ = (
+        UniqueConstraint("clip_id", "platform", "account", "target", name="uq_clip_post_target"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     clip_id: Mapped[str] = mapped_column(String(128))
     platform: Mapped[str] = mapped_column(String(32))
     account: Mapped[str] = mapped_column(String(128))
+    target: Mapped[str] = mapped_column(String(512), default=REAL_TARGET)
     state: Mapped[str] = mapped_column(String(16), default="scheduled")
     post_id: Mapped[str] = mapped_column(String(256), default="")
     publish_id: Mapped[str] = mapped_column(Text, default="")
@@ -127,6 +136,7 @@ class Ledger:
         for attempt in range(5):
             try:
                 _Base.metadata.create_all(self.engine)
+                _migrate_targets(self.engine)
                 return
             except OperationalError:
                 if attempt == 4:
@@ -158,10 +168,11 @@ class Ledger:
         due = [r for r in rows if (_utc(r.scheduled_at) or now) <= now]
         return [to_request(r) for r in due]
 
-    def account_blocked(self, platform: str, account: str) -> bool:
+    def account_blocked(self, platform: str, account: str, target: str = REAL_TARGET) -> bool:
         query = select(PublishRow.id).where(
             PublishRow.platform == platform,
             PublishRow.account == account,
+            PublishRow.target == target,
             PublishRow.state == "blocked",
         )
         with self._sessions() as session:
@@ -171,11 +182,12 @@ class Ledger:
     def ensure(self, request: PublishRequest) -> PublishRecord:
         """The row for ``request``, created as scheduled if new; an unfinished row takes
         the request's current file, caption and slot."""
-        key = (request.clip_id, request.platform, request.account)
+        key = key_of(request)
         fields = _request_fields(request)
         try:
             with self._sessions.begin() as session:
-                session.add(PublishRow(clip_id=key[0], platform=key[1], account=key[2], **fields))
+                session.add(PublishRow(clip_id=key[0], platform=key[1], account=key[2],
+                                       target=key[3], **fields))
         except IntegrityError:
             with self._sessions.begin() as session:
                 session.execute(
@@ -281,10 +293,62 @@ class Ledger:
                 raise PublishError(f"ledger row {key} is no longer held by this process")
 
 
+def key_of(request: PublishRequest) -> Key:
+    """The ledger key of a request."""
+    return (request.clip_id, request.platform, request.account, request.target)
+
+
 def _where(statement: Any, key: Key) -> Any:
     return statement.where(
-        PublishRow.clip_id == key[0], PublishRow.platform == key[1], PublishRow.account == key[2]
+        PublishRow.clip_id == key[0], PublishRow.platform == key[1],
+        PublishRow.account == key[2], PublishRow.target == key[3],
     )
+
+
+_COLUMNS_V1 = ("id", "clip_id", "platform", "account", "state", "post_id", "publish_id",
+               "reason", "attempts", "video", "caption", "product_ids", "product_title",
+               "scheduled_at", "lease_owner", "lease_until", "updated_at")
+"""The columns of a ledger written before targets: copied as is into the new table."""
+
+
+def _migrate_targets(engine: Any) -> None:
+    """Give a ledger from before targets its target column and four-part key.
+
+    Inside one transaction holding the write lock, so racing processes migrate it once.
+    SQLite cannot change a unique constraint in place: there the table is rebuilt.
+    """
+    if "target" in _columns(engine):
+        return
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        if sqlite:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("LOCK TABLE publish_records IN ACCESS EXCLUSIVE MODE")
+        if "target" not in _columns(conn):
+            (_rebuild if sqlite else _alter)(conn)
+        conn.commit()
+
+
+def _columns(bind: Any) -> set[str]:
+    return {column["name"] for column in inspect(bind).get_columns(PublishRow.__tablename__)}
+
+
+def _rebuild(conn: Connection) -> None:
+    names = ", ".join(_COLUMNS_V1)
+    conn.exec_driver_sql("ALTER TABLE publish_records RENAME TO publish_records_v1")
+    conn.execute(CreateTable(PublishRow.__table__))  # type: ignore[arg-type]
+    conn.exec_driver_sql(f"INSERT INTO publish_records ({names}, target) "
+                         f"SELECT {names}, '{REAL_TARGET}' FROM publish_records_v1")
+    conn.exec_driver_sql("DROP TABLE publish_records_v1")
+
+
+def _alter(conn: Connection) -> None:
+    conn.exec_driver_sql("ALTER TABLE publish_records ADD COLUMN target VARCHAR(512) "
+                         f"NOT NULL DEFAULT '{REAL_TARGET}'")
+    conn.exec_driver_sql("ALTER TABLE publish_records DROP CONSTRAINT uq_clip_target")
+    conn.exec_driver_sql("ALTER TABLE publish_records ADD CONSTRAINT uq_clip_post_target "
+                         "UNIQUE (clip_id, platform, account, target)")
 
 
 def _request_fields(request: PublishRequest) -> dict[str, Any]:
@@ -311,6 +375,7 @@ def to_record(row: PublishRow) -> PublishRecord:
             "clip_id": row.clip_id,
             "platform": row.platform,
             "account": row.account,
+            "target": row.target,
             "state": row.state,
             "post_id": row.post_id,
             "publish_id": row.publish_id,
@@ -330,6 +395,7 @@ def to_request(row: PublishRow) -> PublishRequest:
             "title": row.caption,
             "platform": row.platform,
             "account": row.account,
+            "target": row.target,
             "product_ids": json.loads(row.product_ids or "{}"),
             "product_title": row.product_title,
             "scheduled_at": _utc(row.scheduled_at),

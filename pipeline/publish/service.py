@@ -24,6 +24,7 @@ from pipeline.core.errors import (
 )
 from pipeline.core.home import home_subdir
 from pipeline.publish.base import (
+    REAL_TARGET,
     CaptionError,
     Pacing,
     PollPolicy,
@@ -31,9 +32,10 @@ from pipeline.publish.base import (
     PublishRecord,
     PublishRequest,
     make_client,
+    target_for,
 )
 from pipeline.publish.douyin import PartRule as DouyinParts
-from pipeline.publish.ledger import Key, Ledger, new_owner
+from pipeline.publish.ledger import Key, Ledger, key_of, new_owner
 from pipeline.publish.platforms import PLATFORMS, UPLOAD_RULES, Platform, caption_problem
 from pipeline.publish.tiktok.client import ChunkRule
 
@@ -133,8 +135,10 @@ def make_request(
     product_ids: dict[str, str] | None,
     product_title: str = "",
     scheduled_at: datetime | None = None,
+    sandbox_url: str | None = None,
 ) -> PublishRequest:
-    """A checked PublishRequest; bad input raises a BadInput subclass (exit 2)."""
+    """A checked PublishRequest for the real platform, or the sandbox at ``sandbox_url``;
+    bad input raises a BadInput subclass (exit 2)."""
     if platform not in PLATFORMS:
         raise ConfigError(
             f"unknown platform {platform!r}", hint=f"Use one of {', '.join(PLATFORMS)}"
@@ -150,6 +154,7 @@ def make_request(
         product_ids=dict(product_ids or {}),
         product_title=product_title,
         scheduled_at=scheduled_at.astimezone(UTC) if scheduled_at else None,
+        target=target_for(sandbox_url),
     )
     preflight(request)
     return request
@@ -353,11 +358,11 @@ def publish_request(
     request: PublishRequest,
     ledger: Ledger,
     *,
-    sandbox_url: str | None = None,
     transport: httpx.BaseTransport | None = None,
     tuning: Tuning | None = None,
 ) -> PublishRecord:
-    """Claim the ledger row and post exactly once; a published row is returned as is.
+    """Claim the ledger row and post exactly once to the request's target (the real
+    platform or a sandbox); a published row is returned as is.
 
     When another live process holds the row, its current record is returned unchanged.
     Platform failures are recorded and raised: blocked (spam-risk, auth), failed
@@ -365,7 +370,8 @@ def publish_request(
     due with the reason so the next run or ``publish_due`` resumes it.
     """
     tuning = tuning or Tuning()
-    key: Key = (request.clip_id, request.platform, request.account)
+    key: Key = key_of(request)
+    sandbox_url = None if request.target == REAL_TARGET else request.target
     record = ledger.ensure(request)
     if record.state == "published":
         return record
@@ -424,23 +430,45 @@ def publish_due(
     tuning: Tuning | None = None,
     now: datetime | None = None,
 ) -> list[PublishRecord]:
-    """Post every scheduled (or interrupted) row whose slot has come; skip blocked accounts."""
+    """Post every scheduled (or interrupted) row of the target whose slot has come;
+    skip blocked accounts.
+
+    With ``sandbox_url`` this is a rehearsal: the sandbox's own due rows, and a copy on
+    the sandbox of every real post still scheduled (the real row stays scheduled).
+    """
+    target = target_for(sandbox_url)
     ledger = Ledger(ledger_url, lease_s=(tuning or Tuning()).lease_s)
     results = []
     try:
-        for request in ledger.due(now):
-            if ledger.account_blocked(request.platform, request.account):
+        for request in due_on(ledger, target, now):
+            if ledger.account_blocked(request.platform, request.account, target):
                 continue
             try:
                 results.append(
-                    publish_request(
-                        request, ledger, sandbox_url=sandbox_url, transport=transport, tuning=tuning
-                    )
+                    publish_request(request, ledger, transport=transport, tuning=tuning)
                 )
             except PublishError:
-                failed = ledger.get((request.clip_id, request.platform, request.account))
+                failed = ledger.get(key_of(request))
                 if failed is not None:
                     results.append(failed)
     finally:
         ledger.close()
     return results
+
+
+def due_on(ledger: Ledger, target: str, now: datetime | None) -> list[PublishRequest]:
+    """The due requests for ``target``: its own rows, and for a sandbox a copy of each
+    due real post whose sandbox copy is not published yet."""
+    due = ledger.due(now)
+    mine = [r for r in due if r.target == target]
+    if target == REAL_TARGET:
+        return mine
+    taken = {key_of(r) for r in mine}
+    for real in due:
+        copy = real.model_copy(update={"target": target})
+        done = ledger.get(key_of(copy))
+        if (real.target == REAL_TARGET and key_of(copy) not in taken
+                and (done is None or done.state != "published")):
+            mine.append(copy)
+            taken.add(key_of(copy))
+    return mine

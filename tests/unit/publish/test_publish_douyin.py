@@ -192,7 +192,7 @@ def test_killed_publisher_resumes_exactly_once(tmp_path: Path, ledger_url: str, 
         deadline = time.monotonic() + 60
         seen = ""
         while proc.poll() is None and time.monotonic() < deadline:
-            record = ledger.get((video.stem, "douyin", "default"))
+            record = ledger.get((video.stem, "douyin", "default", box.base_url))
             if record is not None and record.state == point:
                 seen = record.publish_id
                 break

@@ -15,7 +15,7 @@ from pipeline.publish.ledger import Ledger, new_owner
 from tests.support.paths import REPO
 from tests.support.publish_support import fake_mp4
 
-KEY = ("clip-1", "tiktok", "default")
+KEY = ("clip-1", "tiktok", "default", "platform")
 
 
 @pytest.fixture
@@ -66,7 +66,8 @@ barrier, me = Path(sys.argv[2]), sys.argv[3]
 deadline = time.time() + 60
 while len(list(barrier.iterdir())) < 4 and time.time() < deadline:
     time.sleep(0.002)
-print("WIN" if led.claim(("clip-1", "tiktok", "default"), new_owner()) else "LOSE", flush=True)
+key = ("clip-1", "tiktok", "default", "platform")
+print("WIN" if led.claim(key, new_owner()) else "LOSE", flush=True)
 time.sleep(1.5)  # keep the lease held (and this pid alive) while the others try
 """
 

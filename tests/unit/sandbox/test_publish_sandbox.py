@@ -201,7 +201,8 @@ def test_transient_give_up_stays_due_and_publish_due_resumes(
         post(video, down, ledger_url, "tiktok")
     (record,) = publish_status(ledger_url)
     assert record.state == "scheduled" and "internal_error" in record.reason
-    with start_sandbox(config=fast_sandbox_config()) as up:
+    port = int(down.base_url.rsplit(":", 1)[1])  # same target: the sandbox is back up
+    with start_sandbox(port=port, config=fast_sandbox_config()) as up:
         (done,) = publish_due(ledger_url=ledger_url, sandbox_url=up.base_url, tuning=fast_tuning())
         assert done.state == "published" and done.attempts == 2
         assert len(matching(up, video, "tiktok")) == 1
