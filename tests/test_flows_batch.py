@@ -37,7 +37,7 @@ def test_three_rows_make_three_clips_and_a_rerun_makes_none(
 
     ledger = f"sqlite:///{tmp_path / 'ledger.db'}"
     params = BatchParams(manifest=campaign / "manifest.csv", out_dir=tmp_path / "out",
-                         catalog=campaign / "catalog.csv", workers=2, ledger_url=ledger)
+                         catalog=campaign / "catalog.csv", workers=2, ledger=ledger)
     first = run_batch(params)
     assert [r.status for r in first] == ["made", "made", "made"]
     assert all((tmp_path / "out" / r.clip_id / "clip.mp4").is_file() for r in first)
@@ -71,7 +71,8 @@ def test_render_fan_out_on_a_local_dask_cluster(
                          catalog=campaign / "catalog.csv", workers=2)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                       dashboard_address=None) as cluster:
-        results = run_batch(params, dask_address=cluster.scheduler_address)
+        params.dask = cluster.scheduler_address
+        results = run_batch(params)
     assert [r.status for r in results] == ["made", "made"]
     assert len({r.clip_id for r in results}) == 2
 
