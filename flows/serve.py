@@ -40,8 +40,9 @@ from pipeline.home import home_subdir
 
 PUBLISH_CRON = "*/5 * * * *"
 WATCH_EVERY_S = 30
-SERVER_PROBLEM = re.compile(r"\|\s*(ERROR|CRITICAL)\s*\||^Traceback|^\w+(Error|Exception):")
-"""A server log line worth showing on serve's console (Prefect's standard log format)."""
+SERVER_PROBLEM = re.compile(r"\|\s*(ERROR|CRITICAL)\s*\||^[\w.]+(Error|Exception|Exit)\b.*:")
+"""A server log line worth showing on serve's console: an error record, or the last
+line of a traceback (the exception and its message)."""
 
 
 def free_port() -> int:
