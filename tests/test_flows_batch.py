@@ -92,3 +92,16 @@ def _artifact(key: str) -> str:
 
 def held_row(table: str) -> bool:
     return "awaiting review" in table
+
+
+def test_a_batch_whose_rows_all_fail_ends_failed(
+        campaign: Path, tmp_path: Path, prefect_harness: None) -> None:
+    from flows.batch import BatchParams, batch, run_batch
+
+    (campaign / "junk.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 99)
+    (campaign / "bad.csv").write_text("footage,sku\njunk.mp4,TRAIL-MUG-12\n", "utf-8")
+    params = BatchParams(manifest=campaign / "bad.csv", out_dir=tmp_path / "out",
+                         catalog=campaign / "catalog.csv", workers=1)
+    state = batch(**params.model_dump(), return_state=True)
+    assert state.is_failed() and "all 1 row(s) failed" in str(state.message)
+    assert [r.status for r in run_batch(params)] == ["failed"]  # the CLI still gets the rows
