@@ -17,6 +17,7 @@ from typing import Any, Literal
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.transactions import CommitMode, transaction
 from pydantic import BaseModel, Field
@@ -29,24 +30,33 @@ from pipeline.ops.batch import BatchItem, read_manifest, thumbnail_data_uri
 from pipeline.ops.release import schedule_targets, targets_for
 from pipeline.ops.slots import load_slots
 from pipeline.plan import Settings
+from pipeline.publish import publish_due
 
 ItemStatus = Literal["made", "existing", "failed", "invalid"]
 
 
+DEFAULT_WORKERS = os.cpu_count() or 1
+DEFAULT_DURATION_MS = 15000
+REVIEW_TIMEOUT_S = 24 * 3600
+
+
 class BatchParams(BaseModel):
-    """What a batch run is asked to do (the deployment's parameters in the UI)."""
+    """What a batch run is asked to do: the ``batch`` flow's parameters, checked."""
 
     manifest: Path = Field(description="CSV or YAML manifest of clips to make.")
     catalog: Path | None = Field(default=None, description="Catalog for rows without one.")
     out_dir: Path = Field(default=Path("out"), description="Where clip folders go.")
-    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64,
+    workers: int = Field(default=DEFAULT_WORKERS, ge=1, le=64,
                          description="Clips made at the same time.")
-    duration_ms: int = Field(default=15000, ge=5000, le=60000)
-    ledger_url: str | None = Field(default=None, description="Publish ledger (SQLAlchemy URL).")
+    ledger: str | None = Field(default=None, description="Publish ledger (SQLAlchemy URL).")
+    sandbox: str | None = Field(
+        default=None, description="Sandbox URL: clips already due are posted there at the end.")
+    dask: str | None = Field(default=None, description="Dask scheduler to fan renders out on.")
     slots_config: Path | None = Field(default=None, description="Publish slots YAML.")
+    duration_ms: int = Field(default=DEFAULT_DURATION_MS, ge=5000, le=60000)
     wait_for_review: bool = Field(
-        default=False, description="Pause for approval in this run (else approve later).")
-    review_timeout_s: int = Field(default=24 * 3600, ge=1)
+        default=False, description="Wait for approval in this run (else approve later).")
+    review_timeout_s: int = Field(default=REVIEW_TIMEOUT_S, ge=1)
 
 
 class ItemResult(BaseModel):
@@ -69,7 +79,8 @@ progress_hooks: list[ProgressHook] = []
 """Called in-process as each item finishes (the CLI's progress bar listens here)."""
 
 
-@task(name="make-clip", cache_policy=NO_CACHE, persist_result=False)
+@task(name="make-clip", task_run_name="{item.sku} ({item.row})", cache_policy=NO_CACHE,
+      persist_result=False)
 def make_item(item: BatchItem, out_dir: Path, settings: Settings) -> ItemResult:
     """One footage file through ``produce``; a failure becomes a failed result."""
     began = time.time()
@@ -96,38 +107,99 @@ def make_item(item: BatchItem, out_dir: Path, settings: Settings) -> ItemResult:
     return result
 
 
-@flow(name="batch", task_runner=ThreadPoolTaskRunner(max_workers=os.cpu_count() or 1))
-def batch(params: BatchParams) -> list[ItemResult]:
-    """Make every clip of the manifest, then schedule or hold each for review."""
+@flow(name="make-clips", persist_result=False)
+def make_clips(items: tuple[BatchItem, ...], out_dir: Path, settings: Settings
+               ) -> list[ItemResult]:
+    """Every item as a task, as many at once as the task runner allows."""
+    futures = [make_item.submit(item, out_dir, settings) for item in items]
+    return [f.result() for f in futures]
+
+
+def task_runner(workers: int, dask: str | None) -> Any:
+    """Threads bounded by ``workers``, or the Dask cluster at ``dask``."""
+    if dask:
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(address=dask)
+    return ThreadPoolTaskRunner(max_workers=workers)
+
+
+@flow(name="batch", persist_result=True)
+def batch(manifest: Path, catalog: Path | None = None, out_dir: Path = Path("out"),
+          workers: int = DEFAULT_WORKERS, ledger: str | None = None,
+          sandbox: str | None = None, dask: str | None = None,
+          slots_config: Path | None = None, duration_ms: int = DEFAULT_DURATION_MS,
+          wait_for_review: bool = False, review_timeout_s: int = REVIEW_TIMEOUT_S) -> Any:
+    """Make every clip of the manifest, then schedule each or hold it for review.
+
+    The run ends Failed when no row could be made.
+
+    Args:
+        manifest: CSV or YAML manifest, one clip per row.
+        catalog: Catalog for rows without one.
+        out_dir: Where clip folders go.
+        workers: Clips made at the same time (threads; ignored with dask).
+        ledger: Publish ledger SQLAlchemy URL (default CLIPCART_HOME/ledger.db).
+        sandbox: Sandbox platform URL: clips already due are posted there at the end.
+        dask: Dask scheduler address (tcp://HOST:8786) to fan renders out on.
+        slots_config: Publish slots YAML.
+        duration_ms: Clip length in milliseconds (5000-60000).
+        wait_for_review: Wait in this run for each held clip's approval (a form in the UI,
+            or `clipcart approve`); the wait survives a restart of the server.
+        review_timeout_s: Give up waiting after this many seconds (the clip stays held).
+    """
+    params = BatchParams(manifest=manifest, catalog=catalog, out_dir=out_dir, workers=workers,
+                         ledger=ledger, sandbox=sandbox, dask=dask, slots_config=slots_config,
+                         duration_ms=duration_ms, wait_for_review=wait_for_review,
+                         review_timeout_s=review_timeout_s)
     checked = read_manifest(params.manifest, catalog=params.catalog,
                             zone_for=lambda account: load_slots(params.slots_config)
                             .for_account(account).zone)
     log = get_run_logger()
     for problem in checked.problems:
         log.warning("skipped %s", problem)
-    settings = Settings(duration_ms=params.duration_ms)
-    futures = [make_item.submit(item, params.out_dir, settings) for item in checked.items]
-    results = [f.result() for f in futures]
-    release(checked.items, results, params)
+    results = make_clips.with_options(task_runner=task_runner(params.workers, params.dask))(
+        checked.items, params.out_dir, Settings(duration_ms=params.duration_ms))
     invalid = [ItemResult(row=p.row, footage="", sku="", status="invalid", error=str(p))
                for p in checked.problems]
-    report(results + invalid)
-    return results + invalid
+    held = release(checked.items, results, params)
+    report(results + invalid)  # before any wait: the reviewer sees the thumbnails
+    if held and params.wait_for_review:
+        decisions = wait_for_reviews(held, params.ledger, params.review_timeout_s)
+        for result in results:
+            result.publishing = decisions.get(result.clip_id, result.publishing)
+        report(results + invalid)
+    if params.sandbox:
+        publish_due_now(params)
+    return finish(results + invalid)
 
 
-def run_batch(params: BatchParams, dask_address: str | None = None) -> list[ItemResult]:
-    """Run the batch flow with its task runner bounded by ``params.workers``."""
-    runner: Any = ThreadPoolTaskRunner(max_workers=params.workers)
-    if dask_address:
-        from prefect_dask import DaskTaskRunner
+def finish(results: list[ItemResult]) -> Any:
+    """The results; as a Failed state when nothing could be made."""
+    if any(r.status in ("made", "existing") for r in results):
+        return results
+    return Failed(message=f"all {len(results)} row(s) failed", data=results)
 
-        runner = DaskTaskRunner(address=dask_address)
-    return batch.with_options(task_runner=runner)(params)
+
+def publish_due_now(params: BatchParams) -> None:
+    """Post the clips already due to the sandbox (publish-due posts the rest later)."""
+    records = publish_due(ledger_url=params.ledger, sandbox_url=params.sandbox)
+    get_run_logger().info("posted %d due clip(s) to %s", len(records), params.sandbox)
+
+
+def run_batch(params: BatchParams) -> list[ItemResult]:
+    """Run the batch flow in-process; the results even when the run ended Failed."""
+    state = batch(**params.model_dump(), return_state=True)
+    results: list[ItemResult] = state.result(raise_on_failure=False)
+    if isinstance(results, BaseException):
+        raise results
+    return results
 
 
 def release(items: tuple[BatchItem, ...], results: list[ItemResult],
-            params: BatchParams) -> None:
-    """Schedule each finished clip's posts, or hold it for review first."""
+            params: BatchParams) -> list[str]:
+    """Schedule each finished clip's posts, or hold it for review first (the clip ids
+    held are returned)."""
     slots = load_slots(params.slots_config)
     booked: list[Any] = []
     held = []
@@ -135,20 +207,17 @@ def release(items: tuple[BatchItem, ...], results: list[ItemResult],
         if result.status == "failed" or not item.platforms:
             continue
         targets = targets_for(result.clip_id, item.platforms, item.account, item.publish_at, slots,
-                              ledger_url=params.ledger_url, booked=booked)
+                              ledger_url=params.ledger, booked=booked)
         clip_dir = Path(result.clip_dir)
         if item.review or load_template(item.template).review:
             hold_for_review(result.clip_id, clip_dir, targets)
             result.publishing = "awaiting review"
             held.append(result.clip_id)
         else:
-            schedule_targets(clip_dir, targets, params.ledger_url)
+            schedule_targets(clip_dir, targets, params.ledger)
             result.publishing = ", ".join(f"{t.platform} {t.at:%Y-%m-%d %H:%M}Z"
                                           for t in targets)
-    if held and params.wait_for_review:
-        decisions = wait_for_reviews(held, params.ledger_url, params.review_timeout_s)
-        for result in results:
-            result.publishing = decisions.get(result.clip_id, result.publishing)
+    return held
 
 
 def report(results: list[ItemResult]) -> None:

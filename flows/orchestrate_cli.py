@@ -66,7 +66,7 @@ def batch_command(
     from flows.batch import BatchParams, ItemResult, progress_hooks, run_batch  # Prefect: slow
 
     params = BatchParams(manifest=manifest, catalog=catalog, out_dir=out_dir,
-                         workers=workers or os.cpu_count() or 1, ledger_url=ledger,
+                         workers=workers or os.cpu_count() or 1, ledger=ledger, dask=dask,
                          slots_config=config)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
@@ -78,7 +78,7 @@ def batch_command(
 
         progress_hooks.append(advance)
         try:
-            results = run_batch(params, dask)
+            results = run_batch(params)
         finally:
             progress_hooks.remove(advance)
     show_results(results)
@@ -115,27 +115,35 @@ def watch_command(
     template: Annotated[str, typer.Option(help="Brand template name or YAML path.")] = "bold",
     once: Annotated[bool, typer.Option("--once", help="Process what is there and exit.")
                     ] = False,
-    settle: Annotated[float, typer.Option(help="Seconds a file's size must hold still.")
-                      ] = 1.0,
+    settle: Annotated[float, typer.Option(
+        help="Seconds a file must stay unchanged before it is read.")] = 10.0,
+    reject_after: Annotated[float, typer.Option(
+        help="Seconds an unreadable file must stay unchanged before it is set aside.")
+                            ] = 600.0,
 ) -> None:
     """Turn footage dropped into INBOX into clips, each file once (by content)."""
     if not inbox.is_dir():
         raise ConfigError(f"{inbox} is not a folder", hint="Create it or pass another INBOX")
-    from flows.inbox import DropOutcome, WatchParams, outcome_hooks, watch_inbox
+    if settle < 0 or reject_after < 0:
+        raise ConfigError("--settle and --reject-after must be 0 or more seconds",
+                          hint="e.g. --settle 10 --reject-after 600")
+    from flows.inbox import DropOutcome, outcome_hooks, watch_inbox
 
-    params = WatchParams(inbox=inbox, catalog=catalog, out_dir=out_dir, template=template,
-                         once=once, settle_s=settle)
     err.print(f"watching {inbox} (Ctrl-C to stop)" if not once else f"processing {inbox}")
+    reported: set[tuple[str, str, str]] = set()
 
     def say(outcome: DropOutcome) -> None:
-        if outcome.status != "seen":
+        said = (outcome.source, outcome.status, outcome.detail.split(" (still")[0])
+        if outcome.status != "seen" and said not in reported:  # a wait is said once
+            reported.add(said)
             out.print(f"{outcome.status:9} {outcome.source} {outcome.clip_id} {outcome.detail}",
                       markup=False, soft_wrap=True)
 
     outcome_hooks.append(say)
     signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop ends it like Ctrl-C
     try:
-        watch_inbox(params)
+        watch_inbox(inbox=inbox, catalog=catalog, out_dir=out_dir, template=template,
+                    once=once, settle_s=settle, reject_after_s=reject_after)
     finally:
         outcome_hooks.remove(say)
 
@@ -204,10 +212,23 @@ def serve_command(
     ledger: Annotated[str | None, typer.Option(help="Publish ledger SQLAlchemy URL.")] = None,
     sandbox: Annotated[str | None, typer.Option(help="Publish to this sandbox URL.")] = None,
     limit: Annotated[int, typer.Option(help="Flow runs at once.")] = 2,
+    publish_every: Annotated[int, typer.Option(
+        help="Run publish-due every N seconds (0: on the cron */5 * * * *).")] = 0,
+    watch_every: Annotated[int, typer.Option(help="Run watch-inbox every N seconds.")] = 30,
 ) -> None:
     """Start a local Prefect server and serve watch-inbox, publish-due and batch."""
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"--port {port} is not a TCP port", hint="Pick 1-65535 (0: any)")
+    if publish_every < 0 or watch_every < 1 or limit < 1:
+        raise ConfigError("--publish-every must be 0 or more, --watch-every and --limit 1 or "
+                          "more", hint="e.g. --publish-every 60 --watch-every 30 --limit 2")
+    if inbox is not None and not inbox.is_dir():
+        raise ConfigError(f"--inbox {inbox} is not a folder", hint="Create it first")
+    if not os.environ.get("CLIPCART_DEBUG"):
+        # serve is a service: its runner's and flow runs' warnings belong on its console
+        os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "WARNING"
     from flows.serve import serve_forever
 
     serve_forever(port, inbox.resolve() if inbox else None,
                   catalog.resolve() if catalog else None, out_dir.resolve(), ledger, sandbox,
-                  limit)
+                  limit, publish_every, watch_every)

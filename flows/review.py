@@ -1,9 +1,15 @@
 """Review: clips wait for approval before publishing.
 
 ``hold_for_review`` writes the clip into the review book (with the flow run asking);
-``wait_for_reviews`` pauses the flow run once per pending clip with a typed input
-(``ReviewDecision``) that the Prefect UI shows as a form. ``clipcart approve CLIP_ID``
-decides from the command line and resumes the run if it is paused on that clip.
+``wait_for_reviews`` waits once per pending clip for a typed input (``ReviewDecision``)
+that the Prefect UI shows as a form. ``clipcart approve CLIP_ID`` decides from the
+command line and resumes the run if it waits on that clip.
+
+A deployment's run *suspends* (``suspend_flow_run``): its process exits and, once
+resumed, the run is scheduled again and runs from the top (made clips are found, decided
+clips keep their decision), so a wait of hours survives a restart of ``clipcart serve``.
+A run with no deployment (``clipcart batch`` in-process) cannot be rescheduled, so it
+pauses in place (``pause_flow_run``).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from uuid import UUID
 
 from prefect.context import FlowRunContext
 from prefect.exceptions import FlowPauseTimeout
-from prefect.flow_runs import pause_flow_run
+from prefect.flow_runs import pause_flow_run, suspend_flow_run
 from prefect.input import RunInput
 
 from pipeline.ops.release import decide
@@ -53,16 +59,29 @@ def wait_for_reviews(clip_ids: list[str], ledger_url: str | None, timeout_s: int
             description = (f"Approve clip {clip_id} ({record.clip_dir}) for "
                            f"{', '.join(t.platform for t in record.targets)}?")
             try:
-                answer = pause_flow_run(
-                    wait_for_input=ReviewDecision.with_initial_data(description=description),
-                    timeout=timeout_s, poll_interval=2, key=pause_key(clip_id))
+                answer = _wait(ReviewDecision.with_initial_data(description=description),
+                               timeout_s, pause_key(clip_id))
             except FlowPauseTimeout:  # still pending: `clipcart approve` can decide later
                 outcomes[clip_id] = "awaiting review (timed out waiting)"
+                continue
+            if answer is None:  # resumed without the form: still undecided
+                outcomes[clip_id] = "awaiting review"
                 continue
             record, _ = decide(clip_id, answer.approved, answer.note, ledger_url=ledger_url)
         if record is not None:
             outcomes[clip_id] = record.state
     return outcomes
+
+
+def _wait(form: type[ReviewDecision], timeout_s: int, key: str) -> ReviewDecision | None:
+    ctx = FlowRunContext.get()
+    if ctx and ctx.flow_run and ctx.flow_run.deployment_id:
+        # exits this process (Pause) until resumed; returns the answer on the re-run
+        answer = suspend_flow_run(wait_for_input=form, timeout=timeout_s, key=key)
+    else:
+        answer = pause_flow_run(wait_for_input=form, timeout=timeout_s, poll_interval=2,
+                                key=key)
+    return answer
 
 
 def _current(clip_id: str) -> ReviewRecord | None:

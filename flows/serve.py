@@ -2,29 +2,36 @@
 
 The embedded (ephemeral) API cannot run schedules, so serve starts
 ``prefect server start`` on 127.0.0.1 as a child process (SQLite under
-``CLIPCART_HOME/prefect``), waits for its health check, points itself at it and serves:
+``CLIPCART_HOME/prefect``), waits for its health check, points itself at it and serves
+(flow name / deployment name, so ``prefect deployment run publish-due/publish-due``):
 
-    watch-inbox   every 30 s, one pass over the inbox (the registry makes passes cheap)
-    publish-due   cron */5 * * * *: post every scheduled clip whose slot has come
-    batch         on demand (Run from the UI with a manifest path)
+    watch-inbox/watch-inbox   every 30 s (--watch-every), one pass over the inbox
+    publish-due/publish-due   cron */5 * * * * (or every --publish-every seconds)
+    batch/batch               on demand (Run from the UI with a manifest path)
 
-The server's URL is written to ``CLIPCART_HOME/prefect/server.json`` so other
-commands (``clipcart approve``) can reach it while it runs.
+The server's output goes to ``CLIPCART_HOME/prefect/server.log``; its errors (a failing
+scheduler service, say) are also echoed to serve's stderr. The server's URL is written
+to ``CLIPCART_HOME/prefect/server.json`` so other commands (``clipcart approve``) can
+reach it while it runs.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -33,6 +40,9 @@ from pipeline.core.home import home_subdir
 
 PUBLISH_CRON = "*/5 * * * *"
 WATCH_EVERY_S = 30
+SERVER_PROBLEM = re.compile(r"\|\s*(ERROR|CRITICAL)\s*\||^[\w.]+(Error|Exception|Exit)\b.*:")
+"""A server log line worth showing on serve's console: an error record, or the last
+line of a traceback (the exception and its message)."""
 
 
 def free_port() -> int:
@@ -73,20 +83,50 @@ def wait_healthy(api_url: str, process: subprocess.Popen[bytes], timeout_s: floa
                         hint="See CLIPCART_HOME/prefect/server.log")
 
 
+def server_env(port: int, home: Path, base: dict[str, str]) -> dict[str, str]:
+    """The server child's environment: its own database, the UI pointed at this port,
+    and its warnings and errors written out (clipcart's CLI silences Prefect's console)."""
+    env = {k: v for k, v in base.items() if k != "PREFECT_API_URL"}
+    env.update({
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'server.db'}",
+        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_PORT": str(port),
+        # the UI asks /ui-settings where its API is; without this it answers port 4200
+        "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "0",
+    })
+    return env
+
+
+def _relay(stream: IO[bytes], log: IO[bytes]) -> None:
+    """Copy the server's output to its log file; echo its errors to serve's stderr."""
+    for line in iter(stream.readline, b""):
+        log.write(line)
+        log.flush()
+        text = line.decode("utf-8", "replace").rstrip()
+        if SERVER_PROBLEM.search(text):
+            print(f"prefect server: {text}", file=sys.stderr, flush=True)
+
+
 @contextmanager
 def local_server(port: int = 0, timeout_s: float = 180) -> Iterator[str]:
     """Run ``prefect server start`` as a child; yield its API URL; stop it on exit."""
     port = port or free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     home = home_subdir("prefect")
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_API_URL": "",
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'server.db'}"}
-    env.pop("PREFECT_API_URL")
     log = (home / "server.log").open("ab")
     process = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host",
-                                "127.0.0.1", "--port", str(port)], env=env, stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+                                "127.0.0.1", "--port", str(port)],
+                               env=server_env(port, home, dict(os.environ)),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    assert process.stdout is not None
+    relay = threading.Thread(target=_relay, args=(process.stdout, log), daemon=True,
+                             name="prefect-server-log")
+    relay.start()
     try:
         wait_healthy(api_url, process, timeout_s)
         server_file().write_text(json.dumps({"api_url": api_url, "pid": os.getpid()}), "utf-8")
@@ -94,6 +134,7 @@ def local_server(port: int = 0, timeout_s: float = 180) -> Iterator[str]:
     finally:
         server_file().unlink(missing_ok=True)
         _stop(process)
+        relay.join(timeout=10)
         log.close()
 
 
@@ -109,44 +150,94 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def deployments(inbox: Path | None, catalog: Path | None, out_dir: Path,
-                ledger_url: str | None, sandbox_url: str | None) -> list[Any]:
-    """The served deployments: publish-due on a cron, batch on demand, watch-inbox."""
-    from datetime import timedelta
+                ledger_url: str | None, sandbox_url: str | None,
+                publish_every_s: int = 0, watch_every_s: int = WATCH_EVERY_S) -> list[Any]:
+    """The served deployments: publish-due on its schedule, batch on demand, watch-inbox.
 
+    Parameters are flat and complete, so a run from the UI or ``prefect deployment run``
+    can override any one of them and keep the rest.
+    """
     from flows.batch import batch
     from flows.inbox import watch_inbox
     from flows.publishing import publish_due_flow
 
-    due = {"params": {"ledger_url": ledger_url, "sandbox_url": sandbox_url}}
-    made = [publish_due_flow.to_deployment(name="publish-due", cron=PUBLISH_CRON,
-                                           parameters=due, concurrency_limit=1),
-            batch.to_deployment(name="batch", parameters={"params": {
-                "manifest": "manifest.csv", "catalog": str(catalog) if catalog else None,
-                "out_dir": str(out_dir), "ledger_url": ledger_url, "wait_for_review": True}})]
+    where = {"catalog": str(catalog) if catalog else None, "out_dir": str(out_dir)}
+    due_when: dict[str, Any] = ({"interval": timedelta(seconds=publish_every_s)}
+                                if publish_every_s else {"cron": PUBLISH_CRON})
+    made = [publish_due_flow.to_deployment(
+                name="publish-due", parameters={"ledger": ledger_url, "sandbox": sandbox_url},
+                concurrency_limit=1, paused=False, **due_when),
+            batch.to_deployment(name="batch", parameters={
+                "manifest": "manifest.csv", **where, "ledger": ledger_url,
+                "sandbox": sandbox_url, "wait_for_review": True})]
     if inbox is not None:
-        watch = {"params": {"inbox": str(inbox), "catalog": str(catalog) if catalog else None,
-                            "out_dir": str(out_dir), "once": True}}
-        made.append(watch_inbox.to_deployment(name="watch-inbox", parameters=watch,
-                                              interval=timedelta(seconds=WATCH_EVERY_S),
-                                              concurrency_limit=1))
+        made.append(watch_inbox.to_deployment(
+            name="watch-inbox", parameters={"inbox": str(inbox), **where},
+            interval=timedelta(seconds=watch_every_s), concurrency_limit=1,
+            paused=False))
     return made
+
+
+def describe(deployment: Any) -> str:
+    """One line: the name to run it by and when it runs."""
+    whens = [_when(s.schedule) for s in deployment.schedules or []]
+    return f"{deployment.flow_name}/{deployment.name}: {', '.join(whens) or 'on demand'}"
+
+
+def _when(schedule: Any) -> str:
+    if getattr(schedule, "cron", None):
+        return f"cron {schedule.cron}"
+    if getattr(schedule, "interval", None):
+        return f"every {schedule.interval.total_seconds():g} s"
+    return str(schedule)
+
+
+def serve_forever(port: int, inbox: Path | None, catalog: Path | None, out_dir: Path,
+                  ledger_url: str | None, sandbox_url: str | None, limit: int,
+                  publish_every_s: int = 0, watch_every_s: int = WATCH_EVERY_S) -> None:
+    """Start the server, serve the deployments until interrupted, stop the server.
+
+    Ctrl-C and SIGTERM both end it with KeyboardInterrupt (the CLI exits 130) after the
+    runner has shut down and the server child has stopped.
+    """
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    signal.signal(signal.SIGTERM, _interrupt)  # until the runner installs its own
+    with local_server(port) as api_url, temporary_settings({PREFECT_API_URL: api_url}):
+        os.environ["PREFECT_API_URL"] = api_url  # flow-run children inherit it
+        runner = _runner(limit)
+        served = deployments(inbox, catalog, out_dir, ledger_url, sandbox_url,
+                             publish_every_s, watch_every_s)
+        for deployment in served:
+            runner.add_deployment(deployment)
+        print(f"prefect: {api_url.removesuffix('/api')}", flush=True)
+        for deployment in served:
+            print(f"deployment {describe(deployment)}", flush=True)
+        try:
+            _run(runner)
+        finally:
+            # the runner's scratch folder outlives it when it is stopped by a signal
+            shutil.rmtree(runner._tmp_dir, ignore_errors=True)
 
 
 def _interrupt(_signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def serve_forever(port: int, inbox: Path | None, catalog: Path | None, out_dir: Path,
-                  ledger_url: str | None, sandbox_url: str | None, limit: int) -> None:
-    """Start the server, serve the deployments until interrupted, stop the server."""
-    from prefect import serve
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+def _runner(limit: int) -> Any:
+    from prefect.runner import Runner
 
-    # SIGTERM ends serve like Ctrl-C, so the server child is stopped on the way out
-    signal.signal(signal.SIGTERM, _interrupt)
-    with local_server(port) as api_url, temporary_settings({PREFECT_API_URL: api_url}):
-        os.environ["PREFECT_API_URL"] = api_url  # flow-run children inherit it
-        print(f"prefect: {api_url.removesuffix('/api')}", flush=True)
-        with suppress(KeyboardInterrupt):
-            serve(*deployments(inbox, catalog, out_dir, ledger_url, sandbox_url), limit=limit,
-                  print_starting_message=False)
+    class ServeRunner(Runner):
+        """Prefect's runner, stopped by SIGTERM the way Ctrl-C stops it."""
+
+        def handle_sigterm(self, *_args: Any, **_kwargs: Any) -> None:
+            # Prefect's own handler calls the async stop() unawaited and exits 0
+            signal.raise_signal(signal.SIGINT)
+
+    return ServeRunner(limit=limit, pause_on_shutdown=True)
+
+
+def _run(runner: Any) -> None:
+    import asyncio
+
+    asyncio.run(runner.start())

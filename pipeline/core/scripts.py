@@ -14,7 +14,7 @@ Korean is the case that split the engines (issue 22): hangul is full width, so t
 ASS/SRT writer, which dropped spaces next to any full-width character, wrote
 안녕하세요여러분 while the MoviePy engine, which only knew Han, kept the space. Both
 now ask ``join_words`` and ``word_gap`` here. Which font draws a character (Lato or
-Noto Sans CJK, also for Cyrillic) is a question of glyph coverage, in pipeline/fonts.py.
+Noto Sans CJK, also for Cyrillic) is a question of glyph coverage, in pipeline/captions/fonts.py.
 """
 
 from __future__ import annotations

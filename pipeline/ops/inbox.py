@@ -1,12 +1,15 @@
 """The watched inbox: footage dropped into a folder becomes clips, each file once.
 
 Layout: ``INBOX/<SKU>/<any name>.mp4`` or ``INBOX/<SKU>__<name>.mp4``. A file is taken
-only when it is fully written: its size and modification time hold still for
-``settle_s`` and it can be opened and read to the end. Files are remembered by content
+only when it looks fully written: no process has it open for writing (where the
+platform shows it: Linux /proc) and it has not changed for ``settle_s``. A creator's
+slow copy is normal: a file that then turns out unreadable is tried again on later
+passes and only set aside once it has been still for a long while. Files are remembered by content
 hash and SKU in ``CLIPCART_HOME/inbox.db``, so a restart or a second copy of the same
 bytes makes nothing twice.
 
-A file that cannot become a clip (unknown SKU, not a video, corrupt) is *moved* to
+A file that cannot become a clip (unknown SKU, not a video, corrupt) and has not changed
+for ``reject_after_s`` is *moved* to
 ``INBOX/_rejected/`` with ``<name>.error.txt`` beside it saying why: that is the one
 change clipcart makes inside the inbox. Its bytes are never altered, and good files are
 never moved, modified or deleted.
@@ -18,9 +21,11 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from pipeline.core.home import clipcart_home
 
@@ -77,21 +82,52 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
-def is_complete(path: Path, settle_s: float = 1.0,
-                sleep: Callable[[float], None] = time.sleep) -> bool:
-    """True when the file stopped growing for ``settle_s`` and reads to the end."""
+DropState = Literal["ready", "settling", "writing", "gone"]
+"""Whether a file can be taken: ready; still changing (settling); open for writing by a
+process (writing); or gone since it was listed."""
+
+
+def still_for(path: Path, now: float | None = None) -> float:
+    """Seconds since the file last changed (its data or, when moved in, its inode)."""
+    st = path.stat()
+    return (time.time() if now is None else now) - max(st.st_mtime, st.st_ctime)
+
+
+def drop_state(path: Path, settle_s: float, writers: frozenset[Path] = frozenset(),
+               now: float | None = None) -> DropState:
+    """``ready`` once no process has the file open for writing (where ``writers`` can
+    tell) and it has not changed for ``settle_s`` seconds; an empty file is never ready."""
     try:
-        before = path.stat()
-        sleep(settle_s)
-        after = path.stat()
-        if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
-            return False
-        with path.open("rb") as fh:
-            fh.seek(max(0, after.st_size - 4096))
-            fh.read()
+        if path.resolve() in writers:
+            return "writing"
+        if path.stat().st_size == 0 or still_for(path, now) < settle_s:
+            return "settling"
     except OSError:
-        return False
-    return after.st_size > 0
+        return "gone"
+    return "ready"
+
+
+def open_for_writing(proc: Path = Path("/proc")) -> frozenset[Path]:
+    """Files some process has open for writing, as far as this platform shows it (Linux
+    /proc for the processes this user may inspect; elsewhere nothing is known)."""
+    found: set[Path] = set()
+    if not proc.is_dir():
+        return frozenset()
+    for fd_dir in proc.glob("[0-9]*/fd"):
+        with suppress(OSError):
+            for fd in fd_dir.iterdir():
+                with suppress(OSError, ValueError):
+                    target = Path(os.readlink(fd))
+                    if target.is_absolute() and _writing(fd_dir.parent / "fdinfo" / fd.name):
+                        found.add(target)
+    return frozenset(found)
+
+
+def _writing(fdinfo: Path) -> bool:
+    for line in fdinfo.read_text().splitlines():
+        if line.startswith("flags:"):
+            return int(line.split()[1], 8) & os.O_ACCMODE in (os.O_WRONLY, os.O_RDWR)
+    return False
 
 
 def reject(inbox: Path, path: Path, reason: str) -> Path:

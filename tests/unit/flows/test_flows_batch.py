@@ -37,7 +37,7 @@ def test_three_rows_make_three_clips_and_a_rerun_makes_none(
 
     ledger = f"sqlite:///{tmp_path / 'ledger.db'}"
     params = BatchParams(manifest=campaign / "manifest.csv", out_dir=tmp_path / "out",
-                         catalog=campaign / "catalog.csv", workers=2, ledger_url=ledger)
+                         catalog=campaign / "catalog.csv", workers=2, ledger=ledger)
     first = run_batch(params)
     assert [r.status for r in first] == ["made", "made", "made"]
     assert all((tmp_path / "out" / r.clip_id / "clip.mp4").is_file() for r in first)
@@ -71,7 +71,8 @@ def test_render_fan_out_on_a_local_dask_cluster(
                          catalog=campaign / "catalog.csv", workers=2)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                       dashboard_address=None) as cluster:
-        results = run_batch(params, dask_address=cluster.scheduler_address)
+        params.dask = cluster.scheduler_address
+        results = run_batch(params)
     assert [r.status for r in results] == ["made", "made"]
     assert len({r.clip_id for r in results}) == 2
 
@@ -91,3 +92,16 @@ def _artifact(key: str) -> str:
 
 def held_row(table: str) -> bool:
     return "awaiting review" in table
+
+
+def test_a_batch_whose_rows_all_fail_ends_failed(
+        campaign: Path, tmp_path: Path, prefect_harness: None) -> None:
+    from flows.batch import BatchParams, batch, run_batch
+
+    (campaign / "junk.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 99)
+    (campaign / "bad.csv").write_text("footage,sku\njunk.mp4,TRAIL-MUG-12\n", "utf-8")
+    params = BatchParams(manifest=campaign / "bad.csv", out_dir=tmp_path / "out",
+                         catalog=campaign / "catalog.csv", workers=1)
+    state = batch(**params.model_dump(), return_state=True)
+    assert state.is_failed() and "all 1 row(s) failed" in str(state.message)
+    assert [r.status for r in run_batch(params)] == ["failed"]  # the CLI still gets the rows
