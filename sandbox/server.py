@@ -27,7 +27,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from sandbox import instagram, tiktok, youtube
+from sandbox import instagram, metrics, tiktok, youtube
 from sandbox.state import (
     PLATFORM_NAMES,
     ASGIApp,
@@ -45,6 +45,7 @@ def build_app(state: SandboxState) -> ASGIApp:
     tiktok.add_routes(app, state)
     instagram.add_routes(app, state)
     youtube.add_routes(app, state)
+    metrics.add_routes(app, state)
 
     @app.get("/_sandbox/posts")
     async def posts() -> JSONResponse:

@@ -37,6 +37,7 @@ DEFAULT_LIMITS = {
     "shop.status": 60,
     "instagram.api": 200,
     "youtube.init": 30,
+    "tiktok.video_query": 20,
 }
 
 
@@ -58,6 +59,9 @@ class SandboxConfig(Frozen):
         default=(), description="Accounts that get spam-risk."
     )
     secret: str = Field(default="sbx", description="Mixed into every test token.")
+    metrics_hour_s: float = Field(
+        default=3600.0, description="Real seconds that count as one hour of post-metric growth."
+    )
 
 
 def parse_faults(spec: str) -> dict[str, float]:
@@ -87,6 +91,8 @@ class Post:
     bytes: int
     sha256: str
     product_id: str = ""
+    posted_at: float = field(default_factory=time.time)
+    """Wall-clock time the post went live (seconds since the epoch); metrics grow from it."""
 
 
 @dataclass
