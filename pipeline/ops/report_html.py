@@ -23,6 +23,8 @@ PALETTE = ("#e4572e", "#17bebb", "#ffc914", "#2e282a", "#76b041", "#7d5ba6", "#3
 WIDTH, HEIGHT, PAD = 640, 240, 44
 MAX_LINES = 8
 """Lines per time chart (the largest by final value); more would be unreadable."""
+MAX_DOTS = 40
+"""A line with more points than this is drawn without a dot per point."""
 
 
 def esc(value: object) -> str:
@@ -45,9 +47,10 @@ def time_chart(title: str, series: dict[str, list[SeriesPoint]], unit: str) -> s
     for index, (name, points) in enumerate(chosen):
         colour = PALETTE[index % len(PALETTE)]
         xy = " ".join(f"{_x(p.at, t0, t1):.1f},{_y(p.value, top):.1f}" for p in points)
+        dots = points if len(points) <= MAX_DOTS else []
         lines.append(f'<polyline points="{xy}" fill="none" stroke="{colour}" stroke-width="2.5"/>'
                      + "".join(f'<circle cx="{_x(p.at, t0, t1):.1f}" cy="{_y(p.value, top):.1f}"'
-                               f' r="3" fill="{colour}"/>' for p in points))
+                               f' r="3" fill="{colour}"/>' for p in dots))
         legend.append(f'<li><span class="key" style="background:{colour}"></span>'
                       f'{esc(name)}: {points[-1].value:,} {unit}</li>')
     axes = _axes(top, t0, t1)
@@ -97,7 +100,7 @@ def variants_chart(rows: list[ReportRow]) -> str:
 
 
 def _bar(r: ReportRow, y: int, top: float, colour: str) -> str:
-    left, span = 200, WIDTH - 260
+    left, span = 180, WIDTH - 330
     width = span * (r.ctr or 0.0) / top
     lo, hi = left + span * (r.ctr_low or 0.0) / top, left + span * (r.ctr_high or 0.0) / top
     label = r.variant or r.clip_id[:10]
