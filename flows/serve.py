@@ -7,6 +7,9 @@ The embedded (ephemeral) API cannot run schedules, so serve starts
     watch-inbox   every 30 s, one pass over the inbox (the registry makes passes cheap)
     publish-due   cron */5 * * * *: post every scheduled clip whose slot has come
     batch         on demand (Run from the UI with a manifest path)
+    collect-stats hourly: every post's counters into the ledger database, report artifacts
+
+With ``links.base_url`` in publishing.yaml the short-link server (/l/<code>) runs too.
 
 The server's URL is written to ``CLIPCART_HOME/prefect/server.json`` so other
 commands (``clipcart approve``) can reach it while it runs.
@@ -123,6 +126,7 @@ def deployments(inbox: Path | None, catalog: Path | None, out_dir: Path,
             batch.to_deployment(name="batch", parameters={"params": {
                 "manifest": "manifest.csv", "catalog": str(catalog) if catalog else None,
                 "out_dir": str(out_dir), "ledger_url": ledger_url, "wait_for_review": True}})]
+    made.append(stats_deployment(ledger_url, sandbox_url))
     if inbox is not None:
         watch = {"params": {"inbox": str(inbox), "catalog": str(catalog) if catalog else None,
                             "out_dir": str(out_dir), "once": True}}
@@ -130,6 +134,33 @@ def deployments(inbox: Path | None, catalog: Path | None, out_dir: Path,
                                               interval=timedelta(seconds=WATCH_EVERY_S),
                                               concurrency_limit=1))
     return made
+
+
+def stats_deployment(ledger_url: str | None, sandbox_url: str | None) -> Any:
+    """collect-stats: hourly, one run at a time."""
+    from datetime import timedelta
+
+    from flows.stats import STATS_EVERY_S, collect_stats_flow
+
+    params = {"params": {"ledger_url": ledger_url, "sandbox_url": sandbox_url}}
+    return collect_stats_flow.to_deployment(name="collect-stats", parameters=params,
+                                            interval=timedelta(seconds=STATS_EVERY_S),
+                                            concurrency_limit=1)
+
+
+@contextmanager
+def link_server(ledger_url: str | None) -> Iterator[None]:
+    """The short-link server beside the deployments when links.base_url is configured."""
+    from flows.links_server import start_links
+    from flows.loop_cli import default_links_port
+    from pipeline.ops.slots import load_slots
+
+    if not load_slots().links.base_url:
+        yield
+        return
+    with start_links(default_links_port(), "127.0.0.1", ledger_url) as links:
+        print(f"links: {links.base_url}", flush=True)
+        yield
 
 
 def _interrupt(_signum: int, _frame: Any) -> None:
@@ -147,6 +178,6 @@ def serve_forever(port: int, inbox: Path | None, catalog: Path | None, out_dir: 
     with local_server(port) as api_url, temporary_settings({PREFECT_API_URL: api_url}):
         os.environ["PREFECT_API_URL"] = api_url  # flow-run children inherit it
         print(f"prefect: {api_url.removesuffix('/api')}", flush=True)
-        with suppress(KeyboardInterrupt):
+        with suppress(KeyboardInterrupt), link_server(ledger_url):
             serve(*deployments(inbox, catalog, out_dir, ledger_url, sandbox_url), limit=limit,
                   print_starting_message=False)
