@@ -146,6 +146,6 @@ def test_bad_input_is_one_line_and_exit_2(home: Path, args: list[str], message: 
 def test_bad_base_url_is_bad_input(home: Path, tmp_path: Path) -> None:
     (home / "publishing.yaml").write_text("links:\n  base_url: ftp://nope\n", "utf-8")
     folder = clip_folder(tmp_path / "out", "clipc", "a")
-    with pytest.raises(ClipcartError, match="links.base_url") as caught:
+    with pytest.raises(ClipcartError, match=r"links\.base_url") as caught:
         counted(json.loads((folder / "manifest.json").read_text()), folder.parent)
     assert caught.value.exit_code == 2
