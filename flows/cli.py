@@ -58,12 +58,18 @@ def make(
         help="Whisper model: auto (tiny.en for English, multilingual base otherwise), "
              "a name or a folder.")] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest only.")] = False,
+    variants: Annotated[int, typer.Option(
+        help="Make N clips that differ by template (A/B variants; --json prints a list).")
+    ] = 0,
 ) -> None:
     """Make one clip: OUT/<clip_id>/ with clip.mp4, captions, thumbnail, plan, manifest."""
     from flows.produce import produce_clip
     from pipeline.produce import preload_whisper
 
     settings = _settings(duration, lang, engine, model)
+    if variants:
+        _make_variants(footage, catalog, sku, template, out_dir, settings, variants, as_json)
+        return
     preload_whisper(settings)
     with err.status("making clip…"):
         manifest = produce_clip(footage, catalog, sku, out_dir, template, settings)
@@ -71,6 +77,30 @@ def make(
         sys.stdout.write(json.dumps(manifest, ensure_ascii=False) + "\n")
     else:
         _summary(manifest)
+
+
+def _make_variants(footage: list[Path], catalog: Path, sku: str, template: str, out_dir: Path,
+                   settings: Any, count: int, as_json: bool) -> None:
+    """``make --variants N``: one clip per variant (pipeline/ops/variants.py)."""
+    from flows.produce import counted, produce_clip
+    from pipeline.brand.templates import template_names
+    from pipeline.ops.variants import label_variant, plan_variants
+    from pipeline.produce import preload_whisper
+
+    specs = plan_variants(template, count, template_names())
+    preload_whisper(settings)
+    made = []
+    for spec in specs:
+        with err.status(f"making variant {spec.label} ({spec.template})…"):
+            manifest = produce_clip(footage, catalog, sku, out_dir, spec.template, settings)
+        labelled = label_variant(out_dir / str(manifest["clip_id"]), spec)
+        made.append(counted(labelled, out_dir))  # links registered with the label
+    if as_json:
+        sys.stdout.write(json.dumps(made, ensure_ascii=False) + "\n")
+        return
+    for manifest in made:
+        out.print(f"variant {manifest['variant']} ({manifest['variant_of']['value']}): "
+                  f"{manifest['outputs']['video']}", markup=False, soft_wrap=True)
 
 
 def _summary(manifest: dict[str, Any], post_id: str = "") -> None:
@@ -154,12 +184,13 @@ def templates() -> None:
 
 def _register_optional() -> None:
     """Commands that live in their own modules."""
-    from flows import bench_cli, linkpage_cli, orchestrate_cli, publish_cli
+    from flows import bench_cli, linkpage_cli, loop_cli, orchestrate_cli, publish_cli
 
     publish_cli.register(app)
     orchestrate_cli.register(app)
     linkpage_cli.register(app)
     bench_cli.register(app)
+    loop_cli.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -131,7 +131,7 @@ def produce(footage: Path | Sequence[Path], catalog: Path, sku: str, out_dir: Pa
     inputs = watch.run("probe", load_inputs, req)
     done = stages.existing_manifest(req.out_dir, inputs.clip_id)
     if done is not None:
-        return done
+        return counted(done, req.out_dir)
     infos = inputs.candidates or (inputs.info,)
     transcripts = [watch.run("transcribe", transcribe, inputs, settings, i) for i in infos]
     visuals = [watch.run("analysis", analyse, i, t, settings)
@@ -151,7 +151,18 @@ def produce(footage: Path | Sequence[Path], catalog: Path, sku: str, out_dir: Pa
     manifest = stages.manifest_for(inputs, plan, transcript, report, final, watch.total(),
                                    warnings)
     stages.publish_folder(staging, req.out_dir, inputs.clip_id, manifest)
-    return manifest
+    return counted(manifest, req.out_dir)
+
+
+def counted(manifest: dict[str, Any], out_dir: Path) -> dict[str, Any]:
+    """The manifest with counted short links when ``links.base_url`` is configured."""
+    from pipeline.ops.shortlinks import apply_short_links
+    from pipeline.ops.slots import load_slots
+
+    base_url = load_slots().links.base_url
+    if not base_url:
+        return manifest
+    return apply_short_links(Path(out_dir) / str(manifest["clip_id"]), base_url)
 
 
 @flow(name="produce_clip", validate_parameters=False)

@@ -8,6 +8,9 @@ The embedded (ephemeral) API cannot run schedules, so serve starts
     watch-inbox/watch-inbox   every 30 s (--watch-every), one pass over the inbox
     publish-due/publish-due   cron */5 * * * * (or every --publish-every seconds)
     batch/batch               on demand (Run from the UI with a manifest path)
+    collect-stats/collect-stats  hourly: every post's counters into the ledger database
+
+With ``links.base_url`` in publishing.yaml the short-link server (/l/<code>) runs too.
 
 The server's output goes to ``CLIPCART_HOME/prefect/server.log``; its errors (a failing
 scheduler service, say) are also echoed to serve's stderr. The server's URL is written
@@ -170,6 +173,7 @@ def deployments(inbox: Path | None, catalog: Path | None, out_dir: Path,
             batch.to_deployment(name="batch", parameters={
                 "manifest": "manifest.csv", **where, "ledger": ledger_url,
                 "sandbox": sandbox_url, "wait_for_review": True})]
+    made.append(stats_deployment(ledger_url, sandbox_url))
     if inbox is not None:
         made.append(watch_inbox.to_deployment(
             name="watch-inbox", parameters={"inbox": str(inbox), **where},
@@ -214,10 +218,35 @@ def serve_forever(port: int, inbox: Path | None, catalog: Path | None, out_dir: 
         for deployment in served:
             print(f"deployment {describe(deployment)}", flush=True)
         try:
-            _run(runner)
+            with link_server(ledger_url):
+                _run(runner)
         finally:
             # the runner's scratch folder outlives it when it is stopped by a signal
             shutil.rmtree(runner._tmp_dir, ignore_errors=True)
+
+
+def stats_deployment(ledger_url: str | None, sandbox_url: str | None) -> Any:
+    """collect-stats: hourly, one run at a time."""
+    from flows.stats import STATS_EVERY_S, collect_stats_flow
+
+    return collect_stats_flow.to_deployment(
+        name="collect-stats", parameters={"ledger": ledger_url, "sandbox": sandbox_url},
+        interval=timedelta(seconds=STATS_EVERY_S), concurrency_limit=1, paused=False)
+
+
+@contextmanager
+def link_server(ledger_url: str | None) -> Iterator[None]:
+    """The short-link server beside the deployments when links.base_url is configured."""
+    from flows.links_server import start_links
+    from flows.loop_cli import default_links_port
+    from pipeline.ops.slots import load_slots
+
+    if not load_slots().links.base_url:
+        yield
+        return
+    with start_links(default_links_port(), "127.0.0.1", ledger_url) as links:
+        print(f"links: {links.base_url}", flush=True)
+        yield
 
 
 def _interrupt(_signum: int, _frame: Any) -> None:

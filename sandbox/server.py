@@ -27,7 +27,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from sandbox import douyin, instagram, tiktok, youtube
+from sandbox import douyin, instagram, metrics, tiktok, youtube
 from sandbox.state import (
     PLATFORM_NAMES,
     ASGIApp,
@@ -46,6 +46,7 @@ def build_app(state: SandboxState) -> ASGIApp:
     instagram.add_routes(app, state)
     youtube.add_routes(app, state)
     douyin.add_routes(app, state)
+    metrics.add_routes(app, state)
 
     @app.get("/_sandbox/posts")
     async def posts() -> JSONResponse:

@@ -38,6 +38,7 @@ DEFAULT_LIMITS = {
     "instagram.api": 200,
     "youtube.init": 30,
     "douyin.api": 120,
+    "tiktok.video_query": 20,
 }
 
 
@@ -64,6 +65,9 @@ class SandboxConfig(Frozen):
     )
     douyin_single_max: int = Field(
         default=128 * 1024 * 1024, description="Douyin's largest single-request upload, bytes."
+    )
+    metrics_hour_s: float = Field(
+        default=3600.0, description="Real seconds that count as one hour of post-metric growth."
     )
 
 
@@ -94,6 +98,8 @@ class Post:
     bytes: int
     sha256: str
     product_id: str = ""
+    posted_at: float = field(default_factory=time.time)
+    """Wall-clock time the post went live (seconds since the epoch); metrics grow from it."""
 
 
 @dataclass

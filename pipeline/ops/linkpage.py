@@ -110,9 +110,19 @@ def entry_from_manifest(path: Path, manifest: dict[str, Any]) -> PageEntry:
         clip_id=clip_id,
         title=_text(product.get("title")) or _text(manifest.get("sku")) or clip_id,
         price=_text(product.get("price")),
-        link=page_link(path, manifest.get("links")),
+        link=_short_link(manifest) or page_link(path, manifest.get("links")),
         thumbnail=thumbnail_url(path.parent, manifest.get("outputs")),
     )
+
+
+def _short_link(manifest: dict[str, Any]) -> str:
+    """The clip's counted short link for this page (``short_links.linkpage``), if it has one."""
+    short = manifest.get("short_links")
+    url = short.get("linkpage") if isinstance(short, dict) else None
+    try:
+        return check_link(url) if isinstance(url, str) and url else ""
+    except CatalogError:
+        return ""
 
 
 def page_link(path: Path, links: object) -> str:

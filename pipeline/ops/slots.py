@@ -10,6 +10,8 @@ Read from ``CLIPCART_HOME/publishing.yaml`` (or a file given with ``--config``):
         timezone: Europe/Berlin
         slots: ["08:00", "19:00"]
         days: [mon, tue, wed, thu, fri]
+    links:
+      base_url: https://go.example.com   # optional: counted short links (ops/shortlinks.py)
 
 An account without an entry posts in UTC at 09:00, 13:00 and 18:00 every day. A clip
 with no ``publish_at`` takes the account's next slot not already taken on that platform.
@@ -29,6 +31,7 @@ from pipeline.core.errors import ConfigError
 from pipeline.core.home import clipcart_home
 from pipeline.core.models import Frozen
 from pipeline.core.safe_parse import load_yaml, yaml_problem
+from pipeline.ops.shortlinks import LinkSettings
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -68,6 +71,8 @@ class SlotConfig(Frozen):
     """Every account's publish slots."""
 
     accounts: dict[str, AccountSlots] = Field(default_factory=dict)
+    links: LinkSettings = Field(default_factory=LinkSettings,
+                                description="Counted short links (ops.shortlinks).")
 
     def for_account(self, account: str) -> AccountSlots:
         """The account's slots, or the defaults."""

@@ -168,6 +168,12 @@ class Ledger:
         due = [r for r in rows if (_utc(r.scheduled_at) or now) <= now]
         return [to_request(r) for r in due]
 
+    def published(self) -> list[tuple[PublishRecord, Path]]:
+        """Every published row with the clip file it posted (stats reads the manifest beside it)."""
+        query = select(PublishRow).where(PublishRow.state == "published").order_by(PublishRow.id)
+        with self._sessions() as session:
+            return [(to_record(row), Path(row.video)) for row in session.scalars(query)]
+
     def account_blocked(self, platform: str, account: str, target: str = REAL_TARGET) -> bool:
         query = select(PublishRow.id).where(
             PublishRow.platform == platform,
