@@ -28,7 +28,7 @@ out = Console(highlight=False)
 DEFAULT_OUT = Path("out")
 
 
-def _settings(duration: float, lang: str, engine: str, model: str) -> Any:
+def _settings(duration: float, lang: str, engine: str, model: str, layout: str = "") -> Any:
     from pipeline.plan import Settings
 
     if not 5 <= duration <= 60:
@@ -36,7 +36,10 @@ def _settings(duration: float, lang: str, engine: str, model: str) -> Any:
                        hint="Pick a clip length between 5 and 60 seconds")
     if engine not in ("ffmpeg", "moviepy"):
         raise BadInput(f"--engine {engine!r} is not known", hint="Use ffmpeg or moviepy")
-    return Settings(duration_ms=round(duration * 1000), language=lang, engine=engine, model=model)
+    if layout not in ("", "auto", "crop", "fit"):
+        raise BadInput(f"--layout {layout!r} is not known", hint="Use auto, crop or fit")
+    return Settings(duration_ms=round(duration * 1000), language=lang, engine=engine, model=model,
+                    layout=layout)
 
 
 @app.command()
@@ -54,13 +57,16 @@ def make(
     model: Annotated[str, typer.Option(
         help="Whisper model: auto (tiny.en for English, multilingual base otherwise), "
              "a name or a folder.")] = "auto",
+    layout: Annotated[str, typer.Option(
+        help="auto, crop (9:16 follows the subject) or fit (whole frame over a blurred "
+             "fill); default: the template's (auto).")] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest only.")] = False,
 ) -> None:
     """Make one clip: OUT/<clip_id>/ with clip.mp4, captions, thumbnail, plan, manifest."""
     from flows.produce import produce_clip
     from pipeline.produce import preload_whisper
 
-    settings = _settings(duration, lang, engine, model)
+    settings = _settings(duration, lang, engine, model, layout)
     preload_whisper(settings)
     with err.status("making clip…"):
         manifest = produce_clip(footage, catalog, sku, out_dir, template, settings)
@@ -142,10 +148,10 @@ def templates() -> None:
     """List the brand templates."""
     from pipeline.brand.templates import list_templates
 
-    table = Table("name", "description", "music", "card animation")
+    table = Table("name", "description", "music", "card animation", "layout")
     for t in list_templates():
         table.add_row(t.name, t.description, t.music.mood if t.music.enabled else "off",
-                      t.card.animation)
+                      t.card.animation, t.layout)
     out.print(table)
 
 

@@ -24,7 +24,6 @@ from pipeline.core.digest import file_digest
 from pipeline.core.home import clipcart_home
 from pipeline.core.models import (
     ClipPlan,
-    CropPath,
     MediaInfo,
     Product,
     QCReport,
@@ -32,6 +31,8 @@ from pipeline.core.models import (
     Window,
 )
 from pipeline.footage.analysis import Analysis, analyse
+from pipeline.footage.layout import Framing, frame_footage, soft_warning
+from pipeline.footage.placement import place_overlays
 from pipeline.footage.selection import analysis_span
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.media.probe import check_footage, probe
@@ -49,6 +50,7 @@ from pipeline.products.catalog import find_product, load_catalog
 from pipeline.products.images import image_identity, resolve_image
 from pipeline.products.links import platform_links, post_caption, post_captions
 from pipeline.products.prices import format_price
+from pipeline.publish.platforms import safe_area
 from pipeline.qc import check
 from pipeline.render import render, with_audio_gain
 from pipeline.render.graph import keyframe_times_ms
@@ -143,17 +145,24 @@ def transcribe_stage(inputs: Inputs, settings: Settings,
     return transcribe(info or inputs.info, options)
 
 
+def frame_stage(info: MediaInfo, window: Window, visuals: Analysis | None,
+                template: Template, settings: Settings) -> Framing:
+    """Crop or fit (``--layout``, else the template's), the crop path and the subject."""
+    return frame_footage(info, window, visuals, settings.layout or template.layout)
+
+
 def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
-               reasons: tuple[str, ...], framing: tuple[CropPath, tuple[str, ...]],
+               reasons: tuple[str, ...], framing: Framing,
                scores: dict[str, float] | None = None, cuts_ms: tuple[int, ...] = ()
                ) -> tuple[ClipPlan, list[str]]:
-    """Everything after the window and crop: captions, card, music, as one ClipPlan.
+    """Everything after the window and framing: captions, card, music, as one ClipPlan;
+    captions and card placed off the subject inside every platform's safe zone.
 
     ``cuts_ms`` are the scene cuts in the footage timeline; no caption spans one.
     """
-    crop, crop_reasons = framing
     template, product = inputs.template, inputs.product
     warnings: list[str] = list(inputs.warnings)
+    warnings.extend(soft_warning(inputs.info, framing.upscale))
     cues = cues_for(transcript, window, template, product, warnings, cuts_ms)
     start, end = card_window(clip_words(transcript, window), window.duration_ms, product,
                              template.card.min_on_screen_ms)
@@ -162,14 +171,16 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
     card = card_spec(product, template, start_ms=start, end_ms=end, image=image,
                      link=links["tiktok"])
     warnings.extend(undrawable_text(card.title, card.font_path))
+    cues, placed_card, placements = place_overlays(framing, template, cues, card, safe_area())
     music = None
     if template.music.enabled:
         music = choose_bed(load_library(default_music_dir()), template.music.mood,
                            seed=inputs.clip_id, gain_db=template.music.gain_db,
                            clip_ms=window.duration_ms)
     d = Decisions(clip_id=inputs.clip_id, sku=product.sku, source=inputs.info, window=window,
-                  crop=crop, captions=cues, card=card, music=music,
-                  reasons=(*reasons, *crop_reasons), scores=scores)
+                  crop=framing.crop, captions=cues, card=placed_card, music=music,
+                  reasons=(*reasons, *framing.reasons), scores=scores, layout=framing.layout,
+                  placements=placements)
     return with_audio_gain(build_plan(d, template, libass_fonts_dir(clipcart_home()))), warnings
 
 
