@@ -31,8 +31,9 @@ from pipeline.core.models import (
     Window,
 )
 from pipeline.footage.analysis import Analysis, analyse
-from pipeline.footage.layout import Framing, frame_footage, soft_warning
-from pipeline.footage.placement import place_overlays
+from pipeline.footage.layout import Framing, as_fit, frame_footage, soft_warning
+from pipeline.footage.placement import covered_share, place_overlays
+from pipeline.footage.reframe import is_portrait
 from pipeline.footage.selection import analysis_span
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.media.probe import check_footage, probe
@@ -56,6 +57,9 @@ from pipeline.render import render, with_audio_gain
 from pipeline.render.graph import keyframe_times_ms
 from pipeline.speech.transcribe import TranscribeOptions, preload, transcribe
 
+CROWDED_SHARE = 0.1
+"""auto switches a crop to fit when the overlays would cover the subject in more than this
+share of their frames."""
 THUMB_SETTLED_MS = 400
 """The card has slid or faded in this long after it starts and is not yet fading out
 this long before it ends."""
@@ -162,7 +166,6 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
     """
     template, product = inputs.template, inputs.product
     warnings: list[str] = list(inputs.warnings)
-    warnings.extend(soft_warning(inputs.info, framing.upscale))
     cues = cues_for(transcript, window, template, product, warnings, cuts_ms)
     start, end = card_window(clip_words(transcript, window), window.duration_ms, product,
                              template.card.min_on_screen_ms)
@@ -172,6 +175,16 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
                      link=links["tiktok"])
     warnings.extend(undrawable_text(card.title, card.font_path))
     cues, placed_card, placements = place_overlays(framing, template, cues, card, safe_area())
+    if framing.auto and framing.layout == "crop" and not is_portrait(inputs.info) \
+            and covered_share(placements) > CROWDED_SHARE:
+        # the subject leaves the overlays no room in the crop: fit puts them in the bands
+        share = covered_share(placements)
+        framing = as_fit(inputs.info, framing.samples,
+                         f"layout fit (auto): in a crop the captions and card would cover the "
+                         f"subject in {share:.0%} of their frames", auto=True)
+        cues, placed_card, placements = place_overlays(framing, template, cues, card,
+                                                       safe_area())
+    warnings.extend(soft_warning(inputs.info, framing.upscale))
     music = None
     if template.music.enabled:
         music = choose_bed(load_library(default_music_dir()), template.music.mood,

@@ -204,6 +204,8 @@ class OverlayPlacement(Frozen):
     width: int
     height: int
     reason: str = ""
+    frames: int = Field(0, description="Analysis frames of the subject while it is on screen.")
+    on_subject: int = Field(0, description="How many of those it covers the subject in.")
 
 
 class MusicBed(Frozen):

@@ -72,6 +72,10 @@ class Framing:
     """Where the footage's own picture lies in the output (fit: the centred band)."""
     upscale: float = 1.0
     """Output pixels per footage pixel, linear."""
+    auto: bool = False
+    """The layout was decided here (auto), so planning may still switch crop to fit."""
+    samples: tuple[Sample, ...] = ()
+    """The subject per analysis frame, footage coordinates (fractions)."""
 
 
 def fit_picture(info: MediaInfo, out_w: int = OUT_W, out_h: int = OUT_H) -> Rect:
@@ -85,7 +89,8 @@ def upscale_of(info: MediaInfo, layout: Layout, crop: CropPath) -> float:
     """How many times the footage is enlarged (linear) in ``layout``."""
     if layout == "fit":
         return OUT_W / info.display_size[0]
-    return max(OUT_W / crop.width, OUT_H / crop.height)
+    # a 9:16 crop's sides are rounded to even pixels: the larger side is the exact one
+    return min(OUT_W / crop.width, OUT_H / crop.height)
 
 
 def soft_warning(info: MediaInfo, upscale: float) -> list[str]:
@@ -103,15 +108,21 @@ def frame_footage(info: MediaInfo, window: Window, visuals: Analysis | None = No
     crop, reasons = crop_path(info, samples, cuts)
     layout, why = decide(info, crop, samples, choice)
     if layout == "fit":
-        w, h = info.display_size
-        crop = CropPath(width=w, height=h, points=(CropKey(t_ms=0, x=0, y=0),))
-        reasons = ()
-        picture = fit_picture(info)
-    else:
-        picture = (0, 0, OUT_W, OUT_H)
-    upscale = upscale_of(info, layout, crop)
+        return as_fit(info, samples, why, auto=choice not in ("crop", "fit"))
     boxes = tuple(output_boxes(info, layout, crop, samples))
-    return Framing(layout, crop, (why, *reasons), boxes, picture, round(upscale, 2))
+    return Framing(layout, crop, (why, *reasons), boxes, (0, 0, OUT_W, OUT_H),
+                   round(upscale_of(info, layout, crop), 2), choice not in ("crop", "fit"),
+                   tuple(samples))
+
+
+def as_fit(info: MediaInfo, samples: Sequence[Sample], why: str, auto: bool = False
+           ) -> Framing:
+    """The fit framing of the same window (the subject found is reused)."""
+    w, h = info.display_size
+    crop = CropPath(width=w, height=h, points=(CropKey(t_ms=0, x=0, y=0),))
+    boxes = tuple(output_boxes(info, "fit", crop, samples))
+    return Framing("fit", crop, (why,), boxes, fit_picture(info),
+                   round(upscale_of(info, "fit", crop), 2), auto, tuple(samples))
 
 
 def decide(info: MediaInfo, crop: CropPath, samples: Sequence[Sample], choice: str

@@ -21,6 +21,8 @@ from pipeline.core.models import CaptionCue, CardSpec, OverlayPlacement
 from pipeline.footage.layout import OUT_H, Framing, Rect, SubjectBox
 
 FACE_COST, ROOM_COST, RANK_COST, PICTURE_COST, CARD_CLASH = 10.0, 1.0, 0.01, 0.05, 100.0
+SIDE_COST = 0.05
+"""A side card is narrower (its title wraps sooner): only when it keeps clearer."""
 ROOM = (0.2, 0.55, 0.35)
 """Room kept around a face, as fractions of its box: each side, above (forehead and
 hair: the detector's box starts at the brows), below (chin)."""
@@ -54,27 +56,35 @@ def place_overlays(framing: Framing, template: Template, cues: Sequence[CaptionC
     placements: list[OverlayPlacement] = []
     card_rect: Rect | None = None
     if card is not None:
-        slot, why = _best(card_slots(template, card, safe), framing, card.start_ms,
-                          card.end_ms, None)
+        slot, why, seen = _best(card_slots(template, card, safe), framing, card.start_ms,
+                                card.end_ms, None)
         card_rect = slot.rect
         x, y, w, h = slot.rect
         card = card.model_copy(update={"x": x, "y": y, "width": w, "height": h})
         placements.append(OverlayPlacement(overlay="card", start_ms=card.start_ms,
                                            end_ms=card.end_ms, slot=slot.name, x=x, y=y,
-                                           width=w, height=h, reason=why))
+                                           width=w, height=h, reason=why, frames=seen[0],
+                                           on_subject=seen[1]))
     placed: list[CaptionCue] = []
     previous = ""
     for cue in cues:
         clash = card_rect if card is not None and _overlaps_time(cue, card) else None
         slots = caption_slots(template, cue, safe, previous)
-        slot, why = _best(slots, framing, cue.start_ms, cue.end_ms, clash)
+        slot, why, seen = _best(slots, framing, cue.start_ms, cue.end_ms, clash)
         previous = slot.name
         x, y, w, h = slot.rect
         placed.append(cue.model_copy(update={"margin_v": OUT_H - (y + h)}))
         placements.append(OverlayPlacement(overlay="captions", start_ms=cue.start_ms,
                                            end_ms=cue.end_ms, slot=slot.name, x=x, y=y,
-                                           width=w, height=h, reason=why))
+                                           width=w, height=h, reason=why, frames=seen[0],
+                                           on_subject=seen[1]))
     return tuple(placed), card, tuple(placements)
+
+
+def covered_share(placements: Sequence[OverlayPlacement]) -> float:
+    """The share of overlay-frames in which an overlay covers the subject."""
+    frames = sum(p.frames for p in placements)
+    return sum(p.on_subject for p in placements) / frames if frames else 0.0
 
 
 def card_slots(template: Template, card: CardSpec, safe: Rect) -> list[Slot]:
@@ -120,8 +130,9 @@ def _overlaps_time(cue: CaptionCue, card: CardSpec) -> bool:
 
 
 def _best(slots: Sequence[Slot], framing: Framing, start_ms: int, end_ms: int,
-          avoid: Rect | None) -> tuple[Slot, str]:
-    """The cheapest slot over [start_ms, end_ms) and why."""
+          avoid: Rect | None) -> tuple[Slot, str, tuple[int, int]]:
+    """The cheapest slot over [start_ms, end_ms), why, and (frames seen, frames on the
+    subject)."""
     during = _during(framing.subjects, start_ms, end_ms)
     boxes = [s.box for s in during if s.box is not None]
     kind = "face" if any(s.face for s in during) else "subject"
@@ -134,9 +145,11 @@ def _best(slots: Sequence[Slot], framing: Framing, start_ms: int, end_ms: int,
             cost += PICTURE_COST
         if avoid is not None and _intersects(slot.rect, avoid):
             cost += CARD_CLASH
+        if slot.name.startswith("side"):
+            cost += SIDE_COST
         scored.append((cost, slot, on_face))
     cost, slot, on_face = min(scored, key=lambda c: c[0])
-    return slot, _reason(slot, on_face, len(boxes), kind, scored)
+    return slot, _reason(slot, on_face, len(boxes), kind, scored), (len(boxes), on_face)
 
 
 def _reason(slot: Slot, on_face: int, frames: int, kind: str,
