@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.core.models import ClipPlan, Transcript, Word
+from pipeline.core.models import ClipPlan, Transcript, Window, Word
 from pipeline.media.samples import CATALOG_CSV, DEMO_SKU
 from pipeline.plan import Settings
 from pipeline.produce import MakeRequest, analyse_stage, frame_stage, load_inputs, plan_stage
@@ -46,8 +46,6 @@ def make_clip(footage: Path, out: Path, template: str, layout: str = "") -> tupl
                                      out_dir=out.parent, template=template, settings=settings))
     transcript = _transcript()
     visuals = analyse_stage(inputs.info, transcript, settings)
-    from pipeline.core.models import Window
-
     window = Window(start_ms=0, end_ms=15000)
     framing = frame_stage(inputs.info, window, visuals, inputs.template, settings)
     plan, warnings = plan_stage(inputs, transcript, window, (), framing, None,
@@ -119,6 +117,6 @@ def test_tiny_footage_warns_that_it_is_upscaled(folder: Path) -> None:
     tiny = folder / "tiny.mp4"
     run_ffmpeg(["-y", "-v", "error", "-i", str(big), "-vf", "scale=176:144,setsar=1",
                 "-c:a", "copy", str(tiny)])
-    plan, warnings = make_clip(tiny, folder / "tiny-clip.mp4", "minimal", layout="crop")
+    _, warnings = make_clip(tiny, folder / "tiny-clip.mp4", "minimal", layout="crop")
     assert any("footage is 176x144: upscaled 13.3x" in w and "soft" in w for w in warnings)
     assert (folder / "tiny-clip.mp4").stat().st_size > 0
