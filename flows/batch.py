@@ -8,6 +8,7 @@ publish ledger, or held for review first when their row (or template) asks for i
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable
@@ -90,7 +91,8 @@ def make_item(item: BatchItem, out_dir: Path, settings: Settings) -> ItemResult:
         # an item failing at render still leaves its transcript and plan for the re-run
         with transaction(commit_mode=CommitMode.EAGER):
             manifest = produce(item.footage, item.catalog, item.sku, out_dir, item.template,
-                               settings)
+                               dataclasses.replace(settings, layout=item.layout)
+                               if item.layout else settings)
     except ClipcartError as exc:
         result = ItemResult(**base, status="failed", error=exc.one_line())
     except Exception as exc:  # one bad file never stops the batch

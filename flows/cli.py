@@ -28,7 +28,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 DEFAULT_OUT = Path("out")
 
 
-def _settings(duration: float, lang: str, engine: str, model: str) -> Any:
+def _settings(duration: float, lang: str, engine: str, model: str, layout: str = "") -> Any:
     from pipeline.plan import Settings
 
     if not 5 <= duration <= 60:
@@ -36,10 +36,12 @@ def _settings(duration: float, lang: str, engine: str, model: str) -> Any:
                        hint="Pick a clip length between 5 and 60 seconds")
     if engine not in ("ffmpeg", "moviepy"):
         raise BadInput(f"--engine {excerpt(engine, 20)} is not known", hint="Use ffmpeg or moviepy")
+    if layout not in ("", "auto", "crop", "fit"):
+        raise BadInput(f"--layout {excerpt(layout, 20)} is not known", hint="Use auto, crop or fit")
     from pipeline.speech.transcribe import check_language
 
     return Settings(duration_ms=round(duration * 1000), language=check_language(lang),
-                    engine=engine, model=model)
+                    engine=engine, model=model, layout=layout)
 
 
 @app.command()
@@ -57,6 +59,9 @@ def make(
     model: Annotated[str, typer.Option(
         help="Whisper model: auto (tiny.en for English, multilingual base otherwise), "
              "a name or a folder.")] = "auto",
+    layout: Annotated[str, typer.Option(
+        help="auto, crop (9:16 follows the subject) or fit (whole frame over a blurred "
+             "fill); default: the template's (auto).")] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest only.")] = False,
     variants: Annotated[int, typer.Option(
         help="Make N clips that differ by template (A/B variants; --json prints a list).")
@@ -66,7 +71,7 @@ def make(
     from flows.produce import produce_clip
     from pipeline.produce import preload_whisper
 
-    settings = _settings(duration, lang, engine, model)
+    settings = _settings(duration, lang, engine, model, layout)
     if variants:
         _make_variants(footage, catalog, sku, template, out_dir, settings, variants, as_json)
         return
@@ -175,10 +180,10 @@ def templates() -> None:
     """List the brand templates."""
     from pipeline.brand.templates import list_templates
 
-    table = Table("name", "description", "music", "card animation")
+    table = Table("name", "description", "music", "card animation", "layout")
     for t in list_templates():
         table.add_row(t.name, t.description, t.music.mood if t.music.enabled else "off",
-                      t.card.animation)
+                      t.card.animation, t.layout)
     out.print(table)
 
 

@@ -31,7 +31,6 @@ from prefect.states import State
 from flows.fingerprint import fingerprint
 from pipeline import produce as stages
 from pipeline.core.errors import BadInput, TransientPublishError
-from pipeline.footage.reframe import plan_crop
 from pipeline.plan import Settings, choose_footage
 
 T = TypeVar("T")
@@ -88,7 +87,7 @@ load_inputs = _task(stages.load_inputs, "probe")
 transcribe = _task(stages.transcribe_stage, "transcribe", cached=True)
 analyse = _task(stages.analyse_stage, "analyse")
 select_window = _task(choose_footage, "select", cached=True)
-reframe = _task(plan_crop, "reframe", cached=True)
+reframe = _task(stages.frame_stage, "reframe", cached=True)
 plan_clip = _task(stages.plan_stage, "plan", cached=True)
 render_clip = _task(stages.render_stage, "render", retries=1)
 qc_clip = _task(stages.qc_stage, "qc")
@@ -139,7 +138,8 @@ def produce(footage: Path | Sequence[Path], catalog: Path, sku: str, out_dir: Pa
     index, choice = watch.run("select", select_window, infos, transcripts, inputs.product,
                               settings, visuals)
     inputs, transcript = stages.use_footage(inputs, index), transcripts[index]
-    framing = watch.run("reframe", reframe, inputs.info, choice.window, visuals[index])
+    framing = watch.run("reframe", reframe, inputs.info, choice.window, visuals[index],
+                        inputs.template, settings)
     cuts = tuple(visuals[index].cuts_in(choice.window))
     plan, warnings = watch.run("plan", plan_clip, inputs, transcript, choice.window,
                                choice.reasons, framing, choice.parts, cuts)

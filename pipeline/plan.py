@@ -20,8 +20,10 @@ from pipeline.core.models import (
     CardSpec,
     ClipPlan,
     CropPath,
+    Layout,
     MediaInfo,
     MusicBed,
+    OverlayPlacement,
     Product,
     Transcript,
     Window,
@@ -44,6 +46,8 @@ class Settings:
     language: str = "auto"
     engine: str = "ffmpeg"
     model: str = "auto"
+    layout: str = ""
+    """auto, crop or fit; empty: the template's."""
 
 
 LATER_PRODUCT_FIELDS = ("locale", "douyin_micro_app_url")
@@ -68,8 +72,17 @@ def clip_id_for(footage_digest: str, product: Product, template: Template,
                       # review changes who publishes when, not the clip: not in its id
                       template.model_dump(mode="json", exclude={"review"}
                                           | _unset(template, LATER_TEMPLATE_FIELDS)),
-                      settings.__dict__], sort_keys=True)
+                      _settings_identity(settings)], sort_keys=True)
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def _settings_identity(settings: Settings) -> dict[str, object]:
+    """The settings that make a clip different; an unset layout (the template's) is left
+    out so ids made before --layout existed stay the same."""
+    fields = dict(settings.__dict__)
+    if not fields.get("layout"):
+        fields.pop("layout", None)
+    return fields
 
 
 def product_terms(product: Product) -> list[str]:
@@ -140,6 +153,8 @@ class Decisions:
     music: MusicBed | None
     reasons: tuple[str, ...]
     scores: dict[str, float] | None = None
+    layout: Layout = "crop"
+    placements: tuple[OverlayPlacement, ...] = ()
 
 
 def build_plan(d: Decisions, template: Template, fonts_dir: Path) -> ClipPlan:
@@ -147,4 +162,5 @@ def build_plan(d: Decisions, template: Template, fonts_dir: Path) -> ClipPlan:
     return ClipPlan(clip_id=d.clip_id, sku=d.sku, source=d.source, window=d.window, crop=d.crop,
                     captions=d.captions, caption_style=template.caption,
                     fonts_dir=str(fonts_dir), card=d.card, music=d.music,
-                    speech=d.source.has_audio, reasons=d.reasons, scores=d.scores or {})
+                    speech=d.source.has_audio, reasons=d.reasons, scores=d.scores or {},
+                    layout=d.layout, placements=d.placements)

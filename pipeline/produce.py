@@ -25,7 +25,6 @@ from pipeline.core.home import clipcart_home
 from pipeline.core.locale import effective_locale, has_words
 from pipeline.core.models import (
     ClipPlan,
-    CropPath,
     MediaInfo,
     Product,
     QCReport,
@@ -34,6 +33,9 @@ from pipeline.core.models import (
 )
 from pipeline.core.scripts import join_words
 from pipeline.footage.analysis import Analysis, analyse
+from pipeline.footage.layout import Framing, as_fit, frame_footage, soft_warning
+from pipeline.footage.placement import covered_share, place_overlays
+from pipeline.footage.reframe import is_portrait
 from pipeline.footage.selection import analysis_span
 from pipeline.media.ffmpeg import file_arg, run_ffmpeg
 from pipeline.media.probe import check_footage, probe
@@ -51,12 +53,16 @@ from pipeline.products.catalog import find_product, load_catalog
 from pipeline.products.images import image_identity, resolve_image
 from pipeline.products.links import platform_links, post_caption, post_captions
 from pipeline.products.prices import format_price
+from pipeline.publish.platforms import safe_area
 from pipeline.qc import check
 from pipeline.render import render, with_audio_gain
 from pipeline.render.graph import keyframe_times_ms
 from pipeline.speech.names import catalog_names, correct_names
 from pipeline.speech.transcribe import TranscribeOptions, preload, transcribe
 
+CROWDED_SHARE = 0.1
+"""auto switches a crop to fit when the overlays would cover the subject in more than this
+share of their frames."""
 THUMB_SETTLED_MS = 400
 """The card has slid or faded in this long after it starts and is not yet fading out
 this long before it ends."""
@@ -168,15 +174,21 @@ def name_fix_reasons(transcript: Transcript, window: Window) -> tuple[str, ...]:
                  if window.start_ms <= f.start_ms < window.end_ms)
 
 
+def frame_stage(info: MediaInfo, window: Window, visuals: Analysis | None,
+                template: Template, settings: Settings) -> Framing:
+    """Crop or fit (``--layout``, else the template's), the crop path and the subject."""
+    return frame_footage(info, window, visuals, settings.layout or template.layout)
+
+
 def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
-               reasons: tuple[str, ...], framing: tuple[CropPath, tuple[str, ...]],
+               reasons: tuple[str, ...], framing: Framing,
                scores: dict[str, float] | None = None, cuts_ms: tuple[int, ...] = ()
                ) -> tuple[ClipPlan, list[str]]:
-    """Everything after the window and crop: captions, card, music, as one ClipPlan.
+    """Everything after the window and framing: captions, card, music, as one ClipPlan;
+    captions and card placed off the subject inside every platform's safe zone.
 
     ``cuts_ms`` are the scene cuts in the footage timeline; no caption spans one.
     """
-    crop, crop_reasons = framing
     template, product = inputs.template, inputs.product
     warnings: list[str] = [*inputs.warnings, *inputs.product.notes]
     cues = cues_for(transcript, window, template, product, warnings, cuts_ms)
@@ -192,15 +204,26 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
         warnings.append(f"locale {locale}: no fixed words for its language in the word table; "
                         "the card and captions use English (add them under the template's "
                         "words)")
+    cues, placed_card, placements = place_overlays(framing, template, cues, card, safe_area())
+    if framing.auto and framing.layout == "crop" and not is_portrait(inputs.info) \
+            and covered_share(placements) > CROWDED_SHARE:
+        # the subject leaves the overlays no room in the crop: fit puts them in the bands
+        share = covered_share(placements)
+        framing = as_fit(inputs.info, framing.samples,
+                         f"layout fit (auto): in a crop the captions and card would cover the "
+                         f"subject in {share:.0%} of their frames", auto=True)
+        cues, placed_card, placements = place_overlays(framing, template, cues, card,
+                                                       safe_area())
+    warnings.extend(soft_warning(inputs.info, framing.upscale))
     music = None
     if template.music.enabled:
         music = choose_bed(load_library(default_music_dir()), template.music.mood,
                            seed=inputs.clip_id, gain_db=template.music.gain_db,
                            clip_ms=window.duration_ms)
     d = Decisions(clip_id=inputs.clip_id, sku=product.sku, source=inputs.info, window=window,
-                  crop=crop, captions=cues, card=card, music=music,
-                  reasons=(*reasons, *crop_reasons, *name_fix_reasons(transcript, window)),
-                  scores=scores)
+                  crop=framing.crop, captions=cues, card=placed_card, music=music,
+                  reasons=(*reasons, *framing.reasons, *name_fix_reasons(transcript, window)),
+                  scores=scores, layout=framing.layout, placements=placements)
     return with_audio_gain(build_plan(d, template, libass_fonts_dir(clipcart_home()))), warnings
 
 

@@ -37,11 +37,19 @@ def check_colour(value: str) -> str:
     return value.upper()
 
 
-class CardStyle(Frozen):
-    """The product card's box on the 1080x1920 frame and its look."""
+CaptionSlot = Literal["lower", "upper"]
+"""Where a caption cue may go: the lower or the upper third of the safe zone."""
+CardSlot = Literal["top", "bottom", "side"]
+"""Where the card may go: the top or bottom of the safe zone, or beside the subject
+(a narrower card on the side away from it)."""
+LayoutChoice = Literal["auto", "crop", "fit"]
+"""How footage fills the frame; auto decides per clip (``pipeline.footage.layout``)."""
 
-    x: int = Field(default=120, description="Left edge, px; the card stays inside x 120-888.")
-    y: int = Field(default=320, description="Top edge, px; the card stays inside y 288-1248.")
+
+class CardStyle(Frozen):
+    """The product card's size and look; where it goes is decided per clip from
+    ``Template.placement`` (off the subject, inside the platforms' safe zone)."""
+
     width: int = Field(default=768, ge=200, description="Width, px.")
     height: int = Field(default=240, ge=120, description="Height, px.")
     background: str = Field(default="#FFFFFF", description="Panel colour, #RRGGBB.")
@@ -61,16 +69,20 @@ class CardStyle(Frozen):
         return check_colour(value)
 
     @model_validator(mode="after")
-    def _inside_safe_zone(self) -> CardStyle:
-        """The whole card lies in the safe zone."""
-        right, bottom = self.x + self.width, self.y + self.height
-        if self.x < SAFE_X[0] or right > SAFE_X[1]:
-            raise ValueError(f"x {self.x} + width {self.width} = {right} leaves the safe zone "
+    def _fits_safe_zone(self) -> CardStyle:
+        """The card fits in the safe zone of every platform."""
+        if self.width > SAFE_X[1] - SAFE_X[0]:
+            raise ValueError(f"width {self.width} is wider than the safe zone "
                              f"x {SAFE_X[0]}-{SAFE_X[1]}")
-        if self.y < SAFE_Y[0] or bottom > SAFE_Y[1]:
-            raise ValueError(f"y {self.y} + height {self.height} = {bottom} leaves the safe "
-                             f"zone y {SAFE_Y[0]}-{SAFE_Y[1]}")
         return self
+
+
+class Placement(Frozen):
+    """Where overlays may go, best first; the planner takes the first slot that keeps
+    them off the subject (``pipeline.footage.placement``)."""
+
+    captions: tuple[CaptionSlot, ...] = Field(default=("lower", "upper"), min_length=1)
+    card: tuple[CardSlot, ...] = Field(default=("top", "bottom", "side"), min_length=1)
 
 
 class Music(Frozen):
@@ -131,6 +143,9 @@ class Template(Frozen):
     description: str = ""
     caption: CaptionStyle = Field(default_factory=lambda: CaptionStyle.model_validate({}))
     card: CardStyle = Field(default_factory=CardStyle)
+    placement: Placement = Field(default_factory=Placement)
+    layout: LayoutChoice = Field(default="auto", description="auto, crop or fit "
+                                 "(--layout on the command line wins).")
     cta: str = Field(default="Shop now", min_length=1, max_length=24)
     locale: str = Field(default="en_US", description="Locale of the template's own words and "
                         "of products without one (BCP 47 zh-CN or Babel zh_CN).")
@@ -144,6 +159,24 @@ class Template(Frozen):
     words: dict[str, WordOverrides] = Field(
         default_factory=dict,
         description="Fixed words per language (en, zh-Hans, ja...), over the shipped table.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _card_coordinates(cls, data: Any) -> Any:
+        """Templates written before placement was decided per clip gave the card fixed
+        ``x``/``y``: they still load, the ``y`` read as a preference for the top or the
+        bottom slot (unless the template ranks slots itself)."""
+        if not isinstance(data, dict) or not isinstance(data.get("card"), dict):
+            return data
+        card = dict(data["card"])
+        card.pop("x", None)
+        y = card.pop("y", None)
+        data = {**data, "card": card}
+        if isinstance(y, int) and "placement" not in data:
+            first = "top" if y < FRAME_H // 2 else "bottom"
+            rest = [slot for slot in ("top", "bottom", "side") if slot != first]
+            data["placement"] = {"card": [first, *rest]}
+        return data
 
     @field_validator("words")
     @classmethod
@@ -185,15 +218,13 @@ class Template(Frozen):
 
     @model_validator(mode="after")
     def _layout(self) -> Template:
-        """Captions sit in the safe zone and never overlap the card."""
+        """Captions and the card fit one above the other in the safe zone."""
         top, bottom = caption_band(self.caption)
-        if top < SAFE_Y[0] or bottom > SAFE_Y[1]:
-            raise ValueError(f"caption.margin_v {self.caption.margin_v} puts captions at "
-                             f"y {top}-{bottom}, outside the safe zone y {SAFE_Y[0]}-{SAFE_Y[1]}")
-        card_top, card_bottom = self.card.y, self.card.y + self.card.height
-        if top < card_bottom and card_top < bottom:
-            raise ValueError(f"captions (y {top}-{bottom}) overlap the card "
-                             f"(y {card_top}-{card_bottom}); move card.y or caption.margin_v")
+        room = SAFE_Y[1] - SAFE_Y[0]
+        if bottom - top + self.card.height > room:
+            raise ValueError(f"captions ({bottom - top} px) and the card ({self.card.height} px) "
+                             f"do not fit one above the other in the safe zone's {room} px; "
+                             "make card.height or caption.size smaller")
         return self
 
     def cta_for(self, platform: Platform) -> str:
@@ -251,11 +282,16 @@ def caption_fonts() -> list[str]:
     return ["Lato", *lato, fonts.CJK_FAMILY]
 
 
-def caption_band(style: CaptionStyle) -> tuple[int, int]:
-    """(top, bottom) px of a two-line caption block bottom-anchored at margin_v."""
-    bottom = FRAME_H - style.margin_v
-    height = round(CAPTION_LINES * style.size * CAPTION_LINE_HEIGHT + 2 * style.outline)
-    return bottom - height, bottom
+def caption_band(style: CaptionStyle, margin_v: int | None = None) -> tuple[int, int]:
+    """(top, bottom) px of a two-line caption block bottom-anchored at ``margin_v``
+    (the style's when not given)."""
+    bottom = FRAME_H - (style.margin_v if margin_v is None else margin_v)
+    return bottom - caption_height(style), bottom
+
+
+def caption_height(style: CaptionStyle, lines: int = CAPTION_LINES) -> int:
+    """Height, px, of a caption block of ``lines`` lines in ``style``."""
+    return round(lines * style.size * CAPTION_LINE_HEIGHT + 2 * style.outline)
 
 
 FALLBACK_FONT = "Lato Black"

@@ -84,13 +84,14 @@ def cue_events(cue: CaptionCue, style: CaptionStyle) -> list[str]:
     """One Dialogue per spoken word: the cue with that word highlighted."""
     words = [w for line in cue.lines for w in line]
     name = cue_style(cue)
+    margin = cue.margin_v or 0  # 0: the style's MarginV
     events = []
     for i, word in enumerate(words):
         start = cue.start_ms if i == 0 else max(word.start_ms, cue.start_ms)
         end = cue.end_ms if i == len(words) - 1 else min(words[i + 1].start_ms, cue.end_ms)
         if end <= start:
             continue
-        events.append(f"Dialogue: 0,{ass_time(start)},{ass_time(end)},{name},,0,0,0,,"
+        events.append(f"Dialogue: 0,{ass_time(start)},{ass_time(end)},{name},,0,0,{margin},,"
                       f"{_cue_markup(cue, i, style)}")
     return events
 

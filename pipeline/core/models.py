@@ -154,6 +154,8 @@ class CaptionCue(Frozen):
     start_ms: Ms
     end_ms: Ms
     lines: tuple[tuple[CaptionWord, ...], ...]
+    margin_v: int | None = Field(None, description="Distance of this cue's baseline from the "
+                                 "bottom, px, as placement decided; None: the style's margin_v.")
 
     @property
     def text(self) -> str:
@@ -208,6 +210,28 @@ class CardSpec(Frozen):
                           "0 JP, 1 KR, 2 SC, 3 TC (the product's language).")
 
 
+Layout = Literal["crop", "fit"]
+"""crop: a 9:16 box follows the subject; fit: the whole frame at the clip's width, centred
+over a blurred, darkened fill of the same frames."""
+
+
+class OverlayPlacement(Frozen):
+    """Where one overlay sat for a stretch of the clip, and why (output pixels)."""
+
+    overlay: Literal["captions", "card"]
+    start_ms: Ms
+    end_ms: Ms
+    slot: str = Field(description="The template slot used: lower, upper, top, bottom, "
+                                  "side-left, side-right.")
+    x: int
+    y: int
+    width: int
+    height: int
+    reason: str = ""
+    frames: int = Field(0, description="Analysis frames of the subject while it is on screen.")
+    on_subject: int = Field(0, description="How many of those it covers the subject in.")
+
+
 class MusicBed(Frozen):
     """The chosen music track and how it is laid under the clip."""
 
@@ -226,6 +250,7 @@ class ClipPlan(Frozen):
     source: MediaInfo
     window: Window
     crop: CropPath
+    layout: Layout = Field("crop", description="How the footage fills the frame.")
     width: int = 1080
     height: int = 1920
     fps: str = Field("30/1", description="Output frame rate, exact fraction.")
@@ -243,6 +268,8 @@ class ClipPlan(Frozen):
     audio_gain_for: str = Field(
         "", description="Digest of what audio_gain_db was measured on (source, window, "
                         "music, speech, targets); a plan edited since is measured again.")
+    placements: tuple[OverlayPlacement, ...] = Field(
+        (), description="Where each caption cue and the card went, and why.")
     reasons: tuple[str, ...] = Field((), description="Why this window and framing were chosen.")
     scores: dict[str, float] = Field(default_factory=dict,
                                      description="The parts of the chosen window's score.")

@@ -58,6 +58,11 @@ class Sample:
     cx: float
     cy: float
     source: str
+    box: Box | None = None
+    """The followed face (fractions of the frame), when a face is the subject."""
+    spread: float = 0.0
+    """Width (fraction of the frame) spanned by all faces at least half the largest's size;
+    0 with fewer than two."""
 
 
 @cache
@@ -105,6 +110,17 @@ def pick_face(found: list[Box], followed: Box | None) -> Box | None:
     return largest
 
 
+def face_spread(found: list[Box]) -> float:
+    """Width spanned by the faces at least KEEP_FACE_RATIO of the largest (0 for one)."""
+    if len(found) < 2:
+        return 0.0
+    largest = max(b[2] * b[3] for b in found)
+    big = [b for b in found if b[2] * b[3] >= KEEP_FACE_RATIO * largest]
+    if len(big) < 2:
+        return 0.0
+    return max(b[0] + b[2] for b in big) - min(b[0] for b in big)
+
+
 def _distance(a: Box, b: Box) -> float:
     return float(np.hypot(a[0] + a[2] / 2 - b[0] - b[2] / 2, a[1] + a[3] / 2 - b[1] - b[3] / 2))
 
@@ -114,6 +130,7 @@ def find_subject(frames: list[Frame], cuts: Sequence[int] = ()) -> list[Sample]:
     samples: list[Sample] = []
     prev: np.ndarray | None = None
     followed: Box | None = None
+    spread = 0.0
     last = (0.5, 0.5)
     for i, (t, gray) in enumerate(frames):
         fresh = any(s.t_ms < c <= t for c in cuts for s in samples[-1:])
@@ -121,13 +138,15 @@ def find_subject(frames: list[Frame], cuts: Sequence[int] = ()) -> list[Sample]:
             prev, followed = None, None  # a new shot: no motion or face across the cut
         if fresh or i % FACE_EVERY == 0:
             profiles = followed is not None or i % PROFILE_EVERY == 0
-            followed = pick_face(faces(gray, profiles), followed)
+            found = faces(gray, profiles)
+            followed, spread = pick_face(found, followed), face_spread(found)
         centre = (followed[0] + followed[2] / 2, followed[1] + followed[3] / 2) \
             if followed else None
         motion = None if centre else _motion_centre(prev, gray)
         source = "face" if centre else "motion" if motion else "hold"
         last = centre or motion or last
-        samples.append(Sample(t, last[0], last[1], source))
+        samples.append(Sample(t, last[0], last[1], source, followed,
+                              spread if followed else 0.0))
         prev = gray
     return _backfill(samples, cuts)
 
@@ -137,7 +156,7 @@ def _backfill(samples: list[Sample], cuts: Sequence[int]) -> list[Sample]:
     out: list[Sample] = []
     for shot in _shots(samples, cuts):
         first = next((s for s in shot if s.source != "hold"), None)
-        out += [Sample(s.t_ms, first.cx, first.cy, s.source)
+        out += [Sample(s.t_ms, first.cx, first.cy, s.source, s.box, s.spread)
                 if first is not None and s.t_ms < first.t_ms else s for s in shot]
     return out
 
@@ -213,21 +232,35 @@ def is_portrait(info: MediaInfo) -> bool:
     return Fraction(w, h) <= PORTRAIT_MAX_ASPECT
 
 
+def subject_samples(info: MediaInfo, window: Window, visuals: Analysis | None = None
+                    ) -> tuple[list[Sample], list[int]]:
+    """The subject per analysis frame of the window and the cuts, both in the clip timeline."""
+    frames = visuals.frames_in(window) if visuals is not None else None
+    if frames is None or visuals is None:
+        visuals = analyse_window(info, window)
+        frames = visuals.frames_in(window) or []
+    cuts = [c - window.start_ms for c in visuals.cuts_in(window)]
+    return find_subject(frames, cuts), cuts
+
+
 def plan_crop(info: MediaInfo, window: Window, visuals: Analysis | None = None
               ) -> tuple[CropPath, tuple[str, ...]]:
     """The crop path for the window, and why it looks the way it does."""
+    if is_portrait(info):
+        return crop_path(info, [], [])
+    samples, cuts = subject_samples(info, window, visuals)
+    return crop_path(info, samples, cuts)
+
+
+def crop_path(info: MediaInfo, samples: list[Sample], cuts: list[int]
+              ) -> tuple[CropPath, tuple[str, ...]]:
+    """The crop path following ``samples`` (clip timeline), and why it looks that way."""
     w, h = info.display_size
     cw, ch = crop_size(info)
     if is_portrait(info):
         key = CropKey(t_ms=0, x=(w - cw) // 2, y=(h - ch) // 2)
         return CropPath(width=cw, height=ch, points=(key,)), (
             f"portrait footage ({w}x{h}): scaled to 9:16, not panned",)
-    frames = visuals.frames_in(window) if visuals is not None else None
-    if frames is None or visuals is None:
-        visuals = analyse_window(info, window)
-        frames = visuals.frames_in(window) or []
-    cuts = [c - window.start_ms for c in visuals.cuts_in(window)]
-    samples = find_subject(frames, cuts)
     points = simplify(smooth(samples, w, cw, cuts))
     points[0] = (0, points[0][1])  # the path starts with the clip, not at the first sample
     keys = tuple(CropKey(t_ms=t, x=x - x % 2, y=(h - ch) // 2) for t, x in points)

@@ -13,6 +13,7 @@ with ``rows:`` and optional ``defaults:``). Columns::
     catalog     catalog file for this row (default: --catalog)
     account     which configured account posts (default: default)
     review      yes/no: hold the clip for approval before publishing (default: no)
+    layout      auto, crop or fit (default: the template's)
 
 Every row is checked before any work starts; each problem names the row and field.
 Relative paths may not climb out of the manifest's folder (``..``); absolute paths are
@@ -44,7 +45,8 @@ from pipeline.publish.base import when_problem
 from pipeline.publish.platforms import PLATFORMS
 
 COLUMNS = ("footage", "sku", "template", "platforms", "publish_at", "catalog", "account",
-           "review")
+           "review", "layout")
+LAYOUTS = ("", "auto", "crop", "fit")
 GLOB_CHARS = re.compile(r"[*?\[]")
 TRUE = {"yes", "y", "true", "1", "on"}
 FALSE = {"no", "n", "false", "0", "off", ""}
@@ -62,6 +64,7 @@ class BatchItem(Frozen):
     publish_at: datetime | None = Field(
         default=None, description="When to post (aware); None means the next free slot.")
     account: str = "default"
+    layout: str = Field(default="", description="auto, crop or fit; empty: the template's.")
     review: bool = Field(default=False, description="Hold for approval before publishing.")
 
 
@@ -218,11 +221,14 @@ class _RowChecker:
         account = row.get("account") or "default"
         when = self.when(row.get("publish_at", ""), account, note)
         review = self.flag(row.get("review", ""), note)
+        layout = (row.get("layout") or "").strip().lower()
+        if layout not in LAYOUTS:
+            note("layout", f"{layout!r} is not a layout; use auto, crop or fit")
         if problems or catalog is None:
             return [], problems
         return [BatchItem(row=where, footage=f, sku=row["sku"], template=template,
                           catalog=catalog, platforms=platforms, publish_at=when,
-                          account=account, review=review) for f in files], []
+                          account=account, review=review, layout=layout) for f in files], []
 
     def footage(self, value: str, note: Callable[[str, str], None]) -> list[Path]:
         if not value:

@@ -22,6 +22,7 @@ from pipeline.core.locale import cjk_face, effective_locale
 from pipeline.core.models import CardSpec, Product
 from pipeline.products.links import check_link
 from pipeline.products.prices import format_price
+from pipeline.publish.platforms import SAFE_X, SAFE_Y
 
 SCALE = 2
 """Cards are drawn at twice their size and scaled down, for smooth edges."""
@@ -48,7 +49,8 @@ width so the title keeps room."""
 
 def card_spec(product: Product, template: Template, *, start_ms: int, end_ms: int,
               image: Path | None, link: str) -> CardSpec:
-    """What the card shows and where, from the product and the template.
+    """What the card shows, from the product and the template; where it goes is decided
+    later (``pipeline.footage.placement``), this puts it top centre of the safe zone.
 
     The card stays at least ``template.card.min_on_screen_ms``: a shorter window is
     lengthened (the caller clamps it to the clip). ``link`` must be http(s); it is
@@ -72,7 +74,9 @@ def card_spec(product: Product, template: Template, *, start_ms: int, end_ms: in
         foreground=style.foreground,
         accent=style.accent,
         font_path=str(fonts.latin_font_path(style.font_weight)),
-        x=style.x, y=style.y, width=style.width, height=style.height,
+        # centred at the top of the safe zone until placement moves it off the subject
+        x=SAFE_X[0] + (SAFE_X[1] - SAFE_X[0] - style.width) // 2, y=SAFE_Y[0],
+        width=style.width, height=style.height,
         start_ms=start_ms, end_ms=end_ms,
         animation=style.animation,
         qr_link=link if style.show_qr else "",

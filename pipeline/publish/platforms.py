@@ -24,11 +24,72 @@ MiB = 1024 * 1024
 
 FRAME_W, FRAME_H = 1080, 1920
 """The clip's frame, in pixels."""
-SAFE_X = (120, 888)
+
+
+@dataclass(frozen=True)
+class UiZones:
+    """What a platform's own interface covers on a 1080x1920 clip, as insets from each
+    edge, px. No platform publishes organic figures; each row says where its come from."""
+
+    top: int
+    """Status bar, tabs, the platform's header."""
+    bottom: int
+    """Username, post caption, music ticker, navigation bar."""
+    left: int
+    """Edge margin (nothing drawn there, but phones crop and round corners)."""
+    right: int
+    """The like, comment, share and profile button rail (and edge margin)."""
+    source: str
+    """Where the figures come from."""
+
+    def safe_area(self) -> tuple[int, int, int, int]:
+        """(x0, y0, x1, y1) clear of this platform's interface."""
+        return self.left, self.top, FRAME_W - self.right, FRAME_H - self.bottom
+
+
+UI_ZONES: dict[Platform, UiZones] = {
+    "tiktok": UiZones(top=288, bottom=560, left=120, right=192,
+                      source="docs/platforms.md: TikTok's right rail takes about the right "
+                             "150 px (192 with its margin); tabs at the top, caption and music "
+                             "ticker at the bottom"),
+    "tiktok-shop": UiZones(top=288, bottom=672, left=120, right=192,
+                           source="as TikTok, with the product anchor above the caption"),
+    "instagram": UiZones(top=269, bottom=672, left=65, right=150,
+                         source="Meta ad guidance: top 14 %, bottom 35 %, sides 6 % "
+                                "(right: the Reels button rail)"),
+    "youtube": UiZones(top=240, bottom=480, left=65, right=192,
+                       source="docs/platforms.md all-platform zone (YouTube Shorts: title "
+                              "and channel at the bottom, action buttons on the right)"),
+    "douyin": UiZones(top=288, bottom=560, left=120, right=192,
+                      source="as TikTok (Douyin's player has the same right rail, top tabs "
+                             "and bottom caption; no published figures): unconfirmed"),
+}
+"""Per-platform interface zones: the one table planning and ``clipcart check`` use
+(docs/platforms.md, "Safe zones on 1080x1920")."""
+
+
+def safe_area(platforms: tuple[Platform, ...] = ()) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) clear of every named platform's interface (all when none named)."""
+    zones = [UI_ZONES[p] for p in platforms or PLATFORMS]
+    return (max(z.left for z in zones), max(z.top for z in zones),
+            FRAME_W - max(z.right for z in zones), FRAME_H - max(z.bottom for z in zones))
+
+
+_ALL = safe_area()
+SAFE_X = (_ALL[0], _ALL[2])
 """Horizontal safe zone on 1080x1920 for a template that targets every platform, px
-(the side margins and TikTok's right-hand button rail)."""
-SAFE_Y = (288, 1248)
-"""Vertical safe zone on 1080x1920, px (top bars; bottom caption and music area)."""
+(the side margins and TikTok's right-hand button rail): 120-888."""
+SAFE_Y = (_ALL[1], _ALL[3])
+"""Vertical safe zone on 1080x1920, px (top bars; bottom caption and music area): 288-1248."""
+
+
+def zone_problems(rect: tuple[int, int, int, int], platform: Platform) -> str:
+    """Why an overlay at ``rect`` (x, y, w, h) sits under ``platform``'s interface, or ""."""
+    x0, y0, x1, y1 = UI_ZONES[platform].safe_area()
+    x, y, w, h = rect
+    sides = [name for name, out in (("top", y < y0), ("bottom", y + h > y1),
+                                    ("left", x < x0), ("right", x + w > x1)) if out]
+    return f"under the {' and '.join(sides)} interface" if sides else ""
 
 
 @dataclass(frozen=True)

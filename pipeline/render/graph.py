@@ -11,6 +11,7 @@ import itertools
 from fractions import Fraction
 
 from pipeline.core.models import CardSpec, ClipPlan, CropKey, MediaInfo
+from pipeline.footage.layout import fit_picture
 from pipeline.media.meter import meter_chain
 from pipeline.render.audio import audio_graph
 from pipeline.render.files import RenderFiles
@@ -99,13 +100,38 @@ def output_scale(plan: ClipPlan) -> str:
                   source_range(plan.source))
 
 
+FILL_SIZE = (72, 128)
+"""The fit layout's fill is blurred at this size (cheap), then scaled up to the frame."""
+FILL_BLUR = "boxblur=luma_radius=5:luma_power=2:chroma_radius=4:chroma_power=2"
+FILL_LUMA = 0.45
+"""The fill's brightness, as a fraction of the picture's (limited-range luma)."""
+
+
+def fit_chains(plan: ClipPlan, label: str, pre: list[str], out: str) -> list[str]:
+    """The fit layout: the picture at the clip's width, centred over a blurred, darkened
+    fill made from the same frames (the centre of the picture, 9:16)."""
+    _, top, width, height = fit_picture(plan.source, plan.width, plan.height)
+    fill_w = min(width, round(height * plan.width / plan.height / 2) * 2)
+    fw, fh = FILL_SIZE
+    picture = [*pre, resize(width, height, source_matrix(plan.source),
+                            source_range(plan.source)), "setsar=1", "split[fg][fill]"]
+    fill = [f"crop=w={fill_w}:h={height}", f"scale={fw}:{fh}:flags=area", FILL_BLUR,
+            f"lutyuv=y=16+(val-16)*{FILL_LUMA}", f"scale={plan.width}:{plan.height}"
+            ":flags=bicubic", "setsar=1"]
+    return [f"[{label}]{','.join(picture)}", f"[fill]{','.join(fill)}[bg]",
+            f"[bg][fg]overlay=x=0:y={top}[{out}]"]
+
+
 def geometry_filters(plan: ClipPlan) -> list[str]:
-    """CFR, square pixels, the moving crop and the scale to the output size."""
+    """CFR, square pixels, the moving crop and the scale to the output size (crop layout;
+    in the fit layout, everything before the scale)."""
     src_w, src_h = plan.source.display_size
     filters = [f"fps={plan.fps}"]
     if Fraction(plan.source.sar) not in (0, 1) or (src_w, src_h) != _rotated(plan):
         matrix, full = source_matrix(plan.source), source_range(plan.source)
         filters += [resize(src_w, src_h, matrix, full, matrix, full), "setsar=1"]
+    if plan.layout == "fit":
+        return filters
     crop = plan.crop
     if (crop.width, crop.height) != (src_w, src_h):
         filters.append(f"crop=w={crop.width}:h={crop.height}"
@@ -154,13 +180,18 @@ def video_graph(plan: ClipPlan, files: RenderFiles) -> list[str]:
     chains: list[str] = []
     inputs = graph_inputs(plan, files)
     label = inputs.footage_video
+    if plan.layout == "fit":
+        chains += fit_chains(plan, label, chain, "fit")
+        label, chain = "fit", []
     if plan.card is not None and inputs.card is not None:
-        chains.append(f"[{label}]{','.join(chain)}[base]")
+        if chain:
+            chains.append(f"[{label}]{','.join(chain)}[base]")
+            label = "base"
         chains.append(card_chain(plan.card, inputs.card_video, plan.fps))
         card = plan.card
         # the card stream only has frames while it is on screen: before its first
         # frame and after its last (eof_action=pass) the base frame passes untouched
-        chains.append(f"[base][card]overlay=x='{card_x_expr(card)}':y={card.y}"
+        chains.append(f"[{label}][card]overlay=x='{card_x_expr(card)}':y={card.y}"
                       f":eof_action=pass:format=yuv420[ov]")
         label, chain = "ov", []
     if files.ass:

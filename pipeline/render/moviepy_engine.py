@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from pipeline.captions.fonts import font_for
 from pipeline.core.models import CaptionCue, CaptionStyle, CaptionWord, CardSpec, ClipPlan, CropKey
@@ -116,7 +116,8 @@ class CaptionPainter:
                            self._colour(word, index == active))
                 x += draw.textlength(text, font=font)
                 previous, index = text, index + 1
-        top = self.height - self.style.margin_v - image.height + pad
+        margin = self.style.margin_v if cue.margin_v is None else cue.margin_v
+        top = self.height - margin - image.height + pad
         return np.asarray(image, dtype=np.uint8).copy(), top
 
     def _colour(self, word: CaptionWord, active: bool) -> str:
@@ -147,8 +148,27 @@ def reframed(source: Any, plan: ClipPlan) -> Any:
         x, y = x - x % 2, y - y % 2
         return frame[y:y + plan.crop.height, x:x + plan.crop.width]
 
+    if plan.layout == "fit":
+        return source.transform(lambda get_frame, t: fitted(get_frame(t), plan))
     cropped = source.transform(lambda get_frame, t: crop(get_frame(t), t))
     return cropped.with_effects([vfx.Resize((plan.width, plan.height))])
+
+
+def fitted(frame: Frame, plan: ClipPlan) -> Frame:
+    """The fit layout as the ffmpeg graph draws it: the picture at the clip's width,
+    centred over the same picture's centre, shrunk, blurred, darkened and stretched."""
+    from pipeline.footage.layout import fit_picture
+    from pipeline.render.graph import FILL_LUMA, FILL_SIZE
+
+    _, top, width, height = fit_picture(plan.source, plan.width, plan.height)
+    picture = Image.fromarray(frame).resize((width, height), BICUBIC)
+    fill_w = min(width, round(height * plan.width / plan.height / 2) * 2)
+    left = (width - fill_w) // 2
+    fill = picture.crop((left, 0, left + fill_w, height)).resize(FILL_SIZE, Image.Resampling.BOX)
+    fill = fill.filter(ImageFilter.BoxBlur(5)).resize((plan.width, plan.height), BICUBIC)
+    canvas = (np.asarray(fill, dtype=np.float32) * FILL_LUMA).astype(np.uint8)
+    canvas[top:top + height] = np.asarray(picture)
+    return canvas
 
 
 def card_layer(card: CardSpec, png: str) -> Any:

@@ -47,14 +47,15 @@ def test_three_distinct_templates() -> None:
 
 
 @pytest.mark.parametrize("name", ["bold", "minimal", "luxe"])
-def test_layout_inside_safe_zone_without_overlap(name: str) -> None:
+def test_card_and_captions_fit_the_safe_zone_one_above_the_other(name: str) -> None:
+    """Placement (per clip) needs room for both: the card fits the safe zone's width, and
+    card plus a two-line caption block fit its height."""
     template = load_template(name)
     card = template.card
-    assert SAFE_X[0] <= card.x and card.x + card.width <= SAFE_X[1]
-    assert SAFE_Y[0] <= card.y and card.y + card.height <= SAFE_Y[1]
+    assert card.width <= SAFE_X[1] - SAFE_X[0]
     top, bottom = caption_band(template.caption)
-    assert SAFE_Y[0] <= top and bottom <= SAFE_Y[1]
-    assert bottom <= card.y or card.y + card.height <= top
+    assert bottom - top + card.height <= SAFE_Y[1] - SAFE_Y[0]
+    assert template.placement.captions and template.placement.card
 
 
 def test_load_by_path_and_platform_overrides() -> None:
@@ -109,17 +110,26 @@ def test_unknown_platform(tmp_path: Path) -> None:
     assert "platforms.snapchat" in error_for(tmp_path, data)
 
 
-def test_card_outside_safe_zone(tmp_path: Path) -> None:
+def test_card_wider_than_the_safe_zone(tmp_path: Path) -> None:
     data = bold_data()
-    data["card"]["x"] = 300  # type: ignore[index]
+    data["card"]["width"] = 800  # type: ignore[index]
     message = error_for(tmp_path, data)
     assert "card:" in message and "safe zone x 120-888" in message
 
 
-def test_card_overlapping_captions(tmp_path: Path) -> None:
+def test_card_too_tall_to_share_the_safe_zone(tmp_path: Path) -> None:
     data = bold_data()
-    data["card"]["y"] = 900  # type: ignore[index]
-    assert "overlap" in error_for(tmp_path, data)
+    data["card"]["height"] = 800  # type: ignore[index]
+    assert "do not fit one above the other" in error_for(tmp_path, data)
+
+
+def test_unknown_slot_and_layout(tmp_path: Path) -> None:
+    data = bold_data()
+    data["placement"] = {"card": ["middle"]}
+    assert "placement.card" in error_for(tmp_path, data)
+    data = bold_data()
+    data["layout"] = "stretch"
+    assert "layout" in error_for(tmp_path, data)
 
 
 def test_min_on_screen_and_animation(tmp_path: Path) -> None:
@@ -154,3 +164,11 @@ def test_not_a_mapping(tmp_path: Path) -> None:
 def test_defaults_are_valid() -> None:
     template = Template(name="plain")
     assert template.card.min_on_screen_ms >= 3000
+
+
+def test_a_template_with_card_coordinates_still_loads(tmp_path: Path) -> None:
+    """Templates from before per-clip placement gave the card x/y: y becomes a preference."""
+    old = tmp_path / "old.yaml"
+    old.write_text("name: old\ncard:\n  x: 150\n  y: 1100\n  width: 700\n", "utf-8")
+    template = load_template(str(old))
+    assert template.card.width == 700 and template.placement.card[0] == "bottom"

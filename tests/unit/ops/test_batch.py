@@ -115,3 +115,15 @@ def test_cli_refuses_a_manifest_with_no_good_row(campaign: Path,
     assert main(["batch", str(manifest), "--catalog", str(campaign / "catalog.csv")]) == 2
     said = capsys.readouterr().err
     assert "row 2, sku:" in said and "row 3, footage:" in said and "Nothing was made" in said
+
+
+def test_slice_rows_need_no_sku(tmp_path: Path) -> None:
+    from pipeline.media.samples import CATALOG_CSV
+
+    (tmp_path / "live.mkv").write_bytes(b"x")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("footage,mode,sku\nlive.mkv,slice,\nlive.mkv,slice,TRAIL-BOTTLE-24\n"
+                        "live.mkv,cut,\n")
+    checked = read_manifest(manifest, catalog=CATALOG_CSV)
+    assert [(i.row, i.mode, i.sku) for i in checked.items] == [("row 2", "slice", "")]
+    assert [(p.row, p.field) for p in checked.problems] == [("row 3", "sku"), ("row 4", "mode")]
