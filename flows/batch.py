@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from flows.produce import produce
 from flows.review import hold_for_review, wait_for_reviews
+from flows.watch import current_watch
 from pipeline.brand.templates import load_template
 from pipeline.core.errors import ClipcartError
 from pipeline.ops.batch import BatchItem, read_manifest, thumbnail_data_uri
@@ -33,7 +33,7 @@ from pipeline.ops.slots import load_slots
 from pipeline.plan import Settings
 from pipeline.publish import publish_due
 
-ItemStatus = Literal["made", "existing", "failed", "invalid"]
+ItemStatus = Literal["made", "existing", "failed", "invalid", "interrupted"]
 
 
 DEFAULT_WORKERS = os.cpu_count() or 1
@@ -75,17 +75,15 @@ class ItemResult(BaseModel):
     publishing: str = ""
 
 
-ProgressHook = Callable[[ItemResult], None]
-progress_hooks: list[ProgressHook] = []
-"""Called in-process as each item finishes (the CLI's progress bar listens here)."""
-
-
 @task(name="make-clip", task_run_name="{item.sku} ({item.row})", cache_policy=NO_CACHE,
       persist_result=False)
 def make_item(item: BatchItem, out_dir: Path, settings: Settings) -> ItemResult:
     """One footage file through ``produce``; a failure becomes a failed result."""
     began = time.time()
     base = {"row": item.row, "footage": str(item.footage), "sku": item.sku}
+    watch = current_watch()
+    if watch is not None and watch.stop.is_set():
+        return ItemResult(**base, status="interrupted", error="not started: interrupted")
     try:
         # the stages' cache records are kept as each stage ends, not when the item does:
         # an item failing at render still leaves its transcript and plan for the re-run
@@ -104,8 +102,8 @@ def make_item(item: BatchItem, out_dir: Path, settings: Settings) -> ItemResult:
                             clip_id=manifest["clip_id"], clip_dir=str(clip_dir),
                             thumbnail=manifest["outputs"]["thumbnail"])
     result.seconds = round(time.time() - began, 2)
-    for hook in progress_hooks:
-        hook(result)
+    if watch is not None and watch.on_item is not None:
+        watch.on_item(result)
     return result
 
 
@@ -190,8 +188,14 @@ def publish_due_now(params: BatchParams) -> None:
 
 
 def run_batch(params: BatchParams) -> list[ItemResult]:
-    """Run the batch flow in-process; the results even when the run ended Failed."""
+    """Run the batch flow in-process; the results even when the run ended Failed.
+
+    Raises KeyboardInterrupt when the run was asked to stop (Ctrl-C) while it ran, even
+    if the interrupt itself was swallowed on the way."""
     state = batch(**params.model_dump(), return_state=True)
+    watch = current_watch()
+    if watch is not None and watch.stop.is_set():
+        raise KeyboardInterrupt
     results: list[ItemResult] = state.result(raise_on_failure=False)
     if isinstance(results, BaseException):
         raise results
@@ -206,7 +210,7 @@ def release(items: tuple[BatchItem, ...], results: list[ItemResult],
     booked: list[Any] = []
     held = []
     for item, result in zip(items, results, strict=True):
-        if result.status == "failed" or not item.platforms:
+        if result.status not in ("made", "existing") or not item.platforms:
             continue
         targets = targets_for(result.clip_id, item.platforms, item.account, item.publish_at, slots,
                               ledger_url=params.ledger, booked=booked)

@@ -63,7 +63,8 @@ def batch_command(
         from pipeline.produce import preload_whisper
 
         preload_whisper(Settings())
-    from flows.batch import BatchParams, ItemResult, progress_hooks, run_batch  # Prefect: slow
+    from flows.batch import BatchParams, ItemResult, run_batch  # Prefect: slow
+    from flows.watch import watched
 
     params = BatchParams(manifest=manifest, catalog=catalog, out_dir=out_dir,
                          workers=workers or os.cpu_count() or 1, ledger=ledger, dask=dask,
@@ -76,11 +77,8 @@ def batch_command(
         def advance(result: ItemResult) -> None:
             progress.update(bar, advance=1, description=f"{result.status} {result.row}")
 
-        progress_hooks.append(advance)
-        try:
+        with watched(advance):
             results = run_batch(params)
-        finally:
-            progress_hooks.remove(advance)
     show_results(results)
     if checked.problems:
         raise typer.Exit(2)
