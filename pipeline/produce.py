@@ -119,6 +119,21 @@ def load_inputs(req: MakeRequest) -> Inputs:
                   warnings=tuple(notes), candidates=infos, catalog_names=tuple(names))
 
 
+def window_inputs(info: MediaInfo, footage_digest: str, catalog: Path, sku: str,
+                  template: str, settings: Settings, window: Window) -> Inputs:
+    """Inputs of a clip cut at a window already chosen (``clipcart slice``): its id holds
+    the window, so each pitch of one recording is its own clip, made exactly once."""
+    products = load_catalog(catalog)
+    product = find_product(products, sku, catalog)
+    notes: list[str] = []
+    looks = load_template_noting(template, notes)
+    digest = f"{footage_digest}@{window.start_ms}-{window.end_ms}"
+    clip_id = clip_id_for(digest, product, looks, settings, image_identity(product.image))
+    names = catalog_names([product, *(p for p in products.values() if p.sku != product.sku)])
+    return Inputs(info=info, product=product, template=looks, clip_id=clip_id,
+                  warnings=tuple(notes), catalog_names=tuple(names))
+
+
 def use_footage(inputs: Inputs, index: int) -> Inputs:
     """The inputs with the chosen footage file as the clip's source."""
     chosen = inputs.candidates[index] if inputs.candidates else inputs.info
