@@ -55,7 +55,14 @@ class RecordingAnalysis:
 
 def probe_recording(path: Path) -> MediaInfo:
     """Probe a recording; one cut off mid-write (no length in its header) is still read."""
-    info = probe(path)
+    try:
+        info = probe(path)
+    except FootageError as exc:
+        if Path(path).suffix.lower() in (".mp4", ".mov", ".m4v") and "readable" in exc.message:
+            raise FootageError(exc.message, hint="An MP4 cut off mid-write has no index and "
+                               "cannot be read; record live streams to MKV (or fragmented MP4) "
+                               "so a cut-off file can still be sliced") from exc
+        raise
     if info.has_video and info.duration_ms == 0:
         return info  # the length is found by decoding
     check_footage(info)
@@ -205,8 +212,9 @@ def write_report(out_dir: Path, reports: Sequence[dict[str, Any]]) -> Path:
             kept = list(json.loads(path.read_text("utf-8")).get("recordings", []))
         except (ValueError, AttributeError):
             kept = []
-    fresh = {r["recording"] for r in reports}
-    data = {"recordings": [r for r in kept if r.get("recording") not in fresh] + list(reports)}
+    fresh = [{k: v for k, v in r.items() if k != "manifests"} for r in reports]
+    names = {r["recording"] for r in fresh}
+    data = {"recordings": [r for r in kept if r.get("recording") not in names] + fresh}
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), "utf-8")

@@ -1,0 +1,43 @@
+"""The slice report and its helpers (no media)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.core.models import Transcript, Window, Word
+from pipeline.footage.pitches import PitchSearch
+from pipeline.ops.slice import no_pitch_message, speech_amount, window_transcript, write_report
+from pipeline.speech.stream import SAMPLE_RATE, quiet_cut
+
+
+def test_no_pitch_message_is_one_line_with_speech_and_names() -> None:
+    search = PitchSearch((), (), (), (), 42 * 60_000 + 10_000)
+    assert no_pitch_message(Path("/x/live.mp4"), search) == (
+        "no product pitch found in live.mp4 (42 min of speech, 0 catalog names)")
+    assert speech_amount(30_500) == "30 s"
+
+
+def test_window_transcript_keeps_only_the_window() -> None:
+    words = tuple(Word(text=f"w{i}", start_ms=i * 1000, end_ms=i * 1000 + 500)
+                  for i in range(100))
+    part = window_transcript(Transcript(text="", language="en", words=words),
+                             Window(start_ms=10_000, end_ms=25_000))
+    assert [w.text for w in part.words] == [f"w{i}" for i in range(10, 25)]
+
+
+def test_report_replaces_a_recording_and_keeps_others(tmp_path: Path) -> None:
+    write_report(tmp_path, [{"recording": "a", "pitches": [1]}, {"recording": "b"}])
+    write_report(tmp_path, [{"recording": "a", "pitches": [], "manifests": [{}]}])
+    data = json.loads((tmp_path / "slice.json").read_text())
+    assert data == {"recordings": [{"recording": "b"}, {"recording": "a", "pitches": []}]}
+
+
+def test_chunks_are_cut_at_the_quietest_stretch() -> None:
+    audio = np.full(SAMPLE_RATE * 20, 8000, dtype=np.int16)
+    audio[SAMPLE_RATE * 15: SAMPLE_RATE * 15 + 3200] = 0
+    cut = quiet_cut(audio, SAMPLE_RATE * 10)
+    assert SAMPLE_RATE * 15 <= cut <= SAMPLE_RATE * 15 + 3200
+    assert quiet_cut(audio[:100], 0) == 100
