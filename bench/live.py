@@ -7,7 +7,8 @@ streaming software writes it. ``make_live_recording`` returns the file and the
 truth: where each pitch was spoken. Chit-chat never names a product, except one
 aside naming a product without selling it (no clip is wanted for it).
 
-Run: ``PYTHONPATH=. python -m bench.live OUT.mp4 MINUTES`` (prints the truth as JSON).
+Run: ``PYTHONPATH=. python -m bench.live OUT.mp4 MINUTES [WxH FPS PITCHES]`` (prints the
+truth as JSON).
 """
 
 from __future__ import annotations
@@ -101,6 +102,9 @@ def script(seconds: float, pitches: int) -> list[tuple[str, str]]:
             lines.append(("", line))
             said += len(line.split()) / words_per_s + PAUSE_S
         lines.append((sku, PITCHES[sku]))
+    while not chosen and sum(len(t.split()) for _, t in lines) / words_per_s < seconds - 8:
+        lines.append(("", CHAT[k % len(CHAT)]))
+        k += 1
     lines.append(("", CHAT[0].replace("welcome back to", "thanks for watching")))
     return lines
 
@@ -171,6 +175,7 @@ def make_live_recording(out: Path, seconds: float, pitches: int = 6, size: str =
 
 
 if __name__ == "__main__":
-    spoken = make_live_recording(Path(sys.argv[1]), float(sys.argv[2]) * 60,
-                                 size=sys.argv[3] if len(sys.argv) > 3 else "640x360")
+    extra = sys.argv[3:] + ["640x360", "15", "6"][len(sys.argv[3:]):]
+    spoken = make_live_recording(Path(sys.argv[1]), float(sys.argv[2]) * 60, size=extra[0],
+                                 fps=int(extra[1]), pitches=int(extra[2]))
     print(json.dumps([asdict(s) for s in spoken if s.sku], indent=1))
