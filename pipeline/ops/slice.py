@@ -24,6 +24,7 @@ from pipeline.core.models import MediaInfo, Product, Transcript, Window
 from pipeline.footage.pitches import Pitch, PitchSearch, clock, find_pitches
 from pipeline.footage.survey import Survey, survey_cached
 from pipeline.media.probe import check_footage, probe
+from pipeline.ops.slice_page import render_report
 from pipeline.speech.names import catalog_names
 from pipeline.speech.stream import StreamResult, transcribe_stream
 from pipeline.speech.transcribe import TranscribeOptions
@@ -36,6 +37,7 @@ LIVE_BEAM = 1
 """Greedy decoding for hours of speech: half beam 5's time; names misheard by it are
 respelled from the catalog anyway (pipeline/speech/names.py)."""
 REPORT_NAME = "slice.json"
+PAGE_NAME = "slice.html"
 
 
 @dataclass(frozen=True)
@@ -203,8 +205,8 @@ def recording_report(analysis: RecordingAnalysis, rows: Sequence[ReportRow]
 
 
 def write_report(out_dir: Path, reports: Sequence[dict[str, Any]]) -> Path:
-    """OUT/slice.json: every recording of this run, replacing earlier runs' reports of
-    the same recordings and keeping the others."""
+    """OUT/slice.json (and its page, slice.html): every recording of this run, replacing
+    earlier runs' reports of the same recordings and keeping the others."""
     path = out_dir / REPORT_NAME
     kept: list[dict[str, Any]] = []
     if path.exists():
@@ -216,7 +218,12 @@ def write_report(out_dir: Path, reports: Sequence[dict[str, Any]]) -> Path:
     names = {r["recording"] for r in fresh}
     data = {"recordings": [r for r in kept if r.get("recording") not in names] + fresh}
     out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), "utf-8")
-    tmp.replace(path)
+    _write(path, json.dumps(data, indent=2, ensure_ascii=False))
+    _write(out_dir / PAGE_NAME, render_report(data["recordings"], out_dir))
     return path
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, "utf-8")
+    tmp.replace(path)
