@@ -55,6 +55,7 @@ from pipeline.qc import check
 from pipeline.render import render, with_audio_gain
 from pipeline.render.graph import keyframe_times_ms
 from pipeline.speech.names import catalog_names, correct_names
+from pipeline.speech.stream import cached_recording_transcript
 from pipeline.speech.transcribe import TranscribeOptions, preload, transcribe
 
 THUMB_SETTLED_MS = 400
@@ -164,7 +165,21 @@ def transcribe_stage(inputs: Inputs, settings: Settings,
     with misheard catalog names respelled as the catalog spells them."""
     options = TranscribeOptions(model=settings.model, language=spoken_language(settings),
                                 vocabulary=tuple(product_terms(inputs.product)))
-    return with_catalog_names(transcribe(info or inputs.info, options), inputs.catalog_names)
+    source = info or inputs.info
+    heard = sliced_transcript(source) or transcribe(source, options)
+    return with_catalog_names(heard, inputs.catalog_names)
+
+
+LONG_RECORDING_MS = 5 * 60 * 1000
+"""Footage this long may have been sliced (``clipcart slice``) before."""
+
+
+def sliced_transcript(info: MediaInfo) -> Transcript | None:
+    """The transcript ``clipcart slice`` left for this very file (by content), so a
+    ``make`` on a long recording does not transcribe it again."""
+    if info.duration_ms < LONG_RECORDING_MS:
+        return None
+    return cached_recording_transcript(Path(info.path), file_digest(Path(info.path)))
 
 
 def with_catalog_names(transcript: Transcript, names: Sequence[str]) -> Transcript:

@@ -135,6 +135,14 @@ def recording_transcript_path(file_digest: str) -> Path:
     return home_subdir("live") / f"{file_digest[:32]}.transcript.json"
 
 
+def cached_recording_transcript(path: Path, file_digest: str) -> Transcript | None:
+    """The whole transcript a slice of this file (same content) left, if any."""
+    cached = recording_transcript_path(file_digest)
+    if not cached.exists():
+        return None
+    return Transcript.model_validate_json(cached.read_text("utf-8"))
+
+
 def transcribe_stream(path: Path, file_digest: str, options: TranscribeOptions,
                       progress: Callable[[int], None] | None = None) -> StreamResult:
     """The recording's transcript, chunk by chunk, each chunk cached; ``progress`` gets

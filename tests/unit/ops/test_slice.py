@@ -29,7 +29,11 @@ def test_window_transcript_keeps_only_the_window() -> None:
 
 
 def test_report_replaces_a_recording_and_keeps_others(tmp_path: Path) -> None:
-    write_report(tmp_path, [{"recording": "a", "pitches": [1]}, {"recording": "b"}])
+    row = {"sku": "S", "title": "<b>T</b>", "where": "0:01-0:16", "score": 9.5,
+           "clip_id": "abc", "why": ["names 'T'"]}
+    write_report(tmp_path, [{"recording": "a", "pitches": [row]}, {"recording": "b"}])
+    page = (tmp_path / "slice.html").read_text()
+    assert "&lt;b&gt;T&lt;/b&gt;" in page and "0:01-0:16" in page and "<script" not in page
     write_report(tmp_path, [{"recording": "a", "pitches": [], "manifests": [{}]}])
     data = json.loads((tmp_path / "slice.json").read_text())
     assert data == {"recordings": [{"recording": "b"}, {"recording": "a", "pitches": []}]}
@@ -41,3 +45,23 @@ def test_chunks_are_cut_at_the_quietest_stretch() -> None:
     cut = quiet_cut(audio, SAMPLE_RATE * 10)
     assert SAMPLE_RATE * 15 <= cut <= SAMPLE_RATE * 15 + 3200
     assert quiet_cut(audio[:100], 0) == 100
+
+
+def test_make_on_a_sliced_recording_reuses_its_transcript(tmp_path: Path) -> None:
+    from pipeline.core.digest import file_digest
+    from pipeline.core.models import MediaInfo
+    from pipeline.produce import sliced_transcript
+    from pipeline.speech.stream import recording_transcript_path
+
+    footage = tmp_path / "live.mkv"
+    footage.write_bytes(b"not really a video, only its bytes are hashed")
+    info = MediaInfo.model_validate({"path": str(footage), "size_bytes": 46,
+                                     "duration_ms": 3_600_000, "has_video": True,
+                                     "has_audio": True})
+    assert sliced_transcript(info) is None
+    heard = Transcript(text="hello", language="en",
+                       words=(Word(text="hello", start_ms=0, end_ms=400),))
+    recording_transcript_path(file_digest(footage)).write_text(heard.model_dump_json())
+    assert sliced_transcript(info) == heard
+    short = info.model_copy(update={"duration_ms": 60_000})
+    assert sliced_transcript(short) is None
