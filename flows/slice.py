@@ -143,6 +143,12 @@ def produce_pitch(source: slicing.PitchSource, pitch: Pitch, params: SliceParams
       validate_parameters=False)
 def slice_recordings(params: SliceParams) -> list[dict[str, Any]]:
     """Analyse each recording once, make a clip per pitch, report, schedule posts."""
+    return slice_in_run(params)
+
+
+def slice_in_run(params: SliceParams) -> list[dict[str, Any]]:
+    """The slice flow's work inside whatever flow run calls it (``slice``, or the inbox
+    watcher for ``INBOX/_live/``)."""
     products = list(load_catalog(params.catalog).values())
     reports: list[dict[str, Any]] = []
     for path in params.recordings:
@@ -197,6 +203,15 @@ def publish_artifacts(reports: list[dict[str, Any]]) -> None:
              + "".join(f"\n- warning: {w}" for w in r["warnings"]) for r in reports]
     create_markdown_artifact("\n\n".join(lines), key="slice-summary",
                              description="Recordings sliced")
+
+
+def slice_drop(path: Path, catalog: Path, out_dir: Path, template: str) -> str:
+    """One recording dropped into ``INBOX/_live/``: its clips' ids, comma-separated
+    ('' when no product is pitched in it)."""
+    params = SliceParams(recordings=[path], catalog=catalog, out_dir=out_dir,
+                         template=template, workers=1)
+    reports = slice_in_run(params)
+    return ",".join(p["clip_id"] for r in reports for p in r["pitches"])
 
 
 def run_slice(params: SliceParams, dask_address: str | None = None) -> list[dict[str, Any]]:

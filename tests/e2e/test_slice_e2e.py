@@ -101,3 +101,20 @@ def test_bad_options_are_one_line_and_exit_2(live: tuple[Path, list[Spoken], Pat
     assert main(["slice", "missing.mp4", "--catalog", str(catalog)]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 2 and "5-60 seconds" in lines[0] and "file not found" in lines[1]
+
+
+def test_a_recording_dropped_into_the_live_folder_is_sliced_once(
+        live: tuple[Path, list[Spoken], Path], tmp_path: Path, prefect_harness: None) -> None:
+    from flows.inbox import WatchParams, watch_inbox
+
+    inbox = tmp_path / "inbox"
+    (inbox / "_live").mkdir(parents=True)
+    shutil.copy(live[2], inbox / "catalog.csv")
+    make_live_recording(inbox / "_live" / "chat.mp4", 40, pitches=0)
+    (inbox / "_live" / "chat.truth.json").unlink()
+    params = WatchParams(inbox=inbox, out_dir=tmp_path / "out", once=True, settle_s=0)
+    first = watch_inbox(params)
+    assert [(o.sku, o.status, o.detail) for o in first] == [
+        ("_live", "made", "no product pitch found")]
+    assert json.loads((tmp_path / "out" / "slice.json").read_text())["recordings"]
+    assert [o.status for o in watch_inbox(params)] == ["seen"]
