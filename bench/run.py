@@ -51,7 +51,8 @@ TARGETS = {"ratio_render_vs_floor": ("<=", 1.15), "speedup_vs_moviepy": (">=", 6
            "peak_rss_mb": ("<=", 1536.0), "peak_rss_4k60_mb": ("<=", 1536.0),
            "analysis_share_of_render": ("<=", 0.20), "batch_overhead_pct": ("<=", 25.0),
            "wer": ("<=", 0.10), "onset_median_ms": ("<=", 150.0), "rtf": ("<=", 0.15),
-           "name_fix_precision": (">=", 0.95), "name_fix_recall": (">=", 0.8)}
+           "name_fix_precision": (">=", 0.95), "name_fix_recall": (">=", 0.8),
+           "slice_rtf": ("<=", 0.12), "slice_peak_rss_mb": ("<=", 1536.0)}
 
 
 def run_make(footage: Path, out: Path, env: dict[str, str], quick: bool
@@ -146,6 +147,10 @@ def run_bench(quick: bool = False) -> dict[str, Any]:
         uhd_plan = retarget(plan, probe(uhd), start_ms=2000 if quick else 30_000)
         rss_4k = render_rss(uhd_plan, work, env, "rss4k60")
         batch = {} if quick else batch_figures(env, footage)
+    if not quick:
+        from bench.slice import measure_slice
+
+        batch.update(measure_slice())
     result = figures(manifest, make_s, floors, renders, moviepy, rss, rss_4k, footage, quick)
     result["loudness_measure_s"] = round(measure.wall_s, 2)
     result["ratio_render_with_measure_vs_floor"] = round(

@@ -85,6 +85,8 @@ def make_item(item: BatchItem, out_dir: Path, settings: Settings) -> ItemResult:
     if watch is not None and watch.stop.is_set():
         return ItemResult(**base, status="interrupted", error="not started: interrupted")
     try:
+        if item.mode == "slice":
+            return _finished(_slice_item(item, out_dir, settings, base), began)
         # the stages' cache records are kept as each stage ends, not when the item does:
         # an item failing at render still leaves its transcript and plan for the re-run
         with transaction(commit_mode=CommitMode.EAGER):
@@ -101,10 +103,35 @@ def make_item(item: BatchItem, out_dir: Path, settings: Settings) -> ItemResult:
         result = ItemResult(**base, status="existing" if existed else "made",
                             clip_id=manifest["clip_id"], clip_dir=str(clip_dir),
                             thumbnail=manifest["outputs"]["thumbnail"])
+    return _finished(result, began)
+
+
+def _finished(result: ItemResult, began: float) -> ItemResult:
     result.seconds = round(time.time() - began, 2)
+    watch = current_watch()
     if watch is not None and watch.on_item is not None:
         watch.on_item(result)
     return result
+
+
+def _slice_item(item: BatchItem, out_dir: Path, settings: Settings, base: dict[str, str]
+                ) -> ItemResult:
+    """A ``mode: slice`` row: a clip per product pitch; the slice schedules its posts."""
+    from flows.slice import SliceParams, slice_in_run
+
+    reports = slice_in_run(SliceParams(
+        recordings=[item.footage], catalog=item.catalog, out_dir=out_dir,
+        template=item.template, duration_ms=settings.duration_ms, platforms=item.platforms,
+        account=item.account, workers=1))
+    pitches = [p for r in reports for p in r["pitches"]]
+    made = any(p["status"] == "made" for p in pitches)
+    first = out_dir / pitches[0]["clip_id"] if pitches else out_dir
+    errors = [e for r in reports for e in r["errors"]]
+    return ItemResult(**base, status="failed" if errors else "made" if made or not pitches
+                      else "existing", clip_id=",".join(p["clip_id"] for p in pitches),
+                      clip_dir=str(first), thumbnail=str(first / "thumbnail.jpg")
+                      if pitches else "", error="; ".join(errors)
+                      or ("" if pitches else reports[0].get("message", "")))
 
 
 @flow(name="make-clips", persist_result=False)
@@ -210,7 +237,8 @@ def release(items: tuple[BatchItem, ...], results: list[ItemResult],
     booked: list[Any] = []
     held = []
     for item, result in zip(items, results, strict=True):
-        if result.status not in ("made", "existing") or not item.platforms:
+        if result.status not in ("made", "existing") or not item.platforms \
+                or item.mode == "slice":
             continue
         targets = targets_for(result.clip_id, item.platforms, item.account, item.publish_at, slots,
                               ledger_url=params.ledger, booked=booked)

@@ -189,13 +189,14 @@ def templates() -> None:
 
 def _register_optional() -> None:
     """Commands that live in their own modules."""
-    from flows import bench_cli, linkpage_cli, loop_cli, orchestrate_cli, publish_cli
+    from flows import bench_cli, linkpage_cli, loop_cli, orchestrate_cli, publish_cli, slice_cli
 
     publish_cli.register(app)
     orchestrate_cli.register(app)
     linkpage_cli.register(app)
     bench_cli.register(app)
     loop_cli.register(app)
+    slice_cli.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

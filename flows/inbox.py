@@ -23,6 +23,7 @@ from flows.produce import produce
 from pipeline.core.errors import BadInput, ClipcartError, MediaError
 from pipeline.media.probe import probe
 from pipeline.ops.inbox import (
+    LIVE_FOLDER,
     Drop,
     InboxRegistry,
     drop_state,
@@ -96,6 +97,13 @@ def take(drop: Drop, params: WatchParams, catalog: Path, registry: InboxRegistry
     if seen:
         return DropOutcome(**base, status="seen", clip_id=seen)
     try:
+        if drop.sku == LIVE_FOLDER:  # a live recording: a clip per product pitch
+            from flows.slice import slice_drop
+
+            ids = slice_drop(drop.path, catalog, params.out_dir, params.template)
+            registry.record(digest, drop.sku, drop.path, ids or "-")
+            return DropOutcome(**base, status="made", clip_id=ids,
+                               detail="" if ids else "no product pitch found")
         find_product(load_catalog(catalog), drop.sku, catalog)
         if not probe(drop.path).has_video:
             raise MediaError(f"{drop.path.name} has no video stream")

@@ -58,6 +58,7 @@ from pipeline.qc import check
 from pipeline.render import render, with_audio_gain
 from pipeline.render.graph import keyframe_times_ms
 from pipeline.speech.names import catalog_names, correct_names
+from pipeline.speech.stream import cached_recording_transcript
 from pipeline.speech.transcribe import TranscribeOptions, preload, transcribe
 
 CROWDED_SHARE = 0.1
@@ -125,6 +126,21 @@ def load_inputs(req: MakeRequest) -> Inputs:
                   warnings=tuple(notes), candidates=infos, catalog_names=tuple(names))
 
 
+def window_inputs(info: MediaInfo, footage_digest: str, catalog: Path, sku: str,
+                  template: str, settings: Settings, window: Window) -> Inputs:
+    """Inputs of a clip cut at a window already chosen (``clipcart slice``): its id holds
+    the window, so each pitch of one recording is its own clip, made exactly once."""
+    products = load_catalog(catalog)
+    product = find_product(products, sku, catalog)
+    notes: list[str] = []
+    looks = load_template_noting(template, notes)
+    digest = f"{footage_digest}@{window.start_ms}-{window.end_ms}"
+    clip_id = clip_id_for(digest, product, looks, settings, image_identity(product.image))
+    names = catalog_names([product, *(p for p in products.values() if p.sku != product.sku)])
+    return Inputs(info=info, product=product, template=looks, clip_id=clip_id,
+                  warnings=tuple(notes), catalog_names=tuple(names))
+
+
 def use_footage(inputs: Inputs, index: int) -> Inputs:
     """The inputs with the chosen footage file as the clip's source."""
     chosen = inputs.candidates[index] if inputs.candidates else inputs.info
@@ -155,7 +171,21 @@ def transcribe_stage(inputs: Inputs, settings: Settings,
     with misheard catalog names respelled as the catalog spells them."""
     options = TranscribeOptions(model=settings.model, language=spoken_language(settings),
                                 vocabulary=tuple(product_terms(inputs.product)))
-    return with_catalog_names(transcribe(info or inputs.info, options), inputs.catalog_names)
+    source = info or inputs.info
+    heard = sliced_transcript(source) or transcribe(source, options)
+    return with_catalog_names(heard, inputs.catalog_names)
+
+
+LONG_RECORDING_MS = 5 * 60 * 1000
+"""Footage this long may have been sliced (``clipcart slice``) before."""
+
+
+def sliced_transcript(info: MediaInfo) -> Transcript | None:
+    """The transcript ``clipcart slice`` left for this very file (by content), so a
+    ``make`` on a long recording does not transcribe it again."""
+    if info.duration_ms < LONG_RECORDING_MS:
+        return None
+    return cached_recording_transcript(Path(info.path), file_digest(Path(info.path)))
 
 
 def with_catalog_names(transcript: Transcript, names: Sequence[str]) -> Transcript:

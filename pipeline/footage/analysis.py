@@ -27,7 +27,7 @@ again with :func:`analyse_window` (15 s, dense).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -253,8 +253,9 @@ def _decode_sparse(info: MediaInfo) -> Iterator[Frame]:
             yield t, upright(gray, info.rotation)
 
 
-def score_frames(frames: list[Frame]) -> tuple[FrameScore, ...]:
-    """Sharpness, motion, black, frozen and blurry for each sample."""
+def score_frames(frames: Iterable[Frame]) -> tuple[FrameScore, ...]:
+    """Sharpness, motion, black, frozen and blurry for each sample (``frames`` may be a
+    stream: only the previous frame is kept)."""
     raw: list[FrameScore] = []
     prev: np.ndarray | None = None
     for t, gray in frames:

@@ -14,6 +14,8 @@ with ``rows:`` and optional ``defaults:``). Columns::
     account     which configured account posts (default: default)
     review      yes/no: hold the clip for approval before publishing (default: no)
     layout      auto, crop or fit (default: the template's)
+    mode        make (default) or slice: the footage is a live-selling recording cut
+                into a clip per product pitch (``clipcart slice``); the row has no sku
 
 Every row is checked before any work starts; each problem names the row and field.
 Relative paths may not climb out of the manifest's folder (``..``); absolute paths are
@@ -45,8 +47,9 @@ from pipeline.publish.base import when_problem
 from pipeline.publish.platforms import PLATFORMS
 
 COLUMNS = ("footage", "sku", "template", "platforms", "publish_at", "catalog", "account",
-           "review", "layout")
+           "review", "layout", "mode")
 LAYOUTS = ("", "auto", "crop", "fit")
+MODES = ("make", "slice")
 GLOB_CHARS = re.compile(r"[*?\[]")
 TRUE = {"yes", "y", "true", "1", "on"}
 FALSE = {"no", "n", "false", "0", "off", ""}
@@ -66,6 +69,8 @@ class BatchItem(Frozen):
     account: str = "default"
     layout: str = Field(default="", description="auto, crop or fit; empty: the template's.")
     review: bool = Field(default=False, description="Hold for approval before publishing.")
+    mode: str = Field(default="make", description="make: one clip of the sku; slice: a "
+                      "clip per product pitch of a live recording (no sku).")
 
 
 @dataclass(frozen=True)
@@ -170,7 +175,8 @@ def _check_columns(path: Path, names: Iterable[str], where: str = "header") -> N
     if unknown:
         raise ManifestError(f"{path}: {where}: unknown column {excerpt(unknown[0], 40)}",
                             hint=f"Columns are: {', '.join(COLUMNS)}")
-    if where == "header" and not {"footage", "sku"} <= set(names):
+    if where == "header" and not ({"footage", "sku"} <= set(names)
+                                  or {"footage", "mode"} <= set(names)):
         raise ManifestError(f"{path}: the header needs footage and sku columns",
                             hint=f"Columns are: {', '.join(COLUMNS)}")
 
@@ -215,7 +221,12 @@ class _RowChecker:
             problems.append(RowProblem(where, field, message))
 
         files = self.footage(row.get("footage", ""), note)
-        catalog = self.product_catalog(row, note)
+        mode = (row.get("mode") or "make").lower()
+        if mode not in MODES:
+            note("mode", f"{excerpt(mode, 20)} is not a mode; use make or slice")
+        if mode == "slice" and row.get("sku"):
+            note("sku", "a slice row names no sku: every catalog product is looked for")
+        catalog = self.product_catalog(row, note, needs_sku=mode == "make")
         template = self.template(row.get("template") or "bold", note)
         platforms = self.platforms(row.get("platforms", ""), note)
         account = row.get("account") or "default"
@@ -226,9 +237,10 @@ class _RowChecker:
             note("layout", f"{layout!r} is not a layout; use auto, crop or fit")
         if problems or catalog is None:
             return [], problems
-        return [BatchItem(row=where, footage=f, sku=row["sku"], template=template,
+        return [BatchItem(row=where, footage=f, sku=row.get("sku", ""), template=template,
                           catalog=catalog, platforms=platforms, publish_at=when,
-                          account=account, review=review, layout=layout) for f in files], []
+                          account=account, review=review, layout=layout, mode=mode)
+                for f in files], []
 
     def footage(self, value: str, note: Callable[[str, str], None]) -> list[Path]:
         if not value:
@@ -255,8 +267,8 @@ class _RowChecker:
             return []
         return [path.resolve()]
 
-    def product_catalog(self, row: dict[str, str], note: Callable[[str, str], None]
-                        ) -> Path | None:
+    def product_catalog(self, row: dict[str, str], note: Callable[[str, str], None],
+                        needs_sku: bool = True) -> Path | None:
         value = row.get("catalog", "")
         if value and outside(value):
             note("catalog", f"{excerpt(value)} {OUTSIDE}")
@@ -275,6 +287,8 @@ class _RowChecker:
         if isinstance(loaded, BadInput):
             note("catalog", loaded.one_line())
             return None
+        if not needs_sku:
+            return path
         sku = row.get("sku", "")
         if not sku:
             note("sku", "empty; give the product's SKU")

@@ -13,6 +13,9 @@ for ``reject_after_s`` is *moved* to
 ``INBOX/_rejected/`` with ``<name>.error.txt`` beside it saying why: that is the one
 change clipcart makes inside the inbox. Its bytes are never altered, and good files are
 never moved, modified or deleted.
+
+A recording dropped into ``INBOX/_live/`` is sliced (``clipcart slice``): a clip per
+product pitch, with the inbox's catalog.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from pipeline.core.home import clipcart_home
 VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".3gp"}
 REJECTED = "_rejected"
 SEPARATOR = "__"
+LIVE_FOLDER = "_live"
+"""``INBOX/_live/<name>.mkv``: a live-selling recording, sliced into a clip per pitch."""
 
 
 @dataclass(frozen=True)
