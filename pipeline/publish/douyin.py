@@ -188,8 +188,11 @@ class DouyinPublisher:
                 source.seek(offset)
                 self._part(request, upload_id, number, source.read(length), resumed=bool(resume))
                 checkpoint("uploading", f"part:{upload_id}:{number}")
+        # a refused complete means the upload is gone: when a retry follows a lost answer
+        # the first complete may have taken it. Nothing is posted before create, so
+        # uploading once more (publish catches _Restart once) is safe
         answer = self._retrying(PART_COMPLETE_PATH, "part complete",
-                                params={"upload_id": upload_id}, restartable=bool(resume))
+                                params={"upload_id": upload_id}, restartable=True)
         return str(answer["video"]["video_id"])
 
     @staticmethod
