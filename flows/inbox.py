@@ -193,9 +193,8 @@ def watch_inbox(inbox: Path, catalog: Path | None = None, out_dir: Path = Path("
                          tick_s=tick_s, max_passes=max_passes)
     found = catalog_for(params)
     params.out_dir.mkdir(parents=True, exist_ok=True)
-    registry = InboxRegistry()
     outcomes: list[DropOutcome] = []
-    try:
+    with InboxRegistry() as registry:
         outcomes += one_pass(params, found, registry)
         passes = 1
         if not params.once:
@@ -206,7 +205,5 @@ def watch_inbox(inbox: Path, catalog: Path | None = None, out_dir: Path = Path("
             for _ in watch_changes(params.inbox, stop, params.tick_s):
                 outcomes += one_pass(params, found, registry)
                 passes += 1
-    finally:
-        registry.close()
     record_pass(outcomes)
     return outcomes

@@ -189,16 +189,13 @@ def review_command() -> None:
     """List the clips waiting for review."""
     from pipeline.ops.review import ReviewBook
 
-    book = ReviewBook()
-    try:
+    with ReviewBook() as book:
         table = Table("clip", "targets", "folder", "waiting since")
         for r in book.pending():
             table.add_row(r.clip_id, ", ".join(f"{t.platform}@{t.at:%m-%d %H:%M}Z"
                                                for t in r.targets),
                           str(r.clip_dir), f"{r.updated_at:%Y-%m-%d %H:%M}")
         out.print(table)
-    finally:
-        book.close()
 
 
 def serve_command(

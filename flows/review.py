@@ -42,11 +42,8 @@ def hold_for_review(clip_id: str, clip_dir: Path, targets: tuple[Target, ...]) -
     """Put the clip in the review book, noting the flow run (if any) that waits on it."""
     ctx = FlowRunContext.get()
     run_id = str(ctx.flow_run.id) if ctx and ctx.flow_run else ""
-    book = ReviewBook()
-    try:
+    with ReviewBook() as book:
         return book.request(clip_id, clip_dir, targets, flow_run_id=run_id)
-    finally:
-        book.close()
 
 
 def wait_for_reviews(clip_ids: list[str], ledger_url: str | None, timeout_s: int
@@ -85,11 +82,8 @@ def _wait(form: type[ReviewDecision], timeout_s: int, key: str) -> ReviewDecisio
 
 
 def _current(clip_id: str) -> ReviewRecord | None:
-    book = ReviewBook()
-    try:
+    with ReviewBook() as book:
         return book.get(clip_id)
-    finally:
-        book.close()
 
 
 def resume_if_waiting(record: ReviewRecord) -> bool:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Literal
 
 from pipeline.core.home import clipcart_home
+from pipeline.core.stores import ClosingStore
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".3gp"}
 REJECTED = "_rejected"
@@ -152,7 +153,7 @@ def reject(inbox: Path, path: Path, reason: str) -> Path:
     return target
 
 
-class InboxRegistry:
+class InboxRegistry(ClosingStore):
     """Which (content hash, SKU) pairs already became clips; SQLite under CLIPCART_HOME."""
 
     def __init__(self, path: Path | None = None) -> None:

@@ -24,12 +24,9 @@ FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 def booked_slots(ledger_url: str | None) -> list[tuple[str, str, str, datetime]]:
     """(clip_id, platform, account, time) of every unfinished, scheduled ledger row."""
-    ledger = Ledger(ledger_url)
-    try:
+    with Ledger(ledger_url) as ledger:
         return [(r.clip_id, r.platform, r.account, r.scheduled_at)
                 for r in ledger.due(FAR_FUTURE) if r.scheduled_at]
-    finally:
-        ledger.close()
 
 
 Booking = tuple[str, str, str, datetime]
@@ -88,11 +85,8 @@ def schedule_targets(clip_dir: Path, targets: tuple[Target, ...],
 def decide(clip_id: str, approved: bool, note: str = "", *, ledger_url: str | None = None,
            review_url: str | None = None) -> tuple[ReviewRecord, list[PublishRecord]]:
     """Approve (and schedule its posts) or reject a clip held for review."""
-    book = ReviewBook(review_url)
-    try:
+    with ReviewBook(review_url) as book:
         record, _changed = book.decide(clip_id, approved, note)
-    finally:
-        book.close()
     if record.state != "approved":
         return record, []
     return record, schedule_targets(record.clip_dir, record.targets, ledger_url)

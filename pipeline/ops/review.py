@@ -21,6 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from pipeline.core.errors import ConfigError
 from pipeline.core.home import clipcart_home
 from pipeline.core.models import Frozen
+from pipeline.core.stores import ClosingStore
 
 ReviewState = Literal["pending", "approved", "rejected"]
 
@@ -66,7 +67,7 @@ def default_url() -> str:
     return f"sqlite:///{clipcart_home() / 'review.db'}"
 
 
-class ReviewBook:
+class ReviewBook(ClosingStore):
     """Review rows in a SQL database."""
 
     def __init__(self, url: str | None = None) -> None:

@@ -37,6 +37,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from pipeline.core.errors import ConfigError
 from pipeline.core.models import Frozen
+from pipeline.core.stores import ClosingStore
 from pipeline.ops.linkpage import page_link
 from pipeline.products.links import check_link
 from pipeline.publish.metric_store import create_tables, make_engine, utc
@@ -175,7 +176,7 @@ class ClickRow(_Base):
     clicked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class LinkStore:
+class LinkStore(ClosingStore):
     """Short links and their clicks, in the ledger's database (or any SQLAlchemy URL)."""
 
     def __init__(self, url: str | None = None) -> None:
@@ -186,11 +187,6 @@ class LinkStore:
     def close(self) -> None:
         self.engine.dispose()
 
-    def __enter__(self) -> LinkStore:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
     def register(self, links: Iterable[ShortLink]) -> None:
         """Add or update links (a re-made clip keeps its codes)."""

@@ -46,11 +46,8 @@ def publish_clip(
         product_title=product_title,
         sandbox_url=sandbox_url,
     )
-    ledger = Ledger(ledger_url, lease_s=(tuning or Tuning()).lease_s)
-    try:
+    with Ledger(ledger_url, lease_s=(tuning or Tuning()).lease_s) as ledger:
         return publish_request(request, ledger, transport=transport, tuning=tuning)
-    finally:
-        ledger.close()
 
 
 def schedule_clip(
@@ -79,17 +76,11 @@ def schedule_clip(
         scheduled_at=at,
         sandbox_url=sandbox_url,
     )
-    ledger = Ledger(ledger_url)
-    try:
+    with Ledger(ledger_url) as ledger:
         return ledger.ensure(request)
-    finally:
-        ledger.close()
 
 
 def publish_status(ledger_url: str | None = None) -> list[PublishRecord]:
     """Every ledger record, oldest change first."""
-    ledger = Ledger(ledger_url)
-    try:
+    with Ledger(ledger_url) as ledger:
         return ledger.records()
-    finally:
-        ledger.close()

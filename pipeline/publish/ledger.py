@@ -42,6 +42,7 @@ from sqlalchemy.schema import CreateTable
 
 from pipeline.core.errors import PublishError
 from pipeline.core.home import clipcart_home
+from pipeline.core.stores import ClosingStore
 from pipeline.publish.base import REAL_TARGET, PublishRecord, PublishRequest, PublishState
 
 Key = tuple[str, str, str, str]
@@ -118,7 +119,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class Ledger:
+class Ledger(ClosingStore):
     """Publish records in a SQL database; see the module docstring for the claim rule."""
 
     def __init__(self, url: str | None = None, *, lease_s: float = 1800.0) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from pipeline.core.models import Frozen
+from pipeline.core.stores import ClosingStore
 from pipeline.publish.ledger import default_url
 
 
@@ -107,7 +108,7 @@ def _busy_timeout(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-class MetricStore:
+class MetricStore(ClosingStore):
     """Snapshots in a SQL database; add and read, never update."""
 
     def __init__(self, url: str | None = None) -> None:
@@ -118,11 +119,6 @@ class MetricStore:
     def close(self) -> None:
         self.engine.dispose()
 
-    def __enter__(self) -> MetricStore:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
     def add(self, snapshots: Iterable[MetricSnapshot]) -> None:
         with self._sessions.begin() as session:

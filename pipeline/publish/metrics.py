@@ -161,13 +161,10 @@ def collect_stats(
     tuning = tuning or Tuning()
     taken_at = (now or datetime.now(UTC)).astimezone(UTC)
     target = target_for(sandbox_url)
-    ledger = Ledger(ledger_url)
-    try:
+    with Ledger(ledger_url) as ledger:
         # a sandbox's counters are asked of that sandbox, a real post's of the platform
         groups = group_posts([(record, video) for record, video in ledger.published()
                               if record.target == target])
-    finally:
-        ledger.close()
     total, bad = StatsRun(), []
     for (source, account), posts in groups.items():
         try:

@@ -437,9 +437,8 @@ def publish_due(
     the sandbox of every real post still scheduled (the real row stays scheduled).
     """
     target = target_for(sandbox_url)
-    ledger = Ledger(ledger_url, lease_s=(tuning or Tuning()).lease_s)
     results = []
-    try:
+    with Ledger(ledger_url, lease_s=(tuning or Tuning()).lease_s) as ledger:
         for request in due_on(ledger, target, now):
             if ledger.account_blocked(request.platform, request.account, target):
                 continue
@@ -451,8 +450,6 @@ def publish_due(
                 failed = ledger.get(key_of(request))
                 if failed is not None:
                     results.append(failed)
-    finally:
-        ledger.close()
     return results
 
 
