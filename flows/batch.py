@@ -79,7 +79,7 @@ def make_item(item: BatchItem, out_dir: Path, settings: Settings) -> ItemResult:
         # an item failing at render still leaves its transcript and plan for the re-run
         with transaction(commit_mode=CommitMode.EAGER):
             manifest = produce(item.footage, item.catalog, item.sku, out_dir, item.template,
-                               settings)
+                               settings, item.script)
     except ClipcartError as exc:
         result = ItemResult(**base, status="failed", error=exc.one_line())
     except Exception as exc:  # one bad file never stops the batch

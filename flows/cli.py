@@ -55,6 +55,9 @@ def make(
         help="Whisper model: auto (tiny.en for English, multilingual base otherwise), "
              "a name or a folder.")] = "auto",
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest only.")] = False,
+    script: Annotated[Path | None, typer.Option(
+        help="What is said, as plain text or SRT: the captions show its words, timed by "
+             "the speech.")] = None,
 ) -> None:
     """Make one clip: OUT/<clip_id>/ with clip.mp4, captions, thumbnail, plan, manifest."""
     from flows.produce import produce_clip
@@ -63,7 +66,7 @@ def make(
     settings = _settings(duration, lang, engine, model)
     preload_whisper(settings)
     with err.status("making clip…"):
-        manifest = produce_clip(footage, catalog, sku, out_dir, template, settings)
+        manifest = produce_clip(footage, catalog, sku, out_dir, template, settings, script)
     if as_json:
         sys.stdout.write(json.dumps(manifest, ensure_ascii=False) + "\n")
     else:

@@ -67,6 +67,8 @@ def take(drop: Drop, params: WatchParams, catalog: Path, registry: InboxRegistry
     """One complete file: skip if seen, else make its clip or set it aside with why."""
     base = {"source": str(drop.path), "sku": drop.sku}
     digest = footage_digest(drop.path)
+    if drop.script is not None:  # another script is another clip
+        digest += f"+{footage_digest(drop.script)}"
     seen = registry.clip_for(digest, drop.sku)
     if seen:
         return DropOutcome(**base, status="seen", clip_id=seen)
@@ -74,7 +76,8 @@ def take(drop: Drop, params: WatchParams, catalog: Path, registry: InboxRegistry
         find_product(load_catalog(catalog), drop.sku, catalog)
         if not probe(drop.path).has_video:
             raise MediaError(f"{drop.path.name} has no video stream")
-        manifest = produce(drop.path, catalog, drop.sku, params.out_dir, params.template)
+        manifest = produce(drop.path, catalog, drop.sku, params.out_dir, params.template,
+                           script=drop.script)
     except (BadInput, MediaError) as exc:
         where = reject(params.inbox, drop.path, exc.one_line())
         return DropOutcome(**base, status="rejected", detail=f"{where}: {exc.one_line()}")

@@ -13,6 +13,8 @@ with ``rows:`` and optional ``defaults:``). Columns::
     catalog     catalog file for this row (default: --catalog)
     account     which configured account posts (default: default)
     review      yes/no: hold the clip for approval before publishing (default: no)
+    script      what is said, a .txt or .srt file relative to the manifest's folder: the
+                captions show its words, timed by the speech (default: none)
 
 Every row is checked before any work starts; each problem names the row and field.
 Relative paths may not climb out of the manifest's folder (``..``); absolute paths are
@@ -38,9 +40,10 @@ from pipeline.core.errors import BadInput, ManifestError
 from pipeline.core.models import Frozen, Product
 from pipeline.products.catalog import find_product, load_catalog, read_text
 from pipeline.publish.platforms import PLATFORMS
+from pipeline.speech.script_file import read_script
 
 COLUMNS = ("footage", "sku", "template", "platforms", "publish_at", "catalog", "account",
-           "review")
+           "review", "script")
 GLOB_CHARS = re.compile(r"[*?\[]")
 TRUE = {"yes", "y", "true", "1", "on"}
 FALSE = {"no", "n", "false", "0", "off", ""}
@@ -59,6 +62,8 @@ class BatchItem(Frozen):
         default=None, description="When to post (aware); None means the next free slot.")
     account: str = "default"
     review: bool = Field(default=False, description="Hold for approval before publishing.")
+    script: Path | None = Field(default=None, description="Absolute path of the caption "
+                                "script (text or SRT), if any.")
 
 
 @dataclass(frozen=True)
@@ -203,11 +208,12 @@ class _RowChecker:
         account = row.get("account") or "default"
         when = self.when(row.get("publish_at", ""), account, note)
         review = self.flag(row.get("review", ""), note)
+        script = self.script(row.get("script", ""), note)
         if problems or catalog is None:
             return [], problems
         return [BatchItem(row=where, footage=f, sku=row["sku"], template=row.get("template") or
                           "bold", catalog=catalog, platforms=platforms, publish_at=when,
-                          account=account, review=review) for f in files], []
+                          account=account, review=review, script=script) for f in files], []
 
     def footage(self, value: str, note: Callable[[str, str], None]) -> list[Path]:
         if not value:
@@ -294,6 +300,21 @@ class _RowChecker:
             zone = self.zone_for(account) if self.zone_for else None
             moment = moment.replace(tzinfo=zone) if zone else moment.astimezone()
         return moment
+
+    def script(self, value: str, note: Callable[[str, str], None]) -> Path | None:
+        if not value:
+            return None
+        if ".." in Path(value).parts:
+            note("script", f"{value!r} points outside the manifest's folder ('..'); "
+                 "move the script beside the manifest or give an absolute path")
+            return None
+        path = Path(value) if Path(value).is_absolute() else self.base / value
+        try:
+            read_script(path)
+        except BadInput as exc:
+            note("script", exc.one_line())
+            return None
+        return path.resolve()
 
     def flag(self, value: str, note: Callable[[str, str], None]) -> bool:
         if value.lower() in TRUE | FALSE:

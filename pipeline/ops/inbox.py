@@ -1,6 +1,7 @@
 """The watched inbox: footage dropped into a folder becomes clips, each file once.
 
-Layout: ``INBOX/<SKU>/<any name>.mp4`` or ``INBOX/<SKU>__<name>.mp4``. A file is taken
+Layout: ``INBOX/<SKU>/<any name>.mp4`` or ``INBOX/<SKU>__<name>.mp4``; a caption script
+``<name>.txt`` or ``<name>.srt`` beside the footage is used as ``--script``. A file is taken
 only when it is fully written: its size and modification time hold still for
 ``settle_s`` and it can be opened and read to the end. Files are remembered by content
 hash and SKU in ``CLIPCART_HOME/inbox.db``, so a restart or a second copy of the same
@@ -23,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.core.home import clipcart_home
+from pipeline.speech.script_file import script_beside
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".3gp"}
 REJECTED = "_rejected"
@@ -35,6 +37,8 @@ class Drop:
 
     path: Path
     sku: str
+    script: Path | None = None
+    """``<footage name>.txt`` or ``.srt`` beside the footage, if there is one."""
 
 
 def scan(inbox: Path) -> list[Drop]:
@@ -46,7 +50,7 @@ def scan(inbox: Path) -> list[Drop]:
             continue
         sku = sku_for(rel)
         if sku and path.suffix.lower() in VIDEO_SUFFIXES:
-            drops.append(Drop(path=path, sku=sku))
+            drops.append(Drop(path=path, sku=sku, script=script_beside(path)))
     return drops
 
 
