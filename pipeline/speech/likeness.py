@@ -10,7 +10,8 @@ The script aligner (pipeline/speech/script_align.py) compares tokens of three ki
 - a hangul syllable: compared by its jamo (initial consonant, vowel, final consonant),
   so 줍 and 춥 (one consonant apart) are alike.
 - anything else (a Latin word, a number): the better of spelling and Soundex-like sound
-  similarity, as catalog names are matched (pipeline/speech/names.py).
+  similarity (words of four letters or more), as catalog names are matched
+  (pipeline/speech/names.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ HOMOPHONE = 0.9
 """Two different Han characters with the same toneless syllable."""
 PINYIN_WEIGHT = 0.7
 """Han characters with different syllables: this share of their spelling likeness."""
+MIN_SOUNDED = 4
+"""Letters both words need before their sound keys are compared."""
+SOUND_WEIGHT = 0.9
+"""Sounding alike counts a little less than being spelled alike."""
 JAMO_WEIGHTS = (0.35, 0.4, 0.25)
 """Weights of a hangul syllable's initial consonant, vowel and final consonant."""
 _HANGUL_BASE = 0xAC00
@@ -41,8 +46,15 @@ def likeness(a: str, b: str) -> float:
             return _jamo_likeness(a, b)
         if is_unspaced(a) or is_unspaced(b):
             return _han_likeness(a, b)
-    return max(_ratio(a, b), _ratio(sound_key(a), sound_key(b)) if a.isascii() and
-               b.isascii() else 0.0)
+    return max(_ratio(a, b), _sound_likeness(a, b))
+
+
+def _sound_likeness(a: str, b: str) -> float:
+    """Likeness of two words' sound keys; words under ``MIN_SOUNDED`` letters have too
+    few consonants for a sound key to tell them apart ("a" and "i" sound alike)."""
+    if min(len(a), len(b)) < MIN_SOUNDED or not (a.isalpha() and b.isalpha()):
+        return 0.0
+    return SOUND_WEIGHT * _ratio(sound_key(a), sound_key(b))
 
 
 def _syllable(ch: str) -> bool:

@@ -31,9 +31,9 @@ MIN_ALIGNED = 0.6
 """Share of the script's tokens that must pair with a like recognised token."""
 LIKE = 0.5
 """Likeness (0-1) at which a pair counts as aligned."""
-PAIR_OFFSET = 0.35
-"""A pair scores its likeness minus this: unlike tokens may still pair (a misheard word
-keeps its place), like ones are worth a gap on each side."""
+PAIR_OFFSET = 0.55
+"""A pair scores its likeness minus this: a like pair beats a gap on each side, an unlike
+one does not (its script token is timed by the recognised words left between pairs)."""
 GAP = -0.25
 """Score of a token left unpaired, on either side."""
 MAX_CELLS = 8_000_000
@@ -134,7 +134,7 @@ def _pieces(chunk: str) -> list[str]:
                 pieces[-1] += ch
             else:
                 lead += ch
-        elif cjk or not pieces or _is_cjk_piece(pieces[-1]) or not pieces[-1][-1].isalnum():
+        elif cjk or not pieces or _is_cjk_piece(pieces[-1]):
             pieces.append(lead + ch)
             lead = ""
         else:
@@ -267,23 +267,28 @@ def _share_gap(times: list[tuple[float, float]], keys: Sequence[str], pairs: Seq
                ms_per_char: float) -> None:
     """Time the unpaired script tokens ``run`` (start, end indices) in place.
 
-    They share the time from the paired token before to the one after, which also holds
-    any recognised words nobody paired ("$24" against "twenty four"); at the script's
-    edges they reach to the first or last recognised word, or take ``ms_per_char``. Too
-    little room (under half the usual pace) and the neighbours share theirs with them.
+    They take the time of the recognised words nobody paired between the paired tokens
+    around them ("twenty four dollars" that of "$24."); with none, the time from the paired
+    token before to the one after; at the script's edges, ``ms_per_char`` before the first
+    or after the last. Too little room (under half the usual pace) and the neighbours share
+    theirs with them.
     """
     first, stop = run
     starts, ends = heard
     size = sum(len(k) for k in keys[first:stop])
     before = pairs[first - 1] if first > 0 else -1
     after = pairs[stop] if stop < len(keys) else -1
-    if before >= 0:
-        low = ends[before]
+    unpaired = range(before + 1, after if after >= 0 else len(starts))
+    if unpaired:
+        low, high = starts[unpaired[0]], ends[unpaired[-1]]
+    elif before < 0:
+        low, high = starts[after] - ms_per_char * size, starts[after]
+    elif after < 0:
+        low, high = ends[before], ends[before] + ms_per_char * size
     else:
-        low = min(starts[0], starts[after] - ms_per_char * size) if after >= 0 else starts[0]
-    high = starts[after] if after >= 0 else max(ends[-1], low + ms_per_char * size)
+        low, high = ends[before], starts[after]
     first_shared, stop_shared = first, stop
-    if high - low < ms_per_char * size / 2 and before >= 0 and after >= 0:
+    if high - low < ms_per_char * size / 2 and before >= 0 and after >= 0 and not unpaired:
         low, high = starts[before], ends[after]
         first_shared, stop_shared = first - 1, stop + 1
     low = max(0.0, low)
