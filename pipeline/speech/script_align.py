@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.core.models import Transcript, Word
-from pipeline.core.scripts import is_hangul, is_unspaced, join_words
+from pipeline.core.scripts import is_hangul, is_unspaced, join_words, script_of
 from pipeline.speech.likeness import likeness, normalised
 
 MIN_ALIGNED = 0.6
@@ -80,7 +80,8 @@ def apply_script(transcript: Transcript, script: str, name: str = "script") -> T
                                    "recognised words. Give only what is said in this footage")
     result = align(transcript.words, texts, tokens)
     if result.share < MIN_ALIGNED:
-        return _warned(transcript, f"{name}: only {result.aligned} of {result.total} words "
+        unit = {"latin": "words", "cjk": "characters", "korean": "syllables"}[script_of(script)]
+        return _warned(transcript, f"{name}: only {result.aligned} of its {result.total} {unit} "
                                    f"({result.share:.0%}) match the speech, under "
                                    f"{MIN_ALIGNED:.0%}; the captions use the recognised "
                                    "words. Check that the script is this footage's")

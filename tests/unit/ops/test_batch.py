@@ -115,3 +115,29 @@ def test_cli_refuses_a_manifest_with_no_good_row(campaign: Path,
     assert main(["batch", str(manifest), "--catalog", str(campaign / "catalog.csv")]) == 2
     said = capsys.readouterr().err
     assert "row 2, sku:" in said and "row 3, footage:" in said and "Nothing was made" in said
+
+
+def test_a_script_column_names_a_text_or_srt_beside_the_manifest(campaign: Path) -> None:
+    write(campaign, "footage/a.txt", "This is the Trailhead bottle.")
+    manifest = write(campaign, "m.csv", "footage,sku,script\n"
+                     "footage/a.mp4,TRAIL-BOTTLE-24,footage/a.txt\n"
+                     "footage/b.mp4,TRAIL-BOTTLE-24,\n")
+    plan = read_manifest(manifest, catalog=campaign / "catalog.csv")
+    assert plan.problems == ()
+    assert [i.script for i in plan.items] == [(campaign / "footage" / "a.txt").resolve(), None]
+
+
+def test_bad_scripts_are_row_problems_before_any_work(campaign: Path) -> None:
+    write(campaign, "empty.srt", "")
+    (campaign.parent / "outside.txt").write_text("Hello there.", "utf-8")
+    manifest = write(campaign, "m.yaml", "- {footage: footage/a.mp4, sku: TRAIL-BOTTLE-24, "
+                     "script: ../outside.txt}\n"
+                     "- {footage: footage/b.mp4, sku: TRAIL-BOTTLE-24, script: gone.txt}\n"
+                     "- {footage: footage/c.mov, sku: TRAIL-BOTTLE-24, script: empty.srt}\n")
+    plan = read_manifest(manifest, catalog=campaign / "catalog.csv")
+    assert plan.items == ()
+    problems = [str(p) for p in plan.problems]
+    assert problems[0].startswith("item 1, script: '../outside.txt' points outside")
+    assert problems[1].startswith("item 2, script: script ") and "gone.txt: file not found" \
+        in problems[1]
+    assert problems[2].startswith("item 3, script: ") and "empty.srt: file is empty" in problems[2]

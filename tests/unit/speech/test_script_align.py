@@ -4,6 +4,7 @@ aligns real Whisper output of real (TTS) speech."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -70,7 +71,7 @@ def test_the_script_replaces_the_words_and_keeps_the_speech_times() -> None:
     assert times[0] == (0, 300) and times[4] == (1200, 1800) and times[-1] == (3100, 3600)
     assert times[3][0] == 600 and times[3][1] <= 1200  # "Trailhead" over "trail head"
     assert 1800 <= times[5][0] < times[5][1] <= 2500  # "The" was missed: between its neighbours
-    assert all(a[1] <= b[0] for a, b in zip(times, times[1:], strict=False))
+    assert all(a[1] <= b[0] for a, b in pairwise(times))
     assert out.warnings == ()
 
 

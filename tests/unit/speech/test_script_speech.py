@@ -8,6 +8,8 @@ Robotic TTS is hard for Whisper base (it hears 车序步道保温瓶 for 这是�
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from pipeline.captions.cues import build_cues
@@ -44,7 +46,7 @@ def caption_text(transcript: Transcript) -> str:
 def assert_timed_in_order(transcript: Transcript, speech: Transcript) -> None:
     times = [(w.start_ms, w.end_ms) for w in transcript.words]
     assert all(a <= b for a, b in times)
-    assert all(a[1] <= b[0] for a, b in zip(times, times[1:], strict=False))
+    assert all(a[1] <= b[0] for a, b in pairwise(times))
     assert times[0][0] >= speech.words[0].start_ms - 1000
     assert times[-1][1] <= speech.words[-1].end_ms + 1000
 
