@@ -36,6 +36,11 @@ PAIR_OFFSET = 0.55
 one does not (its script token is timed by the recognised words left between pairs)."""
 GAP = -0.25
 """Score of a token left unpaired, on either side."""
+FULL_CELLS = 40_000
+"""Script tokens x recognised tokens up to which every pair is compared (200 x 200)."""
+BAND = 25
+"""Beyond ``FULL_CELLS``, how many recognised tokens either side of the equal tokens'
+path are compared with each script token."""
 MAX_CELLS = 8_000_000
 """Script tokens x recognised tokens beyond which aligning costs too much memory and
 time (a 2,800-character script against as many recognised)."""
@@ -74,13 +79,18 @@ def apply_script(transcript: Transcript, script: str, name: str = "script") -> T
         return _warned(transcript, f"{name}: no speech was recognised to time it by; "
                                    "there are no captions")
     texts, tokens = script_tokens(script)
+    unit = {"latin": "words", "cjk": "characters", "korean": "syllables"}[script_of(script)]
+    if _token_count(transcript.words) < MIN_ALIGNED * len(tokens.keys):
+        return _warned(transcript, f"{name}: the speech has under {MIN_ALIGNED:.0%} as many "
+                                   f"{unit} as the script's {len(tokens.keys)}; the captions "
+                                   "use the recognised words. Check that the script is this "
+                                   "footage's")
     if len(tokens.keys) * _token_count(transcript.words) > MAX_CELLS:
         return _warned(transcript, f"{name}: too long to align with the speech "
                                    f"({len(tokens.keys)} tokens); the captions use the "
                                    "recognised words. Give only what is said in this footage")
     result = align(transcript.words, texts, tokens)
     if result.share < MIN_ALIGNED:
-        unit = {"latin": "words", "cjk": "characters", "korean": "syllables"}[script_of(script)]
         return _warned(transcript, f"{name}: only {result.aligned} of its {result.total} {unit} "
                                    f"({result.share:.0%}) match the speech, under "
                                    f"{MIN_ALIGNED:.0%}; the captions use the recognised "
@@ -199,24 +209,53 @@ def _heard_tokens(heard: Sequence[Word]) -> tuple[list[str], list[float], list[f
 def pair_tokens(script: Sequence[str], heard: Sequence[str]) -> list[int]:
     """For each script token, the index of the recognised token it aligns with, or -1.
 
-    Needleman-Wunsch maximising the summed pair scores (likeness - ``PAIR_OFFSET``) and
-    gaps (``GAP``); each row's left moves are a running maximum, so a row is a few
-    numpy operations.
+    Up to ``FULL_CELLS`` every pair is compared. Beyond, equal tokens are aligned first
+    (numpy, no per-pair Python), and likeness is computed only within ``BAND`` tokens of
+    that path: comparing every pair of a 1,200-word script with as much speech took 15 s.
     """
-    n, m = len(script), len(heard)
-    pair = _pair_scores(script, heard)
-    total = np.zeros((n + 1, m + 1))
+    if len(script) * len(heard) <= FULL_CELLS:
+        return best_path(_pair_scores(script, heard))
+    codes = {k: i for i, k in enumerate(dict.fromkeys([*script, *heard]))}
+    rows = np.array([codes[k] for k in script])
+    cols = np.array([codes[k] for k in heard])
+    equal = np.where(rows[:, None] == cols[None, :], 1.0 - PAIR_OFFSET, -PAIR_OFFSET)
+    rough = _filled(best_path(equal.astype(np.float32)), len(heard))
+    scores = np.full((len(script), len(heard)), -PAIR_OFFSET, dtype=np.float32)
+    for i, centre in enumerate(rough):
+        low, high = max(0, centre - BAND), min(len(heard), centre + BAND + 1)
+        scores[i, low:high] = [likeness(script[i], heard[j]) - PAIR_OFFSET
+                               for j in range(low, high)]
+    return best_path(scores)
+
+
+def _filled(pairs: Sequence[int], width: int) -> list[int]:
+    """Each script token's partner, or for an unpaired one the partner before it."""
+    out, last = [], 0
+    for j in pairs:
+        last = j if j >= 0 else min(last + 1, width - 1)
+        out.append(last)
+    return out
+
+
+def best_path(pair: np.ndarray) -> list[int]:
+    """Needleman-Wunsch over a (script x recognised) matrix of pair scores, gaps ``GAP``:
+    each script token's partner or -1. Each row's left moves are a running maximum, so a
+    row is a few numpy operations."""
+    n, m = pair.shape
+    total = np.zeros((n + 1, m + 1), dtype=np.float32)
     total[0] = GAP * np.arange(m + 1)
     from_up = np.zeros((n + 1, m + 1), dtype=bool)
     from_left = np.zeros((n + 1, m + 1), dtype=bool)
-    steps = GAP * np.arange(m + 1)
+    steps = (GAP * np.arange(m + 1)).astype(np.float32)
     for i in range(1, n + 1):
         diagonal = total[i - 1, :-1] + pair[i - 1]
         up = total[i - 1, 1:] + GAP
-        best = np.concatenate(([GAP * i], np.maximum(diagonal, up)))
-        total[i] = steps + np.maximum.accumulate(best - steps)
+        best = np.concatenate((np.array([GAP * i], dtype=np.float32), np.maximum(diagonal, up)))
+        shifted = best - steps
+        running = np.maximum.accumulate(shifted)
+        total[i] = steps + running
         from_up[i, 1:] = up > diagonal
-        from_left[i, 1:] = total[i, 1:] > best[1:] + 1e-9
+        from_left[i, 1:] = running[1:] > shifted[1:]  # exact: the maximum came from the left
     from_up[1:, 0] = True
     pairs = [-1] * n
     i, j = n, m
@@ -240,7 +279,7 @@ def _pair_scores(script: Sequence[str], heard: Sequence[str]) -> np.ndarray:
                                                                             len(cols))
     index_rows = np.array([rows[k] for k in script], dtype=int)
     index_cols = np.array([cols[k] for k in heard], dtype=int)
-    return np.asarray(table[np.ix_(index_rows, index_cols)] - PAIR_OFFSET)
+    return np.asarray(table[np.ix_(index_rows, index_cols)] - PAIR_OFFSET, dtype=np.float32)
 
 
 def _token_times(keys: Sequence[str], pairs: Sequence[int], starts: Sequence[float],

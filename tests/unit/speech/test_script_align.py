@@ -94,13 +94,22 @@ def test_a_script_missing_at_the_edges_is_timed_before_and_after_the_speech() ->
 
 
 def test_a_script_that_is_not_what_was_said_falls_back_with_a_warning() -> None:
-    speech = heard(("this", 0, 300), ("is", 300, 500), ("the", 500, 600), ("bottle", 600, 900))
+    speech = heard(("this", 0, 300), ("is", 300, 500), ("the", 500, 600), ("bottle", 600, 900),
+                   ("it", 1000, 1100), ("keeps", 1100, 1400), ("water", 1400, 1700),
+                   ("cold", 1700, 2000))
     out = apply_script(speech, "Completely different words about a camping lantern today.",
                        "script other.txt")
     assert out.words == speech.words
     assert len(out.warnings) == 1
     assert out.warnings[0].startswith("script other.txt: only ")
     assert f"under {MIN_ALIGNED:.0%}" in out.warnings[0]
+
+
+def test_a_script_far_longer_than_the_speech_falls_back_without_aligning() -> None:
+    speech = heard(("this", 0, 300), ("is", 300, 500), ("the", 500, 600), ("bottle", 600, 900))
+    out = apply_script(speech, "This is the bottle. " * 2, "script long.txt")
+    assert out.words == speech.words
+    assert out.warnings[0].startswith("script long.txt: the speech has under 60% as many words")
 
 
 def test_no_speech_means_no_captions_and_a_warning() -> None:
@@ -166,3 +175,19 @@ def test_the_script_beside_footage_is_its_txt_or_srt(tmp_path: Path) -> None:
     assert script_beside(footage) == tmp_path / "take1.srt"
     (tmp_path / "take1.txt").write_text("Hi")
     assert script_beside(footage) == tmp_path / "take1.txt"
+
+
+def test_a_long_script_compares_only_near_the_path_of_equal_words_and_pairs_the_same(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.speech import script_align
+
+    sentence = "it keeps water ice cold all day and the lid never leaks grab yours today"
+    said = f"{sentence} for just twenty dollars this is the trailhead bottle".split(" ") * 18
+    script = list(said)
+    misheard = [("ever" if w == "never" else "ram" if w == "grab" else w) for w in said]
+    del misheard[40:43]
+    assert len(script) * len(misheard) > script_align.FULL_CELLS
+    banded = pair_tokens(script, misheard)
+    monkeypatch.setattr(script_align, "FULL_CELLS", 10**9)
+    assert banded == pair_tokens(script, misheard)
+    assert banded.count(-1) == 3
