@@ -92,7 +92,7 @@ def make_item(item: BatchItem, out_dir: Path, settings: Settings) -> ItemResult:
         with transaction(commit_mode=CommitMode.EAGER):
             manifest = produce(item.footage, item.catalog, item.sku, out_dir, item.template,
                                dataclasses.replace(settings, layout=item.layout)
-                               if item.layout else settings)
+                               if item.layout else settings, item.script)
     except ClipcartError as exc:
         result = ItemResult(**base, status="failed", error=exc.one_line())
     except Exception as exc:  # one bad file never stops the batch

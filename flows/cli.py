@@ -66,6 +66,9 @@ def make(
     variants: Annotated[int, typer.Option(
         help="Make N clips that differ by template (A/B variants; --json prints a list).")
     ] = 0,
+    script: Annotated[Path | None, typer.Option(
+        help="What is said, as plain text or SRT: the captions show its words, timed by "
+             "the speech.")] = None,
 ) -> None:
     """Make one clip: OUT/<clip_id>/ with clip.mp4, captions, thumbnail, plan, manifest."""
     from flows.produce import produce_clip
@@ -77,7 +80,7 @@ def make(
         return
     preload_whisper(settings)
     with err.status("making clip…"):
-        manifest = produce_clip(footage, catalog, sku, out_dir, template, settings)
+        manifest = produce_clip(footage, catalog, sku, out_dir, template, settings, script)
     if as_json:
         sys.stdout.write(json.dumps(manifest, ensure_ascii=False) + "\n")
     else:

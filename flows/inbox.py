@@ -93,6 +93,8 @@ def take(drop: Drop, params: WatchParams, catalog: Path, registry: InboxRegistry
     base = {"source": str(drop.path), "sku": drop.sku}
     before = drop.path.stat()
     digest = footage_digest(drop.path)
+    if drop.script is not None:  # another script is another clip
+        digest += f"+{footage_digest(drop.script)}"
     seen = registry.clip_for(digest, drop.sku)
     if seen:
         return DropOutcome(**base, status="seen", clip_id=seen)
@@ -107,7 +109,8 @@ def take(drop: Drop, params: WatchParams, catalog: Path, registry: InboxRegistry
         find_product(load_catalog(catalog), drop.sku, catalog)
         if not probe(drop.path).has_video:
             raise MediaError(f"{drop.path.name} has no video stream")
-        manifest = produce(drop.path, catalog, drop.sku, params.out_dir, params.template)
+        manifest = produce(drop.path, catalog, drop.sku, params.out_dir, params.template,
+                           script=drop.script)
     except (BadInput, MediaError) as exc:
         return _unusable(drop, params, base, exc.one_line())
     except ClipcartError as exc:  # not the file's fault: leave it for the next pass

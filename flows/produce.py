@@ -112,10 +112,12 @@ class Stopwatch:
 
 
 def produce(footage: Path | Sequence[Path], catalog: Path, sku: str, out_dir: Path,
-            template: str = "bold", settings: Settings | None = None) -> dict[str, Any]:
+            template: str = "bold", settings: Settings | None = None,
+            script: Path | None = None) -> dict[str, Any]:
     """Make one clip: probe → transcribe, analyse → select → reframe → plan → render → qc.
 
-    ``footage`` may be several files of the same product: the best one is used. The
+    ``footage`` may be several files of the same product: the best one is used. With a
+    ``script`` (text or SRT) the captions are its words, timed by the speech. The
     stages run as tasks of whatever flow run (or task) calls this: ``produce_clip``
     for one clip, a batch item's task for many. A batch does not start a subflow per
     clip: a flow run's exit waits up to a second for its heartbeat thread, which was
@@ -125,7 +127,8 @@ def produce(footage: Path | Sequence[Path], catalog: Path, sku: str, out_dir: Pa
     files = [Path(footage)] if isinstance(footage, (str, Path)) else [Path(f) for f in footage]
     req = stages.MakeRequest(footage=files[0], catalog=Path(catalog), sku=sku,
                              out_dir=Path(out_dir), template=template, settings=settings,
-                             more_footage=tuple(files[1:]))
+                             more_footage=tuple(files[1:]),
+                             script=Path(script) if script is not None else None)
     watch = Stopwatch()
     inputs = watch.run("probe", load_inputs, req)
     done = stages.existing_manifest(req.out_dir, inputs.clip_id)
@@ -167,6 +170,7 @@ def counted(manifest: dict[str, Any], out_dir: Path) -> dict[str, Any]:
 
 @flow(name="produce_clip", validate_parameters=False)
 def produce_clip(footage: Path | Sequence[Path], catalog: Path, sku: str, out_dir: Path,
-                 template: str = "bold", settings: Settings | None = None) -> dict[str, Any]:
+                 template: str = "bold", settings: Settings | None = None,
+                 script: Path | None = None) -> dict[str, Any]:
     """``produce`` as a flow run of its own, for ``clipcart make`` and ``demo``."""
-    return produce(footage, catalog, sku, out_dir, template, settings)
+    return produce(footage, catalog, sku, out_dir, template, settings, script)

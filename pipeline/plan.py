@@ -61,18 +61,20 @@ def _unset(model: Product | Template, names: tuple[str, ...]) -> set[str]:
 
 
 def clip_id_for(footage_digest: str, product: Product, template: Template,
-                settings: Settings, image_identity: str) -> str:
-    """Content id: the same footage, product, template and settings give the same id.
+                settings: Settings, image_identity: str, script: str = "") -> str:
+    """Content id: the same footage, product, template, settings and script give the same id.
 
     ``image_identity`` (``pipeline.products.images.image_identity``) stands in for the product's
-    image path, so moving the catalog and its images keeps the ids."""
+    image path, so moving the catalog and its images keeps the ids. The caption ``script``'s
+    text is in the id only when there is one, so clips made without keep their ids."""
     fields = product.model_dump(mode="json", exclude=_unset(product, LATER_PRODUCT_FIELDS))
     fields |= {"image": image_identity}
     raw = json.dumps([footage_digest, fields,
                       # review changes who publishes when, not the clip: not in its id
                       template.model_dump(mode="json", exclude={"review"}
                                           | _unset(template, LATER_TEMPLATE_FIELDS)),
-                      _settings_identity(settings)], sort_keys=True)
+                      _settings_identity(settings), *([{"script": script}] if script else [])],
+                     sort_keys=True)
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 

@@ -58,6 +58,8 @@ from pipeline.qc import check
 from pipeline.render import render, with_audio_gain
 from pipeline.render.graph import keyframe_times_ms
 from pipeline.speech.names import catalog_names, correct_names
+from pipeline.speech.script_align import apply_script
+from pipeline.speech.script_file import read_script
 from pipeline.speech.stream import cached_recording_transcript
 from pipeline.speech.transcribe import TranscribeOptions, preload, transcribe
 
@@ -81,6 +83,8 @@ class MakeRequest:
     settings: Settings = field(default_factory=Settings)
     more_footage: tuple[Path, ...] = ()
     """Further footage files of the same product: the best one is used."""
+    script: Path | None = None
+    """What is said, as text or SRT (``--script``): the captions' words, timed by the speech."""
 
     @property
     def all_footage(self) -> tuple[Path, ...]:
@@ -102,6 +106,10 @@ class Inputs:
     catalog_names: tuple[str, ...] = ()
     """Product names the transcript is respelled to (this product's first, then the rest
     of the catalog's; pipeline/speech/names.py)."""
+    script: str = ""
+    """The caption script's text ('' without one; pipeline/speech/script_align.py)."""
+    script_name: str = ""
+    """The script file's name, for warnings."""
 
 
 def _probe_video(path: Path) -> MediaInfo:
@@ -117,13 +125,15 @@ def load_inputs(req: MakeRequest) -> Inputs:
     product = find_product(catalog, req.sku, req.catalog)
     notes: list[str] = []
     template = load_template_noting(req.template, notes)
+    script = read_script(req.script) if req.script is not None else ""
     # one file keeps its plain digest, so single-file clip ids do not change
     digest = "+".join(sorted(file_digest(path) for path in req.all_footage))
     clip_id = clip_id_for(digest, product, template, req.settings,
-                          image_identity(product.image))
+                          image_identity(product.image), script)
     names = catalog_names([product, *(p for p in catalog.values() if p.sku != product.sku)])
     return Inputs(info=infos[0], product=product, template=template, clip_id=clip_id,
-                  warnings=tuple(notes), candidates=infos, catalog_names=tuple(names))
+                  warnings=tuple(notes), candidates=infos, catalog_names=tuple(names),
+                  script=script, script_name=f"script {req.script.name}" if req.script else "")
 
 
 def window_inputs(info: MediaInfo, footage_digest: str, catalog: Path, sku: str,
@@ -168,12 +178,16 @@ def preload_whisper(settings: Settings) -> None:
 def transcribe_stage(inputs: Inputs, settings: Settings,
                      info: MediaInfo | None = None) -> Transcript:
     """Word-timed transcript of the footage (or of ``info``), product words as vocabulary,
-    with misheard catalog names respelled as the catalog spells them."""
+    with misheard catalog names respelled as the catalog spells them; with a script, its
+    words timed by the speech (or the recognised ones and a warning when it does not match)."""
     options = TranscribeOptions(model=settings.model, language=spoken_language(settings),
                                 vocabulary=tuple(product_terms(inputs.product)))
     source = info or inputs.info
-    heard = sliced_transcript(source) or transcribe(source, options)
-    return with_catalog_names(heard, inputs.catalog_names)
+    heard = with_catalog_names(sliced_transcript(source) or transcribe(source, options),
+                               inputs.catalog_names)
+    if not inputs.script:
+        return heard
+    return apply_script(heard, inputs.script, inputs.script_name)
 
 
 LONG_RECORDING_MS = 5 * 60 * 1000
@@ -220,7 +234,7 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
     ``cuts_ms`` are the scene cuts in the footage timeline; no caption spans one.
     """
     template, product = inputs.template, inputs.product
-    warnings: list[str] = [*inputs.warnings, *inputs.product.notes]
+    warnings: list[str] = [*inputs.warnings, *inputs.product.notes, *transcript.warnings]
     cues = cues_for(transcript, window, template, product, warnings, cuts_ms)
     start, end = card_window(clip_words(transcript, window), window.duration_ms, product,
                              template.card.min_on_screen_ms)

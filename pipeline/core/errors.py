@@ -9,6 +9,7 @@ about it, so the CLI can print one line and exit with the right status::
     │   ├── CatalogError               catalog file, row or field invalid
     │   ├── TemplateError              brand template missing or invalid
     │   ├── ManifestError              batch manifest row invalid
+    │   ├── ScriptError                caption script missing, unreadable, binary, huge or bad SRT
     │   └── ConfigError                settings, credentials or options invalid
     ├── MediaError                     exit 1: ffmpeg or decoding failed on valid input
     │   └── FFmpegError                keeps the command and the tail of stderr
@@ -61,6 +62,11 @@ class TemplateError(BadInput):
 
 class ManifestError(BadInput):
     """A batch manifest row is invalid."""
+
+
+class ScriptError(BadInput):
+    """A caption script (``--script``) is missing, unreadable, empty, binary, too large or
+    malformed SRT."""
 
 
 class ConfigError(BadInput):

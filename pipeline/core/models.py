@@ -87,6 +87,9 @@ class Transcript(Frozen):
     note: str = Field("", description="Why there is no speech, when there is none.")
     fixes: tuple[NameFix, ...] = Field((), description="Product names respelled after "
                                        "transcription (pipeline/speech/names.py).")
+    warnings: tuple[str, ...] = Field((), description="What the manifest should tell the "
+                                      "user about these words (a script that does not "
+                                      "match the speech).")
 
 
 class Product(Frozen):

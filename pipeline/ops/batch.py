@@ -16,6 +16,8 @@ with ``rows:`` and optional ``defaults:``). Columns::
     layout      auto, crop or fit (default: the template's)
     mode        make (default) or slice: the footage is a live-selling recording cut
                 into a clip per product pitch (``clipcart slice``); the row has no sku
+    script      what is said, a .txt or .srt file relative to the manifest's folder: the
+                captions show its words, timed by the speech (default: none)
 
 Every row is checked before any work starts; each problem names the row and field.
 Relative paths may not climb out of the manifest's folder (``..``); absolute paths are
@@ -45,9 +47,10 @@ from pipeline.core.safe_text import excerpt
 from pipeline.products.catalog import find_product, load_catalog, read_text
 from pipeline.publish.base import when_problem
 from pipeline.publish.platforms import PLATFORMS
+from pipeline.speech.script_file import read_script
 
 COLUMNS = ("footage", "sku", "template", "platforms", "publish_at", "catalog", "account",
-           "review", "layout", "mode")
+           "review", "layout", "mode", "script")
 LAYOUTS = ("", "auto", "crop", "fit")
 MODES = ("make", "slice")
 GLOB_CHARS = re.compile(r"[*?\[]")
@@ -71,6 +74,8 @@ class BatchItem(Frozen):
     review: bool = Field(default=False, description="Hold for approval before publishing.")
     mode: str = Field(default="make", description="make: one clip of the sku; slice: a "
                       "clip per product pitch of a live recording (no sku).")
+    script: Path | None = Field(default=None, description="Absolute path of the caption "
+                                "script (text or SRT), if any.")
 
 
 @dataclass(frozen=True)
@@ -235,11 +240,13 @@ class _RowChecker:
         layout = (row.get("layout") or "").strip().lower()
         if layout not in LAYOUTS:
             note("layout", f"{layout!r} is not a layout; use auto, crop or fit")
+        script = self.script(row.get("script", ""), note)
         if problems or catalog is None:
             return [], problems
         return [BatchItem(row=where, footage=f, sku=row.get("sku", ""), template=template,
                           catalog=catalog, platforms=platforms, publish_at=when,
-                          account=account, review=review, layout=layout, mode=mode)
+                          account=account, review=review, layout=layout, mode=mode,
+                          script=script)
                 for f in files], []
 
     def footage(self, value: str, note: Callable[[str, str], None]) -> list[Path]:
@@ -345,6 +352,21 @@ class _RowChecker:
             zone = self.zone_for(account) if self.zone_for else None
             moment = moment.replace(tzinfo=zone) if zone else moment.astimezone()
         return moment
+
+    def script(self, value: str, note: Callable[[str, str], None]) -> Path | None:
+        if not value:
+            return None
+        if ".." in Path(value).parts:
+            note("script", f"{value!r} points outside the manifest's folder ('..'); "
+                 "move the script beside the manifest or give an absolute path")
+            return None
+        path = Path(value) if Path(value).is_absolute() else self.base / value
+        try:
+            read_script(path)
+        except BadInput as exc:
+            note("script", exc.one_line())
+            return None
+        return path.resolve()
 
     def flag(self, value: str, note: Callable[[str, str], None]) -> bool:
         if value.lower() in TRUE | FALSE:

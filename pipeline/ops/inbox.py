@@ -1,7 +1,8 @@
 """The watched inbox: footage dropped into a folder becomes clips, each file once.
 
-Layout: ``INBOX/<SKU>/<any name>.mp4`` or ``INBOX/<SKU>__<name>.mp4``. A file is taken
-only when it looks fully written: no process has it open for writing (where the
+Layout: ``INBOX/<SKU>/<any name>.mp4`` or ``INBOX/<SKU>__<name>.mp4``; a caption script
+``<name>.txt`` or ``<name>.srt`` beside the footage is used as ``--script``. A file is
+taken only when it looks fully written: no process has it open for writing (where the
 platform shows it: Linux /proc) and it has not changed for ``settle_s``. A creator's
 slow copy is normal: a file that then turns out unreadable is tried again on later
 passes and only set aside once it has been still for a long while. Files are remembered by content
@@ -32,6 +33,7 @@ from typing import Literal
 
 from pipeline.core.home import clipcart_home
 from pipeline.core.stores import ClosingStore
+from pipeline.speech.script_file import script_beside
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".3gp"}
 REJECTED = "_rejected"
@@ -46,6 +48,8 @@ class Drop:
 
     path: Path
     sku: str
+    script: Path | None = None
+    """``<footage name>.txt`` or ``.srt`` beside the footage, if there is one."""
 
 
 def scan(inbox: Path) -> list[Drop]:
@@ -57,7 +61,7 @@ def scan(inbox: Path) -> list[Drop]:
             continue
         sku = sku_for(rel)
         if sku and path.suffix.lower() in VIDEO_SUFFIXES:
-            drops.append(Drop(path=path, sku=sku))
+            drops.append(Drop(path=path, sku=sku, script=script_beside(path)))
     return drops
 
 

@@ -127,3 +127,29 @@ def test_slice_rows_need_no_sku(tmp_path: Path) -> None:
     checked = read_manifest(manifest, catalog=CATALOG_CSV)
     assert [(i.row, i.mode, i.sku) for i in checked.items] == [("row 2", "slice", "")]
     assert [(p.row, p.field) for p in checked.problems] == [("row 3", "sku"), ("row 4", "mode")]
+
+
+def test_a_script_column_names_a_text_or_srt_beside_the_manifest(campaign: Path) -> None:
+    write(campaign, "footage/a.txt", "This is the Trailhead bottle.")
+    manifest = write(campaign, "m.csv", "footage,sku,script\n"
+                     "footage/a.mp4,TRAIL-BOTTLE-24,footage/a.txt\n"
+                     "footage/b.mp4,TRAIL-BOTTLE-24,\n")
+    plan = read_manifest(manifest, catalog=campaign / "catalog.csv")
+    assert plan.problems == ()
+    assert [i.script for i in plan.items] == [(campaign / "footage" / "a.txt").resolve(), None]
+
+
+def test_bad_scripts_are_row_problems_before_any_work(campaign: Path) -> None:
+    write(campaign, "empty.srt", "")
+    (campaign.parent / "outside.txt").write_text("Hello there.", "utf-8")
+    manifest = write(campaign, "m.yaml", "- {footage: footage/a.mp4, sku: TRAIL-BOTTLE-24, "
+                     "script: ../outside.txt}\n"
+                     "- {footage: footage/b.mp4, sku: TRAIL-BOTTLE-24, script: gone.txt}\n"
+                     "- {footage: footage/c.mov, sku: TRAIL-BOTTLE-24, script: empty.srt}\n")
+    plan = read_manifest(manifest, catalog=campaign / "catalog.csv")
+    assert plan.items == ()
+    problems = [str(p) for p in plan.problems]
+    assert problems[0].startswith("item 1, script: '../outside.txt' points outside")
+    assert problems[1].startswith("item 2, script: script ") and "gone.txt: file not found" \
+        in problems[1]
+    assert problems[2].startswith("item 3, script: ") and "empty.srt: file is empty" in problems[2]

@@ -37,6 +37,15 @@ def test_scan_skips_hidden_rejected_and_non_video(tmp_path: Path) -> None:
         ("SKU-2__b.MOV", "SKU-2"), ("a.mp4", "SKU-1")]
 
 
+def test_a_script_beside_the_footage_goes_with_it(tmp_path: Path) -> None:
+    for rel in ("SKU-1/a.mp4", "SKU-1/a.srt", "SKU-1/b.mp4", "SKU-2__c.mp4", "SKU-2__c.txt"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"x")
+    scripts = {d.path.name: d.script for d in scan(tmp_path)}
+    assert scripts == {"a.mp4": tmp_path / "SKU-1" / "a.srt", "b.mp4": None,
+                       "SKU-2__c.mp4": tmp_path / "SKU-2__c.txt"}
+
+
 def test_a_file_is_ready_only_once_unchanged_for_the_settle_time(tmp_path: Path) -> None:
     path = tmp_path / "f.mp4"
     path.write_bytes(b"x" * 10)
