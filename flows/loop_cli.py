@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-import flows.secrets  # noqa: F401  (credentials also from Prefect Secret blocks)
+from flows.secrets import prefect_secrets
 from pipeline.core.errors import ConfigError
 
 out = Console(highlight=False)
@@ -47,7 +47,8 @@ def stats_command(
     """Read every published post's views, likes, comments and shares; store a snapshot."""
     from pipeline.publish.metrics import collect_stats
 
-    run = collect_stats(ledger_url=ledger, sandbox_url=sandbox)
+    with prefect_secrets():
+        run = collect_stats(ledger_url=ledger, sandbox_url=sandbox)
     for problem in run.problems:
         err.print(f"clipcart: {problem}", markup=False, soft_wrap=True)
     if as_json:

@@ -13,8 +13,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-import flows.secrets  # noqa: F401  (credentials also from Prefect Secret blocks)
 from flows.console import out
+from flows.secrets import prefect_secrets
 from pipeline.core.errors import ConfigError, ManifestError
 from pipeline.core.safe_parse import load_json
 from pipeline.core.safe_text import clean_text, excerpt, terminal_safe
@@ -68,7 +68,8 @@ def publish_command(
     if status:
         show_records(publish_status(ledger), "Publish ledger")
     elif due:
-        show_records(publish_due(ledger_url=ledger, sandbox_url=sandbox), "Published now")
+        with prefect_secrets():
+            show_records(publish_due(ledger_url=ledger, sandbox_url=sandbox), "Published now")
     else:
         assert clip_dir is not None
         record = publish_dir(clip_dir, platform, account, at, sandbox, ledger)
@@ -102,7 +103,8 @@ def publish_dir(
     video = clip_dir / "clip.mp4"
     if at is not None:
         return schedule_clip(video, at=parse_at(at), sandbox_url=sandbox, **common)
-    return publish_clip(video, sandbox_url=sandbox, **common)
+    with prefect_secrets():
+        return publish_clip(video, sandbox_url=sandbox, **common)
 
 
 def read_manifest(clip_dir: Path) -> dict[str, Any]:

@@ -7,8 +7,8 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-import flows.secrets  # noqa: F401  (credentials also from Prefect Secret blocks)
 from flows.produce import retry_transient
+from flows.secrets import prefect_secrets
 from pipeline.publish import PublishRecord, publish_due
 
 
@@ -16,7 +16,8 @@ from pipeline.publish import PublishRecord, publish_due
       retry_delay_seconds=10, retry_condition_fn=retry_transient)
 def post_due(ledger: str | None, sandbox: str | None) -> list[PublishRecord]:
     """One pass over the ledger (the ledger makes a retry safe: nothing posts twice)."""
-    return publish_due(ledger_url=ledger, sandbox_url=sandbox)
+    with prefect_secrets():
+        return publish_due(ledger_url=ledger, sandbox_url=sandbox)
 
 
 @flow(name="publish-due", task_runner=ThreadPoolTaskRunner(max_workers=1))

@@ -1,6 +1,7 @@
 """Platform credentials from Prefect Secret blocks, for served deployments and workers.
 
-A credential the environment does not set is looked up as the Secret block named
+Within ``prefect_secrets()`` (publishing, stats and their flows enter it), a credential
+the environment does not set is looked up as the Secret block named
 after its variable in lower case with dashes: ``CLIPCART_TIKTOK_TOKEN`` is the block
 ``clipcart-tiktok-token``, ``CLIPCART_YOUTUBE_TOKEN__BRAND_B`` is
 ``clipcart-youtube-token--brand-b``. Blocks are consulted only where a Prefect API is
@@ -14,9 +15,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+from contextlib import AbstractContextManager
 
-from pipeline.publish.service import add_secret_source
 from pipeline.publish.service import secret_block_name as block_name
+from pipeline.publish.service import secrets_from
 
 
 def _api_at_hand() -> bool:
@@ -41,4 +43,6 @@ def prefect_secret(variable: str) -> str | None:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-add_secret_source(prefect_secret)
+def prefect_secrets() -> AbstractContextManager[None]:
+    """Inside the block, credentials the environment lacks come from Secret blocks."""
+    return secrets_from(prefect_secret)

@@ -16,8 +16,8 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 
-import flows.secrets  # noqa: F401  (credentials also from Prefect Secret blocks)
 from flows.produce import retry_transient
+from flows.secrets import prefect_secrets
 from pipeline.core.home import home_subdir
 from pipeline.ops.report import Report, load_report
 from pipeline.ops.report_html import write_report_html
@@ -30,7 +30,8 @@ STATS_EVERY_S = 3600
       retry_delay_seconds=30, retry_condition_fn=retry_transient)
 def read_counters(ledger: str | None, sandbox: str | None) -> StatsRun:
     """One snapshot of every published post (snapshots are only added, so a retry is safe)."""
-    return collect_stats(ledger_url=ledger, sandbox_url=sandbox)
+    with prefect_secrets():
+        return collect_stats(ledger_url=ledger, sandbox_url=sandbox)
 
 
 def publish_report(report: Report) -> str:

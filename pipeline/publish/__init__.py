@@ -6,8 +6,8 @@ returns the ``PublishRecord``. ``sandbox_url`` points every client at a local sa
 (``clipcart sandbox``) and uses its built-in test credentials; the sandbox URL is the
 row's target, so sandbox posts and real posts never stand in for each other.
 
-Real credentials come from the environment, or from a secret source registered
-with ``service.add_secret_source`` (flows registers Prefect Secret blocks). For an
+Real credentials come from the environment, or from a secret source given
+inside ``service.secrets_from(...)`` (flows passes Prefect Secret blocks). For an
 account other than ``default`` append ``__<ACCOUNT>`` (upper case, non-alphanumerics as ``_``), e.g.
 ``CLIPCART_TIKTOK_TOKEN__BRAND_B``::
 

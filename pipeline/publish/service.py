@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -169,23 +171,31 @@ def env_name(base: str, account: str) -> str:
 
 SecretLookup = Callable[[str], str | None]
 """Finds a credential by its environment-variable name, e.g. in a Prefect Secret block."""
-_SECRET_SOURCES: list[SecretLookup] = []
+_SECRET_SOURCES: ContextVar[tuple[SecretLookup, ...]] = ContextVar(
+    "clipcart_secret_sources", default=())
+"""Where credentials the environment does not set are looked up, in this context."""
 
 
-def add_secret_source(lookup: SecretLookup) -> None:
-    """Also look credentials up with ``lookup`` when the environment does not set them.
+@contextmanager
+def secrets_from(*lookups: SecretLookup) -> Iterator[None]:
+    """Also look credentials up with ``lookups`` (after the environment) inside the block.
 
-    ``flows`` registers Prefect Secret blocks here; the library never imports Prefect.
+    ``flows`` passes Prefect Secret blocks here; the library never imports Prefect.
+    Prefect copies the context into the threads that run tasks, so a flow that enters
+    the block covers its tasks too.
     """
-    if lookup not in _SECRET_SOURCES:
-        _SECRET_SOURCES.append(lookup)
+    token = _SECRET_SOURCES.set((*_SECRET_SOURCES.get(), *lookups))
+    try:
+        yield
+    finally:
+        _SECRET_SOURCES.reset(token)
 
 
 def secret_value(name: str) -> str:
     """The credential named ``name``: the environment first, then each secret source."""
     if value := os.environ.get(name, ""):
         return value
-    for lookup in _SECRET_SOURCES:
+    for lookup in _SECRET_SOURCES.get():
         if value := lookup(name) or "":
             return value
     return ""

@@ -6,7 +6,7 @@ import pytest
 from prefect import flow
 from prefect.blocks.system import Secret
 
-from flows.secrets import block_name, prefect_secret
+from flows.secrets import block_name, prefect_secret, prefect_secrets
 from pipeline.core.errors import ConfigError
 from pipeline.publish.service import env_credentials
 
@@ -29,7 +29,8 @@ def test_a_secret_block_supplies_a_missing_variable(monkeypatch: pytest.MonkeyPa
 
     @flow
     def credentials(platform: str) -> dict[str, str]:
-        return env_credentials(platform, "blocks")
+        with prefect_secrets():
+            return env_credentials(platform, "blocks")
 
     assert credentials("youtube") == {"access_token": "ya29.block-token"}
     monkeypatch.setenv("CLIPCART_YOUTUBE_TOKEN__BLOCKS", "from-env")
