@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml constraints.txt
 	# moviepy declares pillow<12 but works with the pinned Pillow 13 (parity test)
 	$(BIN)/python -m pip install -q --no-deps -c constraints.txt moviepy
 	# test footage of a real face: only the photographs in its wheel are used (never imported)
-	$(BIN)/python -m pip install -q --no-deps scikit-image
+	$(BIN)/python -m pip install -q --no-deps -c constraints.txt scikit-image
 	touch $(STAMP)
 
 install: $(STAMP)
