@@ -142,14 +142,15 @@ def score(rows: list[dict[str, object]]) -> dict[str, float | None]:
             "name_fix_made": made}
 
 
-def measure_name_fix(verbose: bool = False,
-                     voices: Sequence[tuple[str, str]] = VOICES) -> dict[str, float | None]:
-    """Speak, transcribe and correct every labelled utterance in every voice."""
+def measure_name_fix(verbose: bool = False, voices: Sequence[tuple[str, str]] = VOICES,
+                     utterances: int | None = None) -> dict[str, float | None]:
+    """Speak, transcribe and correct every labelled utterance (the first ``utterances``
+    when given) in every voice."""
     names = catalog_names(CATALOG)
     by_sku = {p.sku: p for p in CATALOG}
     rows: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory(prefix="clipcart-namefix-") as tmp:
-        for i, utt in enumerate(LABELLED):
+        for i, utt in enumerate(LABELLED[:utterances]):
             options = TranscribeOptions(model="tiny.en", language="en",
                                         vocabulary=tuple(product_terms(by_sku[utt.sku])))
             for program, voice in voices:

@@ -22,6 +22,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.transactions import CommitMode, transaction
 from pydantic import BaseModel, Field
 
+from flows.markdown import md_text
 from flows.produce import produce
 from flows.review import hold_for_review, wait_for_reviews
 from flows.watch import current_watch
@@ -261,8 +262,9 @@ def report(results: list[ItemResult]) -> None:
     create_table_artifact(rows, key="batch-summary", description="Clips of this batch")
     lines = ["| thumbnail | row | sku | status | clip | publishing |", "|---|---|---|---|---|---|"]
     for r in results:
-        thumb = f"![{r.clip_id}]({thumbnail_data_uri(Path(r.thumbnail))})" if r.thumbnail else ""
-        note = r.error.replace("|", "/") if r.error else r.publishing
-        lines.append(f"| {thumb} | {r.row} | {r.sku} | {r.status} | {r.clip_id} | {note} |")
+        thumb = (f"![{md_text(r.clip_id)}]({thumbnail_data_uri(Path(r.thumbnail))})"
+                 if r.thumbnail else "")
+        cells = (r.row, r.sku, r.status, r.clip_id, r.error or r.publishing)
+        lines.append(f"| {thumb} | {' | '.join(md_text(c) for c in cells)} |")
     create_markdown_artifact("\n".join(lines), key="batch-thumbnails",
                              description="Clips of this batch with thumbnails")

@@ -24,6 +24,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.transactions import CommitMode, transaction
 from pydantic import BaseModel, ConfigDict, Field
 
+from flows.markdown import md_text
 from flows.produce import Stopwatch, plan_clip, qc_clip, reframe, render_clip, write_sidecars
 from pipeline import produce as stages
 from pipeline.core.errors import ClipcartError
@@ -198,9 +199,9 @@ def publish_artifacts(reports: list[dict[str, Any]]) -> None:
             ("title", "where", "score", "clip_id", "status")}, "why": "; ".join(p["why"])}
             for r in reports for p in r["pitches"]]
     create_table_artifact(rows, key="slice-report", description="Pitches found and clips made")
-    lines = [f"## {Path(r['recording']).name}: {len(r['pitches'])} pitches, "
+    lines = [f"## {md_text(Path(r['recording']).name)}: {len(r['pitches'])} pitches, "
              f"{r['catalog_names']} catalog names, {r['speech_ms'] // 60000} min of speech"
-             + "".join(f"\n- warning: {w}" for w in r["warnings"]) for r in reports]
+             + "".join(f"\n- warning: {md_text(w)}" for w in r["warnings"]) for r in reports]
     create_markdown_artifact("\n\n".join(lines), key="slice-summary",
                              description="Recordings sliced")
 

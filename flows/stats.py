@@ -16,6 +16,7 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 
+from flows.markdown import md_text
 from flows.produce import retry_transient
 from flows.secrets import prefect_secrets
 from pipeline.core.home import home_subdir
@@ -45,7 +46,8 @@ def publish_report(report: Report) -> str:
             for r in report.rows]
     if rows:
         create_table_artifact(rows, key="clip-report", description="Per clip and platform")
-    calls = [f"- **{r.sku}** on {r.platform}: variant {r.variant or r.clip_id} {r.variant_call}"
+    calls = [f"- **{md_text(r.sku)}** on {r.platform}: variant "
+             f"{md_text(r.variant or r.clip_id)} {r.variant_call}"
              for r in report.rows if r.variant_call in ("leads",)]
     create_markdown_artifact("\n".join(calls) or "No variant leads yet: too little data.",
                              key="variant-calls", description="Which variant leads")

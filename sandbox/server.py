@@ -31,6 +31,7 @@ from sandbox import douyin, instagram, metrics, tiktok, youtube
 from sandbox.state import (
     PLATFORM_NAMES,
     ASGIApp,
+    BodyLimit,
     FaultMiddleware,
     HideDrops,
     SandboxConfig,
@@ -56,7 +57,7 @@ def build_app(state: SandboxState) -> ASGIApp:
     async def credentials(account: str = "default") -> JSONResponse:
         return JSONResponse(state.credentials(account))
 
-    return FaultMiddleware(app, state)
+    return BodyLimit(FaultMiddleware(app, state), state.config.max_body_bytes)
 
 
 def _server(host: str, port: int, state: SandboxState, log_level: str) -> uvicorn.Server:

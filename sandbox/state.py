@@ -47,6 +47,10 @@ class SandboxConfig(Frozen):
 
     faults: str = Field(default="", description="Fault rates per kind, e.g. '5xx=0.2,drop=0.1'.")
     seed: int = 0
+    max_body_bytes: int = Field(
+        default=320 * 1024 * 1024,
+        description="Largest request body accepted (413 beyond): a Reels file is at most "
+                    "300 MB and every other platform's chunk or part is smaller.")
     processing_s: float = Field(default=1.0, description="Platform-side processing after upload.")
     slow_s: float = Field(default=0.5, description="Extra latency of a 'slow' fault.")
     retry_after_s: float = Field(default=1.0, description="Retry-After sent with a 429.")
@@ -273,3 +277,39 @@ def bearer(request: Request, scheme: str = "Bearer") -> str:
     value = request.headers.get("authorization", "")
     prefix = f"{scheme} "
     return value[len(prefix) :].strip() if value.startswith(prefix) else ""
+
+
+class BodyLimit:
+    """Answers 413 to a request whose body is larger than ``max_bytes``, whether it says
+    so in Content-Length or streams it chunked: the sandbox never buffers more."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > self.max_bytes:
+            await _too_large(send)
+            return
+        seen = 0
+
+        async def counted() -> dict[str, Any]:
+            nonlocal seen
+            message: dict[str, Any] = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise SandboxDrop("request body over the limit")
+            return message
+
+        await self.app(scope, counted, send)
+
+
+async def _too_large(send: Any) -> None:
+    body = b'{"error": "request body too large"}'
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

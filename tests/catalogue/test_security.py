@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -99,3 +100,14 @@ def test_other_platforms_refuse_a_tiktok_token(platform: str, path: str) -> None
                               params={"access_token": wrong} if platform == "instagram" else {})
         assert response.status_code in (400, 401, 403), response.text
         assert sandbox.posts() == []
+
+
+def test_artifact_markdown_shows_hostile_data_as_text() -> None:
+    """SKUs, titles and errors from users' files never become markup in Prefect's UI."""
+    from flows.markdown import md_text
+
+    hostile = "X|Y ![pwn](http://127.0.0.1/x.png) <img src=x onerror=alert(1)>\n# head\x1b[31m"
+    shown = md_text(hostile)
+    assert "\n" not in shown and "\x1b" not in shown
+    assert re.search(r"(?<!\\)[<>!\[\]()|#]", shown) is None  # every special is escaped
+    assert md_text("a" * 1000).endswith("\u2026") and len(md_text("a" * 1000)) == 160

@@ -225,3 +225,19 @@ def test_tiktok_daily_cap_blocks_the_account(tmp_path: Path, ledger_url: str) ->
             ledger_url=ledger_url,
         )
         assert publish_due(ledger_url=ledger_url, sandbox_url=box.base_url) == []  # skipped
+
+
+def test_an_oversized_body_is_refused_before_it_is_read() -> None:
+    """The sandbox bounds what it buffers: over max_body_bytes answers 413."""
+    import httpx
+
+    from tests.support.publish_support import fast_sandbox_config
+
+    config = fast_sandbox_config(max_body_bytes=1000)
+    with start_sandbox(config=config) as box:
+        big = httpx.post(f"{box.base_url}/v2/post/publish/creator_info/query/",
+                         content=b"x" * 5000, timeout=10)
+        small = httpx.post(f"{box.base_url}/v2/post/publish/creator_info/query/",
+                           content=b"{}", timeout=10)
+    assert big.status_code == 413
+    assert small.status_code != 413
