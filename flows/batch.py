@@ -23,6 +23,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.transactions import CommitMode, transaction
 from pydantic import BaseModel, Field
 
+from flows.fanout import connect, disconnect, run_remote
 from flows.produce import produce
 from flows.review import hold_for_review, wait_for_reviews
 from pipeline.brand.templates import load_template
@@ -39,6 +40,8 @@ ItemStatus = Literal["made", "existing", "failed", "invalid"]
 DEFAULT_WORKERS = os.cpu_count() or 1
 DEFAULT_DURATION_MS = 15000
 REVIEW_TIMEOUT_S = 24 * 3600
+MAX_WAITING = 256
+"""Most make-clip tasks waiting on a Dask cluster at once (threads of the flow's process)."""
 
 
 class BatchParams(BaseModel):
@@ -82,17 +85,31 @@ progress_hooks: list[ProgressHook] = []
 
 @task(name="make-clip", task_run_name="{item.sku} ({item.row})", cache_policy=NO_CACHE,
       persist_result=False)
-def make_item(item: BatchItem, out_dir: Path, settings: Settings) -> ItemResult:
-    """One footage file through ``produce``; a failure becomes a failed result."""
-    began = time.time()
-    base = {"row": item.row, "footage": str(item.footage), "sku": item.sku}
-    try:
+def make_item(item: BatchItem, out_dir: Path, settings: Settings, dask: str | None = None
+              ) -> ItemResult:
+    """One footage file through ``produce``, here or on the Dask cluster at ``dask``."""
+    if dask:
+        result = run_remote(dask, make_one, item, out_dir.absolute(), settings, False)
+    else:
         # the stages' cache records are kept as each stage ends, not when the item does:
         # an item failing at render still leaves its transcript and plan for the re-run
         with transaction(commit_mode=CommitMode.EAGER):
-            manifest = produce(item.footage, item.catalog, item.sku, out_dir, item.template,
-                               dataclasses.replace(settings, layout=item.layout)
-                               if item.layout else settings)
+            result = make_one(item, out_dir, settings)
+    for hook in progress_hooks:
+        hook(result)
+    return result
+
+
+def make_one(item: BatchItem, out_dir: Path, settings: Settings, tracked: bool = True
+             ) -> ItemResult:
+    """Make one item's clip; a failure becomes a failed result. Module-level and plain
+    (frozen arguments, no Prefect context needed when untracked): what a Dask worker runs."""
+    began = time.time()
+    base = {"row": item.row, "footage": str(item.footage), "sku": item.sku}
+    try:
+        manifest = produce(item.footage, item.catalog, item.sku, out_dir, item.template,
+                           dataclasses.replace(settings, layout=item.layout)
+                           if item.layout else settings, tracked=tracked)
     except ClipcartError as exc:
         result = ItemResult(**base, status="failed", error=exc.one_line())
     except Exception as exc:  # one bad file never stops the batch
@@ -104,25 +121,29 @@ def make_item(item: BatchItem, out_dir: Path, settings: Settings) -> ItemResult:
                             clip_id=manifest["clip_id"], clip_dir=str(clip_dir),
                             thumbnail=manifest["outputs"]["thumbnail"])
     result.seconds = round(time.time() - began, 2)
-    for hook in progress_hooks:
-        hook(result)
     return result
 
 
 @flow(name="make-clips", persist_result=False)
-def make_clips(items: tuple[BatchItem, ...], out_dir: Path, settings: Settings
-               ) -> list[ItemResult]:
-    """Every item as a task, as many at once as the task runner allows."""
-    futures = [make_item.submit(item, out_dir, settings) for item in items]
-    return [f.result() for f in futures]
-
-
-def task_runner(workers: int, dask: str | None) -> Any:
-    """Threads bounded by ``workers``, or the Dask cluster at ``dask``."""
+def make_clips(items: tuple[BatchItem, ...], out_dir: Path, settings: Settings,
+               dask: str | None = None) -> list[ItemResult]:
+    """Every item as a task, as many at once as the task runner allows (with ``dask``,
+    each task waits here on its clip being made on the cluster)."""
     if dask:
-        from prefect_dask import DaskTaskRunner
+        connect(dask)  # an unreachable scheduler fails the batch once, not every item
+    try:
+        futures = [make_item.submit(item, out_dir, settings, dask) for item in items]
+        return [f.result() for f in futures]
+    finally:
+        if dask:
+            disconnect(dask)
 
-        return DaskTaskRunner(address=dask)
+
+def task_runner(workers: int, dask: str | None, items: int = 1) -> Any:
+    """Threads bounded by ``workers``; with ``dask``, one waiting thread per item (the
+    cluster bounds the work)."""
+    if dask:
+        return ThreadPoolTaskRunner(max_workers=max(1, min(items, MAX_WAITING)))
     return ThreadPoolTaskRunner(max_workers=workers)
 
 
@@ -160,8 +181,9 @@ def batch(manifest: Path, catalog: Path | None = None, out_dir: Path = Path("out
     log = get_run_logger()
     for problem in checked.problems:
         log.warning("skipped %s", problem)
-    results = make_clips.with_options(task_runner=task_runner(params.workers, params.dask))(
-        checked.items, params.out_dir, Settings(duration_ms=params.duration_ms))
+    runner = task_runner(params.workers, params.dask, len(checked.items))
+    results = make_clips.with_options(task_runner=runner)(
+        checked.items, params.out_dir, Settings(duration_ms=params.duration_ms), params.dask)
     invalid = [ItemResult(row=p.row, footage="", sku="", status="invalid", error=str(p))
                for p in checked.problems]
     held = release(checked.items, results, params)
