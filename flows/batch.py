@@ -53,6 +53,7 @@ class BatchParams(BaseModel):
     workers: int = Field(default=DEFAULT_WORKERS, ge=1, le=64,
                          description="Clips made at the same time.")
     ledger: str | None = Field(default=None, description="Publish ledger (SQLAlchemy URL).")
+    review: str | None = Field(default=None, description="Review book (SQLAlchemy URL).")
     sandbox: str | None = Field(
         default=None, description="Sandbox URL: clips already due are posted there at the end.")
     dask: str | None = Field(default=None, description="Dask scheduler to fan renders out on.")
@@ -152,7 +153,8 @@ def batch(manifest: Path, catalog: Path | None = None, out_dir: Path = Path("out
           workers: int = DEFAULT_WORKERS, ledger: str | None = None,
           sandbox: str | None = None, dask: str | None = None,
           slots_config: Path | None = None, duration_ms: int = DEFAULT_DURATION_MS,
-          wait_for_review: bool = False, review_timeout_s: int = REVIEW_TIMEOUT_S) -> Any:
+          wait_for_review: bool = False, review_timeout_s: int = REVIEW_TIMEOUT_S,
+          review: str | None = None) -> Any:
     """Make every clip of the manifest, then schedule each or hold it for review.
 
     The run ends Failed when no row could be made.
@@ -162,7 +164,8 @@ def batch(manifest: Path, catalog: Path | None = None, out_dir: Path = Path("out
         catalog: Catalog for rows without one.
         out_dir: Where clip folders go.
         workers: Clips made at the same time (threads; ignored with dask).
-        ledger: Publish ledger SQLAlchemy URL (default CLIPCART_HOME/ledger.db).
+        ledger: Publish ledger SQLAlchemy URL (default CLIPCART_LEDGER_URL, else
+            CLIPCART_DATABASE_URL, else CLIPCART_HOME/ledger.db).
         sandbox: Sandbox platform URL: clips already due are posted there at the end.
         dask: Dask scheduler address (tcp://HOST:8786) to fan renders out on.
         slots_config: Publish slots YAML.
@@ -170,11 +173,14 @@ def batch(manifest: Path, catalog: Path | None = None, out_dir: Path = Path("out
         wait_for_review: Wait in this run for each held clip's approval (a form in the UI,
             or `clipcart approve`); the wait survives a restart of the server.
         review_timeout_s: Give up waiting after this many seconds (the clip stays held).
+        review: Review book SQLAlchemy URL (default CLIPCART_REVIEW_URL, else
+            CLIPCART_DATABASE_URL, else CLIPCART_HOME/review.db): share it so a clip held
+            here can be approved from any host.
     """
     params = BatchParams(manifest=manifest, catalog=catalog, out_dir=out_dir, workers=workers,
                          ledger=ledger, sandbox=sandbox, dask=dask, slots_config=slots_config,
                          duration_ms=duration_ms, wait_for_review=wait_for_review,
-                         review_timeout_s=review_timeout_s)
+                         review_timeout_s=review_timeout_s, review=review)
     checked = read_manifest(params.manifest, catalog=params.catalog,
                             zone_for=lambda account: load_slots(params.slots_config)
                             .for_account(account).zone)
@@ -189,7 +195,8 @@ def batch(manifest: Path, catalog: Path | None = None, out_dir: Path = Path("out
     held = release(checked.items, results, params)
     report(results + invalid)  # before any wait: the reviewer sees the thumbnails
     if held and params.wait_for_review:
-        decisions = wait_for_reviews(held, params.ledger, params.review_timeout_s)
+        decisions = wait_for_reviews(held, params.ledger, params.review_timeout_s,
+                                     params.review)
         for result in results:
             result.publishing = decisions.get(result.clip_id, result.publishing)
         report(results + invalid)
@@ -234,7 +241,7 @@ def release(items: tuple[BatchItem, ...], results: list[ItemResult],
                               ledger_url=params.ledger, booked=booked)
         clip_dir = Path(result.clip_dir)
         if item.review or load_template(item.template).review:
-            hold_for_review(result.clip_id, clip_dir, targets)
+            hold_for_review(result.clip_id, clip_dir, targets, params.review)
             result.publishing = "awaiting review"
             held.append(result.clip_id)
         else:

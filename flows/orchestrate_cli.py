@@ -33,6 +33,9 @@ def batch_command(
     dask: Annotated[str | None, typer.Option(help="Dask scheduler address to fan out on.")
                     ] = None,
     ledger: Annotated[str | None, typer.Option(help="Publish ledger SQLAlchemy URL.")] = None,
+    review: Annotated[str | None, typer.Option(
+        help="Review book SQLAlchemy URL (default $CLIPCART_REVIEW_URL, "
+        "$CLIPCART_DATABASE_URL, else CLIPCART_HOME/review.db).")] = None,
     config: Annotated[Path | None, typer.Option(help="Publish slots YAML.")] = None,
     skip_invalid: Annotated[bool, typer.Option(
         help="Make the valid rows even when others are invalid (exit 2 at the end).")] = False,
@@ -67,7 +70,7 @@ def batch_command(
 
     params = BatchParams(manifest=manifest, catalog=catalog, out_dir=out_dir,
                          workers=workers or os.cpu_count() or 1, ledger=ledger, dask=dask,
-                         slots_config=config)
+                         slots_config=config, review=review)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
     with Progress(*columns, console=err, transient=False) as progress:
@@ -120,6 +123,9 @@ def watch_command(
     reject_after: Annotated[float, typer.Option(
         help="Seconds an unreadable file must stay unchanged before it is set aside.")
                             ] = 600.0,
+    registry: Annotated[str | None, typer.Option(
+        help="Inbox registry SQLAlchemy URL (default $CLIPCART_INBOX_URL, "
+        "$CLIPCART_DATABASE_URL, else CLIPCART_HOME/inbox.db).")] = None,
 ) -> None:
     """Turn footage dropped into INBOX into clips, each file once (by content)."""
     if not inbox.is_dir():
@@ -143,7 +149,7 @@ def watch_command(
     signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop ends it like Ctrl-C
     try:
         watch_inbox(inbox=inbox, catalog=catalog, out_dir=out_dir, template=template,
-                    once=once, settle_s=settle, reject_after_s=reject_after)
+                    once=once, settle_s=settle, reject_after_s=reject_after, registry=registry)
     finally:
         outcome_hooks.remove(say)
 
@@ -152,12 +158,13 @@ def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _decide(clip_id: str, approved: bool, note: str, ledger: str | None) -> None:
+def _decide(clip_id: str, approved: bool, note: str, ledger: str | None,
+            review: str | None) -> None:
     from flows.review import resume_if_waiting
     from flows.serve import known_api_url
     from pipeline.ops.release import decide
 
-    record, posts = decide(clip_id, approved, note, ledger_url=ledger)
+    record, posts = decide(clip_id, approved, note, ledger_url=ledger, review_url=review)
     out.print(f"{record.state} {clip_id}", markup=False)
     for post in posts:
         out.print(f"  scheduled {post.platform}/{post.account}", markup=False)
@@ -174,24 +181,34 @@ def approve_command(
     clip_id: Annotated[str, typer.Argument(help="Clip id held for review.")],
     note: Annotated[str, typer.Option(help="A note kept with the decision.")] = "",
     ledger: Annotated[str | None, typer.Option(help="Publish ledger SQLAlchemy URL.")] = None,
+    review: Annotated[str | None, typer.Option(
+        help="Review book SQLAlchemy URL (default $CLIPCART_REVIEW_URL, "
+        "$CLIPCART_DATABASE_URL, else CLIPCART_HOME/review.db).")] = None,
 ) -> None:
     """Approve a clip: its posts are scheduled (and a waiting flow run resumes)."""
-    _decide(clip_id, True, note, ledger)
+    _decide(clip_id, True, note, ledger, review)
 
 
 def reject_command(
     clip_id: Annotated[str, typer.Argument(help="Clip id held for review.")],
     note: Annotated[str, typer.Option(help="Why, kept with the decision.")] = "",
+    review: Annotated[str | None, typer.Option(
+        help="Review book SQLAlchemy URL (default $CLIPCART_REVIEW_URL, "
+        "$CLIPCART_DATABASE_URL, else CLIPCART_HOME/review.db).")] = None,
 ) -> None:
     """Reject a clip: it is never published."""
-    _decide(clip_id, False, note, None)
+    _decide(clip_id, False, note, None, review)
 
 
-def review_command() -> None:
+def review_command(
+    review: Annotated[str | None, typer.Option(
+        help="Review book SQLAlchemy URL (default $CLIPCART_REVIEW_URL, "
+        "$CLIPCART_DATABASE_URL, else CLIPCART_HOME/review.db).")] = None,
+) -> None:
     """List the clips waiting for review."""
     from pipeline.ops.review import ReviewBook
 
-    book = ReviewBook()
+    book = ReviewBook(review)
     try:
         table = Table("clip", "targets", "folder", "waiting since")
         for r in book.pending():
