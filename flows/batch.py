@@ -24,7 +24,7 @@ from prefect.transactions import CommitMode, transaction
 from pydantic import BaseModel, Field
 
 from flows.fanout import connect, disconnect, run_remote
-from flows.produce import produce
+from flows.produce import produce, results_storage
 from flows.review import hold_for_review, wait_for_reviews
 from pipeline.brand.templates import load_template
 from pipeline.core.errors import ClipcartError
@@ -148,7 +148,7 @@ def task_runner(workers: int, dask: str | None, items: int = 1) -> Any:
     return ThreadPoolTaskRunner(max_workers=workers)
 
 
-@flow(name="batch", persist_result=True)
+@flow(name="batch", persist_result=True, result_storage=results_storage())
 def batch(manifest: Path, catalog: Path | None = None, out_dir: Path = Path("out"),
           workers: int = DEFAULT_WORKERS, ledger: str | None = None,
           sandbox: str | None = None, dask: str | None = None,

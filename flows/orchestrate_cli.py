@@ -1,4 +1,4 @@
-"""CLI commands for orchestration: batch, watch, review (approve/reject), serve."""
+"""CLI commands for orchestration: batch, watch, review (approve/reject), serve, deploy."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def register(app: typer.Typer) -> None:
     app.command("reject")(reject_command)
     app.command("review")(review_command)
     app.command("serve")(serve_command)
+    app.command("deploy")(deploy_command)
 
 
 def batch_command(
@@ -249,3 +250,54 @@ def serve_command(
     serve_forever(port, inbox.resolve() if inbox else None,
                   catalog.resolve() if catalog else None, out_dir.resolve(), ledger, sandbox,
                   limit, publish_every, watch_every)
+
+
+def deploy_command(
+    pool: Annotated[str, typer.Option(help="Process work pool to run on (created if missing).")],
+    source: Annotated[str | None, typer.Option(
+        help="Checkout path (the same on every worker; default: this one) or a git URL.")
+                      ] = None,
+    out_dir: Annotated[str | None, typer.Option(
+        "--out", help="Default output folder (a path every worker shares).")] = None,
+    catalog: Annotated[str | None, typer.Option(help="Default catalog.")] = None,
+    inbox: Annotated[str | None, typer.Option(
+        help="Inbox for watch-inbox (scheduled only when given).")] = None,
+    ledger: Annotated[str | None, typer.Option(help="Publish ledger SQLAlchemy URL.")] = None,
+    review: Annotated[str | None, typer.Option(help="Review book SQLAlchemy URL.")] = None,
+    sandbox: Annotated[str | None, typer.Option(help="Publish to this sandbox URL.")] = None,
+    watch_every: Annotated[int, typer.Option(help="Run watch-inbox every N seconds.")] = 30,
+) -> None:
+    """Register the deployments on the Prefect server in PREFECT_API_URL for process
+    workers (`prefect worker start --pool NAME` on any host runs them)."""
+    from flows.serve import known_api_url
+
+    api = known_api_url()
+    if not api:
+        raise ConfigError("no Prefect server to deploy to",
+                          hint="export PREFECT_API_URL=http://HOST:4200/api (or run "
+                          "`clipcart serve`)")
+    if watch_every < 1:
+        raise ConfigError("--watch-every must be 1 or more seconds", hint="e.g. 30")
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.deploy import (
+        Defaults,
+        check_source,
+        default_source,
+        describe,
+        ensure_pool,
+        register,
+        specs,
+    )
+
+    where = check_source(source or default_source())
+    defaults = Defaults(out_dir=out_dir, catalog=catalog, inbox=inbox, ledger=ledger,
+                        review=review, sandbox=sandbox)
+    with temporary_settings({PREFECT_API_URL: api}):
+        if ensure_pool(pool):
+            out.print(f"created work pool {pool} (process)", markup=False)
+        for spec in specs(defaults, watch_every):
+            out.print(f"deployment {register(spec, pool, where)}: {describe(spec)}",
+                      markup=False)
+    out.print(f"source: {where}", markup=False)
+    out.print(f"run them with: prefect worker start --pool {pool}", markup=False)

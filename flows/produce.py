@@ -31,6 +31,7 @@ from prefect.states import State
 from flows.fingerprint import fingerprint
 from pipeline import produce as stages
 from pipeline.core.errors import BadInput, TransientPublishError
+from pipeline.core.home import home_subdir
 from pipeline.plan import Settings, choose_footage
 
 T = TypeVar("T")
@@ -74,9 +75,19 @@ def content_key(ctx: TaskRunContext, params: dict[str, Any]) -> str:
                        *params.values())
 
 
+def results_storage() -> Path:
+    """``CLIPCART_HOME/results``, given to each persisted task and flow: a flow run that a
+    Prefect worker starts loads Prefect's settings before clipcart can set
+    PREFECT_RESULTS_LOCAL_STORAGE_PATH, and its results would land in PREFECT_HOME/storage.
+    (Prefect takes a Path as a local folder; a block would have to be saved on the server.)
+    """
+    return home_subdir("results")
+
+
 def _task(fn: Callable[..., T], name: str, *, cached: bool = False, retries: int = 2) -> Any:
     if cached:
         return task(fn, name=name, cache_key_fn=content_key, persist_result=True,
+                    result_storage=results_storage(),
                     cache_expiration=timedelta(days=30), retries=retries,
                     retry_delay_seconds=2, retry_condition_fn=retry_transient)
     return task(fn, name=name, cache_policy=NO_CACHE, persist_result=False, retries=retries,
