@@ -32,7 +32,7 @@ def campaign(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_three_rows_make_three_clips_and_a_rerun_makes_none(
         campaign: Path, tmp_path: Path, prefect_harness: None) -> None:
     from flows.batch import BatchParams, run_batch
-    from pipeline.ops.release import decide
+    from pipeline.ops.release import FAR_FUTURE, decide
     from pipeline.ops.review import ReviewBook
     from pipeline.publish.ledger import Ledger
 
@@ -56,7 +56,7 @@ def test_three_rows_make_three_clips_and_a_rerun_makes_none(
     book.close()
     _, posts = decide(held.clip_id, True, "looks good", ledger_url=ledger)
     assert [(p.platform, p.state) for p in posts] == [("youtube", "scheduled")]
-    rows = Ledger(ledger).due(__import__("pipeline.ops.release").release.FAR_FUTURE)
+    rows = Ledger(ledger).due(FAR_FUTURE)
     assert sorted(r.clip_id for r in rows) == sorted([first[0].clip_id, held.clip_id])
 
 
