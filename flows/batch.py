@@ -22,8 +22,9 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.transactions import CommitMode, transaction
 from pydantic import BaseModel, Field
 
+from flows.fanout import connect, disconnect, run_remote
 from flows.markdown import md_text
-from flows.produce import produce
+from flows.produce import produce, results_storage
 from flows.review import hold_for_review, wait_for_reviews
 from flows.watch import current_watch
 from pipeline.brand.templates import load_template
@@ -40,6 +41,8 @@ ItemStatus = Literal["made", "existing", "failed", "invalid", "interrupted"]
 DEFAULT_WORKERS = os.cpu_count() or 1
 DEFAULT_DURATION_MS = 15000
 REVIEW_TIMEOUT_S = 24 * 3600
+MAX_WAITING = 256
+"""Most make-clip tasks waiting on a Dask cluster at once (threads of the flow's process)."""
 
 
 class BatchParams(BaseModel):
@@ -51,6 +54,7 @@ class BatchParams(BaseModel):
     workers: int = Field(default=DEFAULT_WORKERS, ge=1, le=64,
                          description="Clips made at the same time.")
     ledger: str | None = Field(default=None, description="Publish ledger (SQLAlchemy URL).")
+    review: str | None = Field(default=None, description="Review book (SQLAlchemy URL).")
     sandbox: str | None = Field(
         default=None, description="Sandbox URL: clips already due are posted there at the end.")
     dask: str | None = Field(default=None, description="Dask scheduler to fan renders out on.")
@@ -78,22 +82,38 @@ class ItemResult(BaseModel):
 
 @task(name="make-clip", task_run_name="{item.sku} ({item.row})", cache_policy=NO_CACHE,
       persist_result=False)
-def make_item(item: BatchItem, out_dir: Path, settings: Settings) -> ItemResult:
-    """One footage file through ``produce``; a failure becomes a failed result."""
-    began = time.time()
-    base = {"row": item.row, "footage": str(item.footage), "sku": item.sku}
+def make_item(item: BatchItem, out_dir: Path, settings: Settings, dask: str | None = None
+              ) -> ItemResult:
+    """One footage file through ``produce``, here or on the Dask cluster at ``dask``;
+    nothing starts once the terminal asked the batch to stop (Ctrl-C)."""
     watch = current_watch()
     if watch is not None and watch.stop.is_set():
-        return ItemResult(**base, status="interrupted", error="not started: interrupted")
-    try:
-        if item.mode == "slice":
-            return _finished(_slice_item(item, out_dir, settings, base), began)
+        return ItemResult(row=item.row, footage=str(item.footage), sku=item.sku,
+                          status="interrupted", error="not started: interrupted")
+    if dask:
+        result = run_remote(dask, make_one, item, out_dir.absolute(), settings, False)
+    else:
         # the stages' cache records are kept as each stage ends, not when the item does:
         # an item failing at render still leaves its transcript and plan for the re-run
         with transaction(commit_mode=CommitMode.EAGER):
-            manifest = produce(item.footage, item.catalog, item.sku, out_dir, item.template,
-                               dataclasses.replace(settings, layout=item.layout)
-                               if item.layout else settings, item.script)
+            result = make_one(item, out_dir, settings)
+    if watch is not None and watch.on_item is not None:
+        watch.on_item(result)
+    return result
+
+
+def make_one(item: BatchItem, out_dir: Path, settings: Settings, tracked: bool = True
+             ) -> ItemResult:
+    """Make one item's clip; a failure becomes a failed result. Module-level and plain
+    (frozen arguments, no Prefect context needed when untracked): what a Dask worker runs."""
+    began = time.time()
+    base = {"row": item.row, "footage": str(item.footage), "sku": item.sku}
+    try:
+        if item.mode == "slice":
+            return _finished(_slice_item(item, out_dir, settings, base), began)
+        manifest = produce(item.footage, item.catalog, item.sku, out_dir, item.template,
+                           dataclasses.replace(settings, layout=item.layout)
+                           if item.layout else settings, item.script, tracked=tracked)
     except ClipcartError as exc:
         result = ItemResult(**base, status="failed", error=exc.one_line())
     except Exception as exc:  # one bad file never stops the batch
@@ -109,9 +129,6 @@ def make_item(item: BatchItem, out_dir: Path, settings: Settings) -> ItemResult:
 
 def _finished(result: ItemResult, began: float) -> ItemResult:
     result.seconds = round(time.time() - began, 2)
-    watch = current_watch()
-    if watch is not None and watch.on_item is not None:
-        watch.on_item(result)
     return result
 
 
@@ -136,28 +153,35 @@ def _slice_item(item: BatchItem, out_dir: Path, settings: Settings, base: dict[s
 
 
 @flow(name="make-clips", persist_result=False)
-def make_clips(items: tuple[BatchItem, ...], out_dir: Path, settings: Settings
-               ) -> list[ItemResult]:
-    """Every item as a task, as many at once as the task runner allows."""
-    futures = [make_item.submit(item, out_dir, settings) for item in items]
-    return [f.result() for f in futures]
-
-
-def task_runner(workers: int, dask: str | None) -> Any:
-    """Threads bounded by ``workers``, or the Dask cluster at ``dask``."""
+def make_clips(items: tuple[BatchItem, ...], out_dir: Path, settings: Settings,
+               dask: str | None = None) -> list[ItemResult]:
+    """Every item as a task, as many at once as the task runner allows (with ``dask``,
+    each task waits here on its clip being made on the cluster)."""
     if dask:
-        from prefect_dask import DaskTaskRunner
+        connect(dask)  # an unreachable scheduler fails the batch once, not every item
+    try:
+        futures = [make_item.submit(item, out_dir, settings, dask) for item in items]
+        return [f.result() for f in futures]
+    finally:
+        if dask:
+            disconnect(dask)
 
-        return DaskTaskRunner(address=dask)
+
+def task_runner(workers: int, dask: str | None, items: int = 1) -> Any:
+    """Threads bounded by ``workers``; with ``dask``, one waiting thread per item (the
+    cluster bounds the work)."""
+    if dask:
+        return ThreadPoolTaskRunner(max_workers=max(1, min(items, MAX_WAITING)))
     return ThreadPoolTaskRunner(max_workers=workers)
 
 
-@flow(name="batch", persist_result=True)
+@flow(name="batch", persist_result=True, result_storage=results_storage())
 def batch(manifest: Path, catalog: Path | None = None, out_dir: Path = Path("out"),
           workers: int = DEFAULT_WORKERS, ledger: str | None = None,
           sandbox: str | None = None, dask: str | None = None,
           slots_config: Path | None = None, duration_ms: int = DEFAULT_DURATION_MS,
-          wait_for_review: bool = False, review_timeout_s: int = REVIEW_TIMEOUT_S) -> Any:
+          wait_for_review: bool = False, review_timeout_s: int = REVIEW_TIMEOUT_S,
+          review: str | None = None) -> Any:
     """Make every clip of the manifest, then schedule each or hold it for review.
 
     The run ends Failed when no row could be made.
@@ -167,7 +191,8 @@ def batch(manifest: Path, catalog: Path | None = None, out_dir: Path = Path("out
         catalog: Catalog for rows without one.
         out_dir: Where clip folders go.
         workers: Clips made at the same time (threads; ignored with dask).
-        ledger: Publish ledger SQLAlchemy URL (default CLIPCART_HOME/ledger.db).
+        ledger: Publish ledger SQLAlchemy URL (default CLIPCART_LEDGER_URL, else
+            CLIPCART_DATABASE_URL, else CLIPCART_HOME/ledger.db).
         sandbox: Sandbox platform URL: clips already due are posted there at the end.
         dask: Dask scheduler address (tcp://HOST:8786) to fan renders out on.
         slots_config: Publish slots YAML.
@@ -175,25 +200,30 @@ def batch(manifest: Path, catalog: Path | None = None, out_dir: Path = Path("out
         wait_for_review: Wait in this run for each held clip's approval (a form in the UI,
             or `clipcart approve`); the wait survives a restart of the server.
         review_timeout_s: Give up waiting after this many seconds (the clip stays held).
+        review: Review book SQLAlchemy URL (default CLIPCART_REVIEW_URL, else
+            CLIPCART_DATABASE_URL, else CLIPCART_HOME/review.db): share it so a clip held
+            here can be approved from any host.
     """
     params = BatchParams(manifest=manifest, catalog=catalog, out_dir=out_dir, workers=workers,
                          ledger=ledger, sandbox=sandbox, dask=dask, slots_config=slots_config,
                          duration_ms=duration_ms, wait_for_review=wait_for_review,
-                         review_timeout_s=review_timeout_s)
+                         review_timeout_s=review_timeout_s, review=review)
     checked = read_manifest(params.manifest, catalog=params.catalog,
                             zone_for=lambda account: load_slots(params.slots_config)
                             .for_account(account).zone)
     log = get_run_logger()
     for problem in checked.problems:
         log.warning("skipped %s", problem)
-    results = make_clips.with_options(task_runner=task_runner(params.workers, params.dask))(
-        checked.items, params.out_dir, Settings(duration_ms=params.duration_ms))
+    runner = task_runner(params.workers, params.dask, len(checked.items))
+    results = make_clips.with_options(task_runner=runner)(
+        checked.items, params.out_dir, Settings(duration_ms=params.duration_ms), params.dask)
     invalid = [ItemResult(row=p.row, footage="", sku="", status="invalid", error=str(p))
                for p in checked.problems]
     held = release(checked.items, results, params)
     report(results + invalid)  # before any wait: the reviewer sees the thumbnails
     if held and params.wait_for_review:
-        decisions = wait_for_reviews(held, params.ledger, params.review_timeout_s)
+        decisions = wait_for_reviews(held, params.ledger, params.review_timeout_s,
+                                     params.review)
         for result in results:
             result.publishing = decisions.get(result.clip_id, result.publishing)
         report(results + invalid)
@@ -245,7 +275,7 @@ def release(items: tuple[BatchItem, ...], results: list[ItemResult],
                               ledger_url=params.ledger, booked=booked)
         clip_dir = Path(result.clip_dir)
         if item.review or load_template(item.template).review:
-            hold_for_review(result.clip_id, clip_dir, targets)
+            hold_for_review(result.clip_id, clip_dir, targets, params.review)
             result.publishing = "awaiting review"
             held.append(result.clip_id)
         else:

@@ -176,7 +176,7 @@ def record_pass(outcomes: list[DropOutcome]) -> None:
 def watch_inbox(inbox: Path, catalog: Path | None = None, out_dir: Path = Path("out"),
                 template: str = "bold", once: bool = True, settle_s: float = SETTLE_S,
                 reject_after_s: float = REJECT_AFTER_S, tick_s: float = 5.0,
-                max_passes: int = 0) -> list[DropOutcome]:
+                max_passes: int = 0, registry: str | None = None) -> list[DropOutcome]:
     """Turn footage dropped into the inbox into clips, each file once (by content).
 
     Args:
@@ -190,6 +190,8 @@ def watch_inbox(inbox: Path, catalog: Path | None = None, out_dir: Path = Path("
             moved to INBOX/_rejected/ (until then it is tried again each pass).
         tick_s: While watching, rescan at least this often (seconds).
         max_passes: While watching, stop after this many passes (0: never).
+        registry: Inbox registry SQLAlchemy URL (default CLIPCART_INBOX_URL, else
+            CLIPCART_DATABASE_URL, else CLIPCART_HOME/inbox.db).
     """
     params = WatchParams(inbox=inbox, catalog=catalog, out_dir=out_dir, template=template,
                          once=once, settle_s=settle_s, reject_after_s=reject_after_s,
@@ -197,8 +199,8 @@ def watch_inbox(inbox: Path, catalog: Path | None = None, out_dir: Path = Path("
     found = catalog_for(params)
     params.out_dir.mkdir(parents=True, exist_ok=True)
     outcomes: list[DropOutcome] = []
-    with InboxRegistry() as registry:
-        outcomes += one_pass(params, found, registry)
+    with InboxRegistry(registry) as processed:
+        outcomes += one_pass(params, found, processed)
         passes = 1
         if not params.once:
 
@@ -206,7 +208,7 @@ def watch_inbox(inbox: Path, catalog: Path | None = None, out_dir: Path = Path("
                 return params.max_passes > 0 and passes >= params.max_passes
 
             for _ in watch_changes(params.inbox, stop, params.tick_s):
-                outcomes += one_pass(params, found, registry)
+                outcomes += one_pass(params, found, processed)
                 passes += 1
     record_pass(outcomes)
     return outcomes

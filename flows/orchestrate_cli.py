@@ -1,4 +1,4 @@
-"""CLI commands for orchestration: batch, watch, review (approve/reject), serve."""
+"""CLI commands for orchestration: batch, watch, review (approve/reject), serve, deploy."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def register(app: typer.Typer) -> None:
     app.command("reject")(reject_command)
     app.command("review")(review_command)
     app.command("serve")(serve_command)
+    app.command("deploy")(deploy_command)
 
 
 def batch_command(
@@ -33,6 +34,9 @@ def batch_command(
     dask: Annotated[str | None, typer.Option(help="Dask scheduler address to fan out on.")
                     ] = None,
     ledger: Annotated[str | None, typer.Option(help="Publish ledger SQLAlchemy URL.")] = None,
+    review: Annotated[str | None, typer.Option(
+        help="Review book SQLAlchemy URL (default $CLIPCART_REVIEW_URL, "
+        "$CLIPCART_DATABASE_URL, else CLIPCART_HOME/review.db).")] = None,
     config: Annotated[Path | None, typer.Option(help="Publish slots YAML.")] = None,
     skip_invalid: Annotated[bool, typer.Option(
         help="Make the valid rows even when others are invalid (exit 2 at the end).")] = False,
@@ -68,7 +72,7 @@ def batch_command(
 
     params = BatchParams(manifest=manifest, catalog=catalog, out_dir=out_dir,
                          workers=workers or os.cpu_count() or 1, ledger=ledger, dask=dask,
-                         slots_config=config)
+                         slots_config=config, review=review)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
     with Progress(*columns, console=err, transient=False) as progress:
@@ -118,6 +122,9 @@ def watch_command(
     reject_after: Annotated[float, typer.Option(
         help="Seconds an unreadable file must stay unchanged before it is set aside.")
                             ] = 600.0,
+    registry: Annotated[str | None, typer.Option(
+        help="Inbox registry SQLAlchemy URL (default $CLIPCART_INBOX_URL, "
+        "$CLIPCART_DATABASE_URL, else CLIPCART_HOME/inbox.db).")] = None,
 ) -> None:
     """Turn footage dropped into INBOX into clips, each file once (by content)."""
     if not inbox.is_dir():
@@ -141,7 +148,7 @@ def watch_command(
     signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop ends it like Ctrl-C
     try:
         watch_inbox(inbox=inbox, catalog=catalog, out_dir=out_dir, template=template,
-                    once=once, settle_s=settle, reject_after_s=reject_after)
+                    once=once, settle_s=settle, reject_after_s=reject_after, registry=registry)
     finally:
         outcome_hooks.remove(say)
 
@@ -150,12 +157,13 @@ def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _decide(clip_id: str, approved: bool, note: str, ledger: str | None) -> None:
+def _decide(clip_id: str, approved: bool, note: str, ledger: str | None,
+            review: str | None) -> None:
     from flows.review import resume_if_waiting
     from flows.serve import known_api_url
     from pipeline.ops.release import decide
 
-    record, posts = decide(clip_id, approved, note, ledger_url=ledger)
+    record, posts = decide(clip_id, approved, note, ledger_url=ledger, review_url=review)
     out.print(f"{record.state} {clip_id}", markup=False)
     for post in posts:
         out.print(f"  scheduled {post.platform}/{post.account}", markup=False)
@@ -172,24 +180,34 @@ def approve_command(
     clip_id: Annotated[str, typer.Argument(help="Clip id held for review.")],
     note: Annotated[str, typer.Option(help="A note kept with the decision.")] = "",
     ledger: Annotated[str | None, typer.Option(help="Publish ledger SQLAlchemy URL.")] = None,
+    review: Annotated[str | None, typer.Option(
+        help="Review book SQLAlchemy URL (default $CLIPCART_REVIEW_URL, "
+        "$CLIPCART_DATABASE_URL, else CLIPCART_HOME/review.db).")] = None,
 ) -> None:
     """Approve a clip: its posts are scheduled (and a waiting flow run resumes)."""
-    _decide(clip_id, True, note, ledger)
+    _decide(clip_id, True, note, ledger, review)
 
 
 def reject_command(
     clip_id: Annotated[str, typer.Argument(help="Clip id held for review.")],
     note: Annotated[str, typer.Option(help="Why, kept with the decision.")] = "",
+    review: Annotated[str | None, typer.Option(
+        help="Review book SQLAlchemy URL (default $CLIPCART_REVIEW_URL, "
+        "$CLIPCART_DATABASE_URL, else CLIPCART_HOME/review.db).")] = None,
 ) -> None:
     """Reject a clip: it is never published."""
-    _decide(clip_id, False, note, None)
+    _decide(clip_id, False, note, None, review)
 
 
-def review_command() -> None:
+def review_command(
+    review: Annotated[str | None, typer.Option(
+        help="Review book SQLAlchemy URL (default $CLIPCART_REVIEW_URL, "
+        "$CLIPCART_DATABASE_URL, else CLIPCART_HOME/review.db).")] = None,
+) -> None:
     """List the clips waiting for review."""
     from pipeline.ops.review import ReviewBook
 
-    with ReviewBook() as book:
+    with ReviewBook(review) as book:
         table = Table("clip", "targets", "folder", "waiting since")
         for r in book.pending():
             table.add_row(r.clip_id, ", ".join(f"{t.platform}@{t.at:%m-%d %H:%M}Z"
@@ -227,3 +245,54 @@ def serve_command(
     serve_forever(port, inbox.resolve() if inbox else None,
                   catalog.resolve() if catalog else None, out_dir.resolve(), ledger, sandbox,
                   limit, publish_every, watch_every)
+
+
+def deploy_command(
+    pool: Annotated[str, typer.Option(help="Process work pool to run on (created if missing).")],
+    source: Annotated[str | None, typer.Option(
+        help="Checkout path (the same on every worker; default: this one) or a git URL.")
+                      ] = None,
+    out_dir: Annotated[str | None, typer.Option(
+        "--out", help="Default output folder (a path every worker shares).")] = None,
+    catalog: Annotated[str | None, typer.Option(help="Default catalog.")] = None,
+    inbox: Annotated[str | None, typer.Option(
+        help="Inbox for watch-inbox (scheduled only when given).")] = None,
+    ledger: Annotated[str | None, typer.Option(help="Publish ledger SQLAlchemy URL.")] = None,
+    review: Annotated[str | None, typer.Option(help="Review book SQLAlchemy URL.")] = None,
+    sandbox: Annotated[str | None, typer.Option(help="Publish to this sandbox URL.")] = None,
+    watch_every: Annotated[int, typer.Option(help="Run watch-inbox every N seconds.")] = 30,
+) -> None:
+    """Register the deployments on the Prefect server in PREFECT_API_URL for process
+    workers (`prefect worker start --pool NAME` on any host runs them)."""
+    from flows.serve import known_api_url
+
+    api = known_api_url()
+    if not api:
+        raise ConfigError("no Prefect server to deploy to",
+                          hint="export PREFECT_API_URL=http://HOST:4200/api (or run "
+                          "`clipcart serve`)")
+    if watch_every < 1:
+        raise ConfigError("--watch-every must be 1 or more seconds", hint="e.g. 30")
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.deploy import (
+        Defaults,
+        check_source,
+        default_source,
+        describe,
+        ensure_pool,
+        register,
+        specs,
+    )
+
+    where = check_source(source or default_source())
+    defaults = Defaults(out_dir=out_dir, catalog=catalog, inbox=inbox, ledger=ledger,
+                        review=review, sandbox=sandbox)
+    with temporary_settings({PREFECT_API_URL: api}):
+        if ensure_pool(pool):
+            out.print(f"created work pool {pool} (process)", markup=False)
+        for spec in specs(defaults, watch_every):
+            out.print(f"deployment {register(spec, pool, where)}: {describe(spec)}",
+                      markup=False)
+    out.print(f"source: {where}", markup=False)
+    out.print(f"run them with: prefect worker start --pool {pool}", markup=False)

@@ -31,6 +31,7 @@ from prefect.states import State
 from flows.fingerprint import fingerprint
 from pipeline import produce as stages
 from pipeline.core.errors import BadInput, TransientPublishError
+from pipeline.core.home import home_subdir
 from pipeline.plan import Settings, choose_footage
 
 T = TypeVar("T")
@@ -74,9 +75,19 @@ def content_key(ctx: TaskRunContext, params: dict[str, Any]) -> str:
                        *params.values())
 
 
+def results_storage() -> Path:
+    """``CLIPCART_HOME/results``, given to each persisted task and flow: a flow run that a
+    Prefect worker starts loads Prefect's settings before clipcart can set
+    PREFECT_RESULTS_LOCAL_STORAGE_PATH, and its results would land in PREFECT_HOME/storage.
+    (Prefect takes a Path as a local folder; a block would have to be saved on the server.)
+    """
+    return home_subdir("results")
+
+
 def _task(fn: Callable[..., T], name: str, *, cached: bool = False, retries: int = 2) -> Any:
     if cached:
         return task(fn, name=name, cache_key_fn=content_key, persist_result=True,
+                    result_storage=results_storage(),
                     cache_expiration=timedelta(days=30), retries=retries,
                     retry_delay_seconds=2, retry_condition_fn=retry_transient)
     return task(fn, name=name, cache_policy=NO_CACHE, persist_result=False, retries=retries,
@@ -95,15 +106,25 @@ write_sidecars = _task(stages.write_sidecars, "sidecars")
 
 
 class Stopwatch:
-    """Seconds spent per stage, for the manifest's ``timings``."""
+    """Runs the stages and keeps the seconds spent per stage, for the manifest's ``timings``.
 
-    def __init__(self) -> None:
+    ``tracked=False`` calls each stage's plain function instead of its Prefect task: on a
+    Dask worker, which has no flow run to report to (see ``flows.fanout``).
+    """
+
+    def __init__(self, tracked: bool = True) -> None:
         self.start = time.perf_counter()
         self.laps: dict[str, float] = {}
+        self.tracked = tracked
+
+    def call(self, stage: Callable[..., T], *args: Any) -> T:
+        """The stage's task (or its plain function when untracked), untimed."""
+        fn: Callable[..., T] = stage if self.tracked else getattr(stage, "fn", stage)
+        return fn(*args)
 
     def run(self, name: str, fn: Callable[..., T], *args: Any) -> T:
         began = time.perf_counter()
-        result = fn(*args)
+        result = self.call(fn, *args)
         self.laps[name] = self.laps.get(name, 0.0) + time.perf_counter() - began
         return result
 
@@ -113,7 +134,7 @@ class Stopwatch:
 
 def produce(footage: Path | Sequence[Path], catalog: Path, sku: str, out_dir: Path,
             template: str = "bold", settings: Settings | None = None,
-            script: Path | None = None) -> dict[str, Any]:
+            script: Path | None = None, *, tracked: bool = True) -> dict[str, Any]:
     """Make one clip: probe → transcribe, analyse → select → reframe → plan → render → qc.
 
     ``footage`` may be several files of the same product: the best one is used. With a
@@ -122,6 +143,7 @@ def produce(footage: Path | Sequence[Path], catalog: Path, sku: str, out_dir: Pa
     for one clip, a batch item's task for many. A batch does not start a subflow per
     clip: a flow run's exit waits up to a second for its heartbeat thread, which was
     most of Prefect's cost per clip (profiled: 0.85 s of a 5.1 s clip).
+    ``tracked=False`` runs the same stages as plain functions (a Dask worker).
     """
     settings = settings or Settings()
     files = [Path(footage)] if isinstance(footage, (str, Path)) else [Path(f) for f in footage]
@@ -129,7 +151,7 @@ def produce(footage: Path | Sequence[Path], catalog: Path, sku: str, out_dir: Pa
                              out_dir=Path(out_dir), template=template, settings=settings,
                              more_footage=tuple(files[1:]),
                              script=Path(script) if script is not None else None)
-    watch = Stopwatch()
+    watch = Stopwatch(tracked)
     inputs = watch.run("probe", load_inputs, req)
     done = stages.existing_manifest(req.out_dir, inputs.clip_id)
     if done is not None:
@@ -149,7 +171,7 @@ def produce(footage: Path | Sequence[Path], catalog: Path, sku: str, out_dir: Pa
     staging = stages.staging_dir(req.out_dir, inputs.clip_id)
     clip = watch.run("render", render_clip, plan, staging, settings.engine)
     report = watch.run("qc", qc_clip, clip, settings)
-    write_sidecars(plan, clip, staging)
+    watch.call(write_sidecars, plan, clip, staging)
     final = req.out_dir / inputs.clip_id
     manifest = stages.manifest_for(inputs, plan, transcript, report, final, watch.total(),
                                    warnings)

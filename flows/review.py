@@ -38,20 +38,21 @@ def pause_key(clip_id: str) -> str:
     return f"review-{clip_id}"
 
 
-def hold_for_review(clip_id: str, clip_dir: Path, targets: tuple[Target, ...]) -> ReviewRecord:
+def hold_for_review(clip_id: str, clip_dir: Path, targets: tuple[Target, ...],
+                    review_url: str | None = None) -> ReviewRecord:
     """Put the clip in the review book, noting the flow run (if any) that waits on it."""
     ctx = FlowRunContext.get()
     run_id = str(ctx.flow_run.id) if ctx and ctx.flow_run else ""
-    with ReviewBook() as book:
+    with ReviewBook(review_url) as book:
         return book.request(clip_id, clip_dir, targets, flow_run_id=run_id)
 
 
-def wait_for_reviews(clip_ids: list[str], ledger_url: str | None, timeout_s: int
-                     ) -> dict[str, str]:
+def wait_for_reviews(clip_ids: list[str], ledger_url: str | None, timeout_s: int,
+                     review_url: str | None = None) -> dict[str, str]:
     """Pause for each clip still pending; apply each decision. Returns clip id → outcome."""
     outcomes: dict[str, str] = {}
     for clip_id in clip_ids:
-        record = _current(clip_id)
+        record = _current(clip_id, review_url)
         if record is not None and record.state == "pending":
             description = (f"Approve clip {clip_id} ({record.clip_dir}) for "
                            f"{', '.join(t.platform for t in record.targets)}?")
@@ -64,7 +65,8 @@ def wait_for_reviews(clip_ids: list[str], ledger_url: str | None, timeout_s: int
             if answer is None:  # resumed without the form: still undecided
                 outcomes[clip_id] = "awaiting review"
                 continue
-            record, _ = decide(clip_id, answer.approved, answer.note, ledger_url=ledger_url)
+            record, _ = decide(clip_id, answer.approved, answer.note, ledger_url=ledger_url,
+                               review_url=review_url)
         if record is not None:
             outcomes[clip_id] = record.state
     return outcomes
@@ -81,8 +83,8 @@ def _wait(form: type[ReviewDecision], timeout_s: int, key: str) -> ReviewDecisio
     return answer
 
 
-def _current(clip_id: str) -> ReviewRecord | None:
-    with ReviewBook() as book:
+def _current(clip_id: str, review_url: str | None) -> ReviewRecord | None:
+    with ReviewBook(review_url) as book:
         return book.get(clip_id)
 
 

@@ -5,9 +5,9 @@ Layout: ``INBOX/<SKU>/<any name>.mp4`` or ``INBOX/<SKU>__<name>.mp4``; a caption
 taken only when it looks fully written: no process has it open for writing (where the
 platform shows it: Linux /proc) and it has not changed for ``settle_s``. A creator's
 slow copy is normal: a file that then turns out unreadable is tried again on later
-passes and only set aside once it has been still for a long while. Files are remembered by content
-hash and SKU in ``CLIPCART_HOME/inbox.db``, so a restart or a second copy of the same
-bytes makes nothing twice.
+passes and only set aside once it has been still for a long while. Files are remembered
+by content hash and SKU in ``CLIPCART_HOME/inbox.db`` (or a shared database, see
+``InboxRegistry``), so a restart or a second copy of the same bytes makes nothing twice.
 
 A file that cannot become a clip (unknown SKU, not a video, corrupt) and has not changed
 for ``reject_after_s`` is *moved* to
@@ -22,7 +22,6 @@ product pitch, with the inbox's catalog.
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
@@ -31,7 +30,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from pipeline.core.home import clipcart_home
+from sqlalchemy import Column, MetaData, String, Table, Text, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from pipeline.core.database import engine_for, store_url
 from pipeline.core.stores import ClosingStore
 from pipeline.speech.script_file import script_beside
 
@@ -157,30 +159,50 @@ def reject(inbox: Path, path: Path, reason: str) -> Path:
     return target
 
 
-class InboxRegistry(ClosingStore):
-    """Which (content hash, SKU) pairs already became clips; SQLite under CLIPCART_HOME."""
+PROCESSED = Table(
+    "processed", MetaData(),
+    Column("digest", String(64), primary_key=True),
+    Column("sku", String(128), primary_key=True),
+    Column("source", Text),
+    Column("clip_id", String(128)),
+    Column("at", String(32)),
+)
+"""One row per (content hash, SKU) that became a clip (the table of inbox.db since 0.1)."""
 
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path or clipcart_home() / "inbox.db"
-        self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-        with self._db:
-            self._db.execute("CREATE TABLE IF NOT EXISTS processed (digest TEXT, sku TEXT, "
-                             "source TEXT, clip_id TEXT, at TEXT, PRIMARY KEY (digest, sku))")
+
+class InboxRegistry(ClosingStore):
+    """Which (content hash, SKU) pairs already became clips: ``CLIPCART_HOME/inbox.db``, or
+    any SQLAlchemy URL (``CLIPCART_INBOX_URL``, ``CLIPCART_DATABASE_URL``)."""
+
+    def __init__(self, where: str | Path | None = None) -> None:
+        self.url = f"sqlite:///{where}" if isinstance(where, Path) else store_url("inbox", where)
+        self.engine = engine_for(self.url)
+        PROCESSED.metadata.create_all(self.engine)
 
     def close(self) -> None:
-        self._db.close()
+        self.engine.dispose()
 
     def clip_for(self, digest: str, sku: str) -> str | None:
         """The clip id made from these bytes for this SKU, if any."""
-        row = self._db.execute("SELECT clip_id FROM processed WHERE digest=? AND sku=?",
-                               (digest, sku)).fetchone()
-        return str(row[0]) if row else None
+        query = select(PROCESSED.c.clip_id).where(PROCESSED.c.digest == digest,
+                                                  PROCESSED.c.sku == sku)
+        with self.engine.connect() as db:
+            found = db.execute(query).scalar_one_or_none()
+        return str(found) if found is not None else None
 
     def record(self, digest: str, sku: str, source: Path, clip_id: str) -> None:
-        with self._db:
-            self._db.execute("INSERT OR REPLACE INTO processed VALUES (?, ?, ?, ?, ?)",
-                             (digest, sku, str(source), clip_id,
-                              datetime.now(UTC).isoformat(timespec="seconds")))
+        """Remember (or update) which clip these bytes made for this SKU."""
+        values = {"source": str(source), "clip_id": clip_id,
+                  "at": datetime.now(UTC).isoformat(timespec="seconds")}
+        key = (PROCESSED.c.digest == digest) & (PROCESSED.c.sku == sku)
+        with self.engine.begin() as db:
+            if db.execute(update(PROCESSED).where(key).values(**values)).rowcount:
+                return
+            try:
+                with db.begin_nested():
+                    db.execute(insert(PROCESSED).values(digest=digest, sku=sku, **values))
+            except IntegrityError:  # another host recorded it a moment ago
+                db.execute(update(PROCESSED).where(key).values(**values))
 
 
 def watch_changes(inbox: Path, stop: Callable[[], bool], tick_s: float = 5.0

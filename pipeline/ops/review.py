@@ -1,10 +1,11 @@
 """The review book: clips held for approval before they may be published.
 
-One row per clip id in ``CLIPCART_HOME/review.db`` (or any SQLAlchemy URL, e.g. the
-PostgreSQL database several hosts share). A row starts ``pending`` and is decided once:
-``approved`` (its publish targets are then scheduled) or ``rejected``. The flow that
-asked for the review is kept (``flow_run_id``) so a decision made on the command line
-can resume it.
+One row per clip id in ``CLIPCART_HOME/review.db``, or on any SQLAlchemy URL (passed in,
+``CLIPCART_REVIEW_URL`` or ``CLIPCART_DATABASE_URL``: the PostgreSQL database several
+hosts share, so a clip held on one host is approved from any other). A row starts
+``pending`` and is decided once: ``approved`` (its publish targets are then scheduled) or
+``rejected``. The flow that asked for the review is kept (``flow_run_id``) so a decision
+made on the command line can resume it.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
-from sqlalchemy import DateTime, String, Text, create_engine, select
+from sqlalchemy import DateTime, String, Text, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
+from pipeline.core.database import engine_for, store_url
 from pipeline.core.errors import ConfigError
-from pipeline.core.home import clipcart_home
 from pipeline.core.models import Frozen
 from pipeline.core.stores import ClosingStore
 
@@ -63,8 +64,9 @@ class ReviewRow(_Base):
 
 
 def default_url() -> str:
-    """``sqlite:///<CLIPCART_HOME>/review.db``."""
-    return f"sqlite:///{clipcart_home() / 'review.db'}"
+    """``CLIPCART_REVIEW_URL``, ``CLIPCART_DATABASE_URL`` or
+    ``sqlite:///<CLIPCART_HOME>/review.db``."""
+    return store_url("review")
 
 
 class ReviewBook(ClosingStore):
@@ -72,7 +74,7 @@ class ReviewBook(ClosingStore):
 
     def __init__(self, url: str | None = None) -> None:
         self.url = url or default_url()
-        self.engine = create_engine(self.url)
+        self.engine = engine_for(self.url)
         _Base.metadata.create_all(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 

@@ -29,8 +29,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    create_engine,
-    event,
     inspect,
     select,
     update,
@@ -40,8 +38,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from sqlalchemy.schema import CreateTable
 
+from pipeline.core.database import engine_for, store_url
 from pipeline.core.errors import PublishError
-from pipeline.core.home import clipcart_home
 from pipeline.core.stores import ClosingStore
 from pipeline.publish.base import REAL_TARGET, PublishRecord, PublishRequest, PublishState
 
@@ -85,8 +83,9 @@ class PublishRow(_Base):
 
 
 def default_url() -> str:
-    """``sqlite:///<CLIPCART_HOME>/ledger.db``."""
-    return f"sqlite:///{Path(clipcart_home()) / 'ledger.db'}"
+    """``CLIPCART_LEDGER_URL``, ``CLIPCART_DATABASE_URL`` or
+    ``sqlite:///<CLIPCART_HOME>/ledger.db`` (see ``pipeline.core.database``)."""
+    return store_url("ledger")
 
 
 def new_owner() -> str:
@@ -125,10 +124,7 @@ class Ledger(ClosingStore):
     def __init__(self, url: str | None = None, *, lease_s: float = 1800.0) -> None:
         self.url = url or default_url()
         self.lease_s = lease_s
-        args: dict[str, Any] = {"timeout": 30} if self.url.startswith("sqlite") else {}
-        self.engine = create_engine(self.url, connect_args=args)
-        if self.url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.engine = engine_for(self.url)
         self._create_tables()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -367,12 +363,6 @@ def _request_fields(request: PublishRequest) -> dict[str, Any]:
         "scheduled_at": request.scheduled_at,
         "updated_at": _now(),
     }
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout = 30000")
-    cursor.close()
 
 
 def to_record(row: PublishRow) -> PublishRecord:

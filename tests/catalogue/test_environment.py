@@ -58,6 +58,7 @@ def killing_ffmpeg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     wrapper.write_text(
         "#!/bin/bash\n"
         'last="${@: -1}"\n'
+        'last="${last#file:}"\n'  # clipcart marks output paths as files
         'if [[ "$last" == *clip.mp4* ]]; then\n'
         '  ( for _ in $(seq 400); do [ -s "$last" ] && break; sleep 0.005; done; kill -9 $$ ) &\n'
         'fi\n'

@@ -1,4 +1,5 @@
-"""The batch flow end to end: 3 rows make 3 clips, a re-run makes none; review; Dask."""
+"""The batch flow end to end: 3 rows make 3 clips, a re-run makes none; review.
+(Dask fan-out: tests/e2e/test_dask_cluster.py, with the cluster in separate processes.)"""
 
 from __future__ import annotations
 
@@ -57,24 +58,6 @@ def test_three_rows_make_three_clips_and_a_rerun_makes_none(
     assert [(p.platform, p.state) for p in posts] == [("youtube", "scheduled")]
     rows = Ledger(ledger).due(FAR_FUTURE)
     assert sorted(r.clip_id for r in rows) == sorted([first[0].clip_id, held.clip_id])
-
-
-def test_render_fan_out_on_a_local_dask_cluster(
-        campaign: Path, tmp_path: Path, prefect_harness: None) -> None:
-    from distributed import LocalCluster
-
-    from flows.batch import BatchParams, run_batch
-
-    (campaign / "two.csv").write_text("footage,sku\ns0.mp4,TRAIL-MUG-12\ns1.mp4,TRAIL-MUG-12\n",
-                                      "utf-8")
-    params = BatchParams(manifest=campaign / "two.csv", out_dir=tmp_path / "shared",
-                         catalog=campaign / "catalog.csv", workers=2)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                      dashboard_address=None) as cluster:
-        params.dask = cluster.scheduler_address
-        results = run_batch(params)
-    assert [r.status for r in results] == ["made", "made"]
-    assert len({r.clip_id for r in results}) == 2
 
 
 def _artifact(key: str) -> str:
