@@ -157,9 +157,12 @@ def describe(record: PublishRecord) -> str:
 
 def show_records(records: list[PublishRecord], title: str) -> None:
     table = Table(title=title)
+    # short values stay whole on a narrow terminal; the long ones (a sandbox URL, ids,
+    # reasons) fold onto more lines instead
     for column in ("clip", "platform", "account", "target", "state", "post id", "tries",
                    "updated", "reason"):
-        table.add_column(column, overflow="fold")
+        short = column in ("platform", "state", "tries")
+        table.add_column(column, overflow="fold", no_wrap=short)
     for r in records:
         table.add_row(
             r.clip_id[:16], r.platform, r.account, r.target, r.state, r.post_id,

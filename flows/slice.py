@@ -125,7 +125,8 @@ def produce_pitch(source: slicing.PitchSource, pitch: Pitch, params: SliceParams
         return done, "existing"
     transcript = source.transcript
     visuals = watch.run("analysis", analyse_window, source.info, window)
-    framing = watch.run("reframe", reframe, inputs.info, window, visuals)
+    framing = watch.run("reframe", reframe, inputs.info, window, visuals, inputs.template,
+                        settings)
     cuts = tuple(visuals.cuts_in(window))
     plan, warnings = watch.run("plan", plan_clip, inputs, transcript, window,
                                pitch.reasons, framing, pitch.parts, cuts)

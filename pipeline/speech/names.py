@@ -15,6 +15,7 @@ never overlap. A name already spelled right is left alone, and so is a weak matc
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -56,12 +57,20 @@ def catalog_names(products: Iterable[Product]) -> list[str]:
     script (a one-word keyword such as "bottle" is an everyday word, not a name)."""
     names: list[str] = []
     for p in products:
-        terms = [p.title, p.brand, *(k for k in p.keywords if len(k.split()) > 1)]
+        terms = [spoken_form(t) for t in
+                 (p.title, p.brand, *(k for k in p.keywords if len(k.split()) > 1))]
         for term in terms:
             if term and script_of(term) == "latin" and len(_letters(term)) >= MIN_LETTERS \
                     and term not in names:
                 names.append(term)
     return names
+
+
+def spoken_form(term: str) -> str:
+    """``term`` as it can be said: letters, digits, marks and punctuation only (an emoji
+    or a trademark sign in a catalog title is never heard, so never respelled in)."""
+    kept = "".join(ch if unicodedata.category(ch)[0] in "LMNP" else " " for ch in term)
+    return " ".join(kept.split())
 
 
 def correct_names(words: Sequence[Word], names: Sequence[str]

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,16 +106,18 @@ def test_bad_options_are_one_line_and_exit_2(live: tuple[Path, list[Spoken], Pat
 
 def test_a_recording_dropped_into_the_live_folder_is_sliced_once(
         live: tuple[Path, list[Spoken], Path], tmp_path: Path, prefect_harness: None) -> None:
-    from flows.inbox import WatchParams, watch_inbox
+    from flows.inbox import watch_inbox
 
     inbox = tmp_path / "inbox"
     (inbox / "_live").mkdir(parents=True)
     shutil.copy(live[2], inbox / "catalog.csv")
     make_live_recording(inbox / "_live" / "chat.mp4", 40, pitches=0)
     (inbox / "_live" / "chat.truth.json").unlink()
-    params = WatchParams(inbox=inbox, out_dir=tmp_path / "out", once=True, settle_s=0)
-    first = watch_inbox(params)
+    def watch_once() -> list[Any]:
+        return watch_inbox(inbox, out_dir=tmp_path / "out", once=True, settle_s=0)
+
+    first = watch_once()
     assert [(o.sku, o.status, o.detail) for o in first] == [
         ("_live", "made", "no product pitch found")]
     assert json.loads((tmp_path / "out" / "slice.json").read_text())["recordings"]
-    assert [o.status for o in watch_inbox(params)] == ["seen"]
+    assert [o.status for o in watch_once()] == ["seen"]

@@ -74,7 +74,7 @@ def test_render_draws_only_the_card_and_captions() -> None:
     plan = golden_plan()
     args = render_args(plan, RenderFiles(card_png="/c.png", ass="/a.ass"), 0.0, "/o.mp4")
     inputs = [args[i + 1] for i, arg in enumerate(args) if arg == "-i"]
-    assert inputs[1] == "/c.png" and len(inputs) == 3  # footage, card, music
+    assert inputs[1] == "file:/c.png" and len(inputs) == 3  # footage, card, music
     graph = args[args.index("-filter_complex") + 1]
     assert not re.search(r"drawtext|drawbox|subtitles=|movie=", graph)
     assert graph.count("overlay=") == 1 and len(re.findall(r"(?<![a-z])ass=", graph)) == 1

@@ -108,7 +108,8 @@ def test_a_dropped_file_becomes_one_clip_and_a_corrupt_one_is_set_aside(
     shutil.copy(CATALOG_CSV.parent / "product.png", inbox / "product.png")
     make_scene(inbox / "TRAIL-MUG-12" / "take 1.mp4", seconds=6, size="640x360", plain=True)
     (inbox / "TRAIL-BOTTLE-24__broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 99)
-    params = {"inbox": inbox, "out_dir": out, "once": True, "settle_s": 0.2}
+    # settled at once: this test is about a broken file waiting, not about settling
+    params = {"inbox": inbox, "out_dir": out, "once": True, "settle_s": 0}
 
     waiting = {o.status for o in watch_inbox(**params, reject_after_s=3600)}
     assert waiting == {"made", "waiting"}  # the broken file is not yet set aside
