@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from flows.console import out
@@ -156,13 +157,13 @@ def describe(record: PublishRecord) -> str:
 
 
 def show_records(records: list[PublishRecord], title: str) -> None:
-    table = Table(title=title)
-    # short values stay whole on a narrow terminal; the long ones (a sandbox URL, ids,
-    # reasons) fold onto more lines instead
+    # nine columns fit an 80-column terminal without rules between them; headers and
+    # short values stay whole, the long ones (a sandbox URL, ids, reasons) fold
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for column in ("clip", "platform", "account", "target", "state", "post id", "tries",
                    "updated", "reason"):
         short = column in ("platform", "state", "tries")
-        table.add_column(column, overflow="fold", no_wrap=short)
+        table.add_column(column, overflow="fold", no_wrap=short, min_width=len(column))
     for r in records:
         table.add_row(
             r.clip_id[:16], r.platform, r.account, r.target, r.state, r.post_id,
