@@ -30,6 +30,12 @@ needs_ocr = pytest.mark.skipif(not have_tesseract(),
                                reason="needs tesseract (apt-get install tesseract-ocr)")
 
 
+CLIP_MS = 9000
+"""Clip length: long enough for a cue change and the card's 3 s, short enough to render
+four face cases in a minute."""
+FOOTAGE_S = 9.5
+
+
 def _transcript() -> Transcript:
     """The bottle pitch twice over (0.4-13.3 s), in the footage timeline."""
     words = [*WORDS, *(w.model_copy(update={"start_ms": w.start_ms + 7000,
@@ -40,13 +46,13 @@ def _transcript() -> Transcript:
 
 def make_clip(footage: Path, out: Path, template: str, layout: str = "") -> tuple[ClipPlan,
                                                                                    list[str]]:
-    """Plan (window = the first 15 s) and render ``footage`` into ``out``."""
+    """Plan (window = the first CLIP_MS) and render ``footage`` into ``out``."""
     settings = Settings(layout=layout)
     inputs = load_inputs(MakeRequest(footage=footage, catalog=CATALOG_CSV, sku=DEMO_SKU,
                                      out_dir=out.parent, template=template, settings=settings))
     transcript = _transcript()
     visuals = analyse_stage(inputs.info, transcript, settings)
-    window = Window(start_ms=0, end_ms=15000)
+    window = Window(start_ms=0, end_ms=CLIP_MS)
     framing = frame_stage(inputs.info, window, visuals, inputs.template, settings)
     plan, warnings = plan_stage(inputs, transcript, window, (), framing, None,
                                 tuple(visuals.cuts_in(window)))
@@ -73,7 +79,8 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_no_text_on_the_face(folder: Path, name: str, template: str,
                              face: dict[str, object]) -> None:
     """At most 1 of 24 frames has an OCR'd word on a detected face."""
-    footage = face_footage(folder / f"{name}.mp4", **face)  # type: ignore[arg-type]
+    footage = face_footage(folder / f"{name}.mp4", seconds=FOOTAGE_S,
+                           **face)  # type: ignore[arg-type]
     plan, _ = make_clip(footage, folder / f"{name}-clip.mp4", template)
     verdicts = judge(folder / f"{name}-clip.mp4", 24)
     with_face = [v for v in verdicts if v.faces]
@@ -86,7 +93,8 @@ def test_no_text_on_the_face(folder: Path, name: str, template: str,
 def test_serum_like_face_stays_visible(folder: Path) -> None:
     """Face high in the frame, bold template (card top first): the face is found in at
     least 8 of 10 frames of the clip (the card no longer lands on the head)."""
-    footage = face_footage(folder / "serum.mp4", face_x=0.5, face_y=0.33, face_h=0.3)
+    footage = face_footage(folder / "serum.mp4", face_x=0.5, face_y=0.33, face_h=0.3,
+                           seconds=FOOTAGE_S)
     plan, _ = make_clip(footage, folder / "serum-clip.mp4", "bold")
     verdicts = judge(folder / "serum-clip.mp4", 10, ocr=False)
     assert sum(bool(v.faces) for v in verdicts) >= 8, [p.reason for p in plan.placements]
@@ -97,7 +105,8 @@ def test_serum_like_face_stays_visible(folder: Path) -> None:
 def test_fit_is_sharp_between_blurred_bands(folder: Path) -> None:
     """--layout fit: the whole 16:9 frame at full width, sharp, between blurred, darker
     bands; 1080x1920 and the picture where the plan says."""
-    footage = face_footage(folder / "wide.mp4", face_x=0.5, face_y=0.45, face_h=0.3)
+    footage = face_footage(folder / "wide.mp4", face_x=0.5, face_y=0.45, face_h=0.3,
+                           seconds=FOOTAGE_S)
     plan, _ = make_clip(footage, folder / "wide-clip.mp4", "minimal", layout="fit")
     assert plan.layout == "fit"
     _, rgb = sample_frames(folder / "wide-clip.mp4", 3)[1]
