@@ -26,10 +26,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check pipeline flows sandbox bench tests
 	$(BIN)/mypy
 
-# two pytest workers (pytest-xdist), a test file per worker at a time: much of the suite
-# waits on servers, subprocesses and ffmpeg rather than on Python
+# three pytest workers (pytest-xdist) on two cores, a test file per worker at a time: much
+# of the suite waits on servers, subprocesses and ffmpeg rather than computing
 test: lint
-	$(BIN)/python -m pytest -q -ra -n 2 --dist loadfile
+	$(BIN)/python -m pytest -q -ra -n 3 --dist loadfile
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
