@@ -27,9 +27,9 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from pipeline.publish.platforms import PLATFORMS
 from sandbox import douyin, instagram, metrics, tiktok, youtube
 from sandbox.state import (
-    PLATFORM_NAMES,
     ASGIApp,
     BodyLimit,
     FaultMiddleware,
@@ -77,7 +77,7 @@ def _server(host: str, port: int, state: SandboxState, log_level: str) -> uvicor
 def banner(base_url: str, state: SandboxState) -> list[str]:
     """The lines printed on start: the base URL, then one test token per platform."""
     return [f"sandbox: {base_url}"] + [
-        f"token {name}: {state.token(name, 'default')}" for name in PLATFORM_NAMES
+        f"token {name}: {state.token(name, 'default')}" for name in PLATFORMS
     ]
 
 
@@ -106,7 +106,7 @@ class SandboxHandle:
         self, server: uvicorn.Server, thread: threading.Thread, base_url: str, state: SandboxState
     ) -> None:
         self.server, self.thread, self.base_url, self.state = server, thread, base_url, state
-        self.tokens = {name: state.token(name, "default") for name in PLATFORM_NAMES}
+        self.tokens = {name: state.token(name, "default") for name in PLATFORMS}
 
     def posts(self) -> list[dict[str, Any]]:
         return [post.__dict__.copy() for post in self.state.posts]

@@ -20,14 +20,12 @@ from fastapi import Request
 from pydantic import Field
 
 from pipeline.core.models import Frozen
-from pipeline.publish.platforms import PLATFORMS
 from pipeline.publish.tiktok.chunks import ChunkRule
 
 Scope = dict[str, Any]
 ASGIApp = Any
 
 FAULT_KINDS = ("5xx", "drop", "429", "slow")
-PLATFORM_NAMES = PLATFORMS
 DEFAULT_LIMITS = {
     "tiktok.creator_info": 20,
     "tiktok.init": 6,

@@ -32,8 +32,8 @@ from pipeline.footage.reframe import (
     is_portrait,
     subject_samples,
 )
+from pipeline.publish.platforms import FRAME_H, FRAME_W
 
-OUT_W, OUT_H = 1080, 1920
 SOFT_UPSCALE = 2.5
 """Above this upscale the clip looks soft: the manifest and summary warn."""
 MAX_CROP_UPSCALE = 3.0
@@ -68,7 +68,7 @@ class Framing:
     crop: CropPath
     reasons: tuple[str, ...]
     subjects: tuple[SubjectBox, ...] = ()
-    picture: Rect = (0, 0, OUT_W, OUT_H)
+    picture: Rect = (0, 0, FRAME_W, FRAME_H)
     """Where the footage's own picture lies in the output (fit: the centred band)."""
     upscale: float = 1.0
     """Output pixels per footage pixel, linear."""
@@ -78,7 +78,7 @@ class Framing:
     """The subject per analysis frame, footage coordinates (fractions)."""
 
 
-def fit_picture(info: MediaInfo, out_w: int = OUT_W, out_h: int = OUT_H) -> Rect:
+def fit_picture(info: MediaInfo, out_w: int = FRAME_W, out_h: int = FRAME_H) -> Rect:
     """The fit layout's picture: the frame scaled to the clip's width, centred (even sides)."""
     w, h = info.display_size
     ph = min(out_h, round(out_w * h / w / 2) * 2)
@@ -88,9 +88,9 @@ def fit_picture(info: MediaInfo, out_w: int = OUT_W, out_h: int = OUT_H) -> Rect
 def upscale_of(info: MediaInfo, layout: Layout, crop: CropPath) -> float:
     """How many times the footage is enlarged (linear) in ``layout``."""
     if layout == "fit":
-        return OUT_W / info.display_size[0]
+        return FRAME_W / info.display_size[0]
     # a 9:16 crop's sides are rounded to even pixels: the larger side is the exact one
-    return min(OUT_W / crop.width, OUT_H / crop.height)
+    return min(FRAME_W / crop.width, FRAME_H / crop.height)
 
 
 def soft_warning(info: MediaInfo, upscale: float) -> list[str]:
@@ -110,7 +110,7 @@ def frame_footage(info: MediaInfo, window: Window, visuals: Analysis | None = No
     if layout == "fit":
         return as_fit(info, samples, why, auto=choice not in ("crop", "fit"))
     boxes = tuple(output_boxes(info, layout, crop, samples))
-    return Framing(layout, crop, (why, *reasons), boxes, (0, 0, OUT_W, OUT_H),
+    return Framing(layout, crop, (why, *reasons), boxes, (0, 0, FRAME_W, FRAME_H),
                    round(upscale_of(info, layout, crop), 2), choice not in ("crop", "fit"),
                    tuple(samples))
 
@@ -183,7 +183,7 @@ def output_boxes(info: MediaInfo, layout: Layout, crop: CropPath,
         _, top, pw, ph = fit_picture(info)
         sx, sy, ox, oy = Fraction(pw, w), Fraction(ph, h), 0.0, float(top)
     else:
-        sx, sy = Fraction(OUT_W, crop.width), Fraction(OUT_H, crop.height)
+        sx, sy = Fraction(FRAME_W, crop.width), Fraction(FRAME_H, crop.height)
     out = []
     for s in samples:
         if layout != "fit":
@@ -194,7 +194,7 @@ def output_boxes(info: MediaInfo, layout: Layout, crop: CropPath,
                     round(bw * w * sx), round(bh * h * sy))
             out.append(SubjectBox(s.t_ms, rect, True))
         elif s.source == "motion":
-            mw, mh = MOTION_BOX[0] * OUT_W, MOTION_BOX[1] * OUT_H
+            mw, mh = MOTION_BOX[0] * FRAME_W, MOTION_BOX[1] * FRAME_H
             cx, cy = s.cx * w * sx + ox, s.cy * h * sy + oy
             out.append(SubjectBox(s.t_ms, (round(cx - mw / 2), round(cy - mh / 2),
                                            round(mw), round(mh)), False))

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from pipeline.brand.templates import Template, caption_height
 from pipeline.core.models import CaptionCue, CardSpec, OverlayPlacement
-from pipeline.footage.layout import OUT_H, Framing, Rect, SubjectBox
+from pipeline.footage.layout import Framing, Rect, SubjectBox
+from pipeline.publish.platforms import FRAME_H
 
 FACE_COST, ROOM_COST, RANK_COST, PICTURE_COST, CARD_CLASH = 10.0, 1.0, 0.01, 0.05, 100.0
 SIDE_COST = 0.05
@@ -73,7 +74,7 @@ def place_overlays(framing: Framing, template: Template, cues: Sequence[CaptionC
         slot, why, seen = _best(slots, framing, cue.start_ms, cue.end_ms, clash)
         previous = slot.name
         x, y, w, h = slot.rect
-        placed.append(cue.model_copy(update={"margin_v": OUT_H - (y + h)}))
+        placed.append(cue.model_copy(update={"margin_v": FRAME_H - (y + h)}))
         placements.append(OverlayPlacement(overlay="captions", start_ms=cue.start_ms,
                                            end_ms=cue.end_ms, slot=slot.name, x=x, y=y,
                                            width=w, height=h, reason=why, frames=seen[0],
