@@ -21,8 +21,14 @@ from typing import Literal, Protocol, TypeVar
 import httpx
 from pydantic import Field
 
-from pipeline.core.errors import BadInput, ConfigError, TransientPublishError
+from pipeline.core.errors import (
+    BadInput,
+    ConfigError,
+    PermanentPublishError,
+    TransientPublishError,
+)
 from pipeline.core.models import Frozen
+from pipeline.core.netguard import BlockedAddress, GuardedTransport
 from pipeline.publish.platforms import Platform
 
 PublishState = Literal["scheduled", "uploading", "processing", "published", "failed", "blocked"]
@@ -254,6 +260,8 @@ def send(
     """One HTTP call; a dropped connection or timeout becomes a TransientPublishError."""
     try:
         return client.request(method, url, **kwargs)  # type: ignore[arg-type]
+    except BlockedAddress as err:
+        raise PermanentPublishError(redact(f"{method} {url}: {err}")) from None
     except httpx.TransportError as err:
         path = httpx.URL(url).path
         raise TransientPublishError(
@@ -261,7 +269,47 @@ def send(
         ) from None
 
 
-def make_client(base_url: str, transport: httpx.BaseTransport | None) -> httpx.Client:
-    """An httpx client for one platform; ``transport`` replaces the network in tests."""
+PUBLISH_DEADLINE_S = 24 * 3600.0
+"""How long one publisher's client may keep talking to the platform (its uploads included)."""
+
+
+def make_client(base_url: str, transport: httpx.BaseTransport | None, *,
+                sandbox: bool = False) -> httpx.Client:
+    """An httpx client for one platform, every request checked for where it goes.
+
+    The platform's answers name further URLs (TikTok's ``upload_url``, YouTube's upload
+    session ``Location``, redirects), so the check is on each request, not only the base:
+    a sandbox client reaches the sandbox's own origin and nothing else; a real platform's
+    client reaches public addresses only (netguard), so an answer naming an internal host
+    is refused. ``transport`` replaces the network in tests (for a real platform's client
+    it replaces the guard too: tests name the platforms' hosts, which do not resolve here).
+    """
     timeout = httpx.Timeout(60.0, connect=10.0)
-    return httpx.Client(base_url=base_url, transport=transport, timeout=timeout)
+    guard: httpx.BaseTransport | None
+    if sandbox:
+        guard = SameOrigin(base_url, transport or httpx.HTTPTransport())
+    else:
+        guard = transport or GuardedTransport(deadline_s=PUBLISH_DEADLINE_S,
+                                              read_timeout_s=60.0)
+    return httpx.Client(base_url=base_url, transport=guard, timeout=timeout)
+
+
+class SameOrigin(httpx.BaseTransport):
+    """Sends requests to one origin (scheme, host, port) only; any other is refused."""
+
+    def __init__(self, base_url: str, inner: httpx.BaseTransport) -> None:
+        self.origin = _origin(httpx.URL(base_url))
+        self.inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if _origin(request.url) != self.origin:
+            raise BlockedAddress(f"refused: {request.url.host} is not the sandbox "
+                                 f"({self.origin[1]}:{self.origin[2]})", request=request)
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int]:
+    return url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80)

@@ -274,7 +274,7 @@ def _tiktok(
         TikTokPublisher,
     )
 
-    client = make_client(sandbox_url or BASE_URL, transport)
+    client = make_client(sandbox_url or BASE_URL, transport, sandbox=bool(sandbox_url))
     parsed = TikTokCredentials.model_validate(creds)
     store = None
     if not sandbox_url:  # rotated refresh tokens outlive the environment variables
@@ -296,7 +296,7 @@ def _shop(
 ) -> tuple[Publisher, httpx.Client]:
     from pipeline.publish.tiktok_shop import BASE_URL, ShopCredentials, TikTokShopPublisher
 
-    client = make_client(sandbox_url or BASE_URL, transport)
+    client = make_client(sandbox_url or BASE_URL, transport, sandbox=bool(sandbox_url))
     return TikTokShopPublisher(
         client, ShopCredentials.model_validate(creds), pacing=tuning.pacing
     ), client
@@ -312,7 +312,7 @@ def _instagram(
     from pipeline.publish.instagram import BASE_URL, InstagramCredentials, InstagramPublisher
 
     base = f"{sandbox_url.rstrip('/')}/v25.0" if sandbox_url else BASE_URL
-    client = make_client(base, transport)
+    client = make_client(base, transport, sandbox=bool(sandbox_url))
     pacing = Pacing(
         retry=tuning.pacing.retry,
         poll=tuning.instagram_poll,
@@ -334,7 +334,7 @@ def _youtube(
 ) -> tuple[Publisher, httpx.Client]:
     from pipeline.publish.youtube import BASE_URL, YouTubeCredentials, YouTubePublisher
 
-    client = make_client(sandbox_url or BASE_URL, transport)
+    client = make_client(sandbox_url or BASE_URL, transport, sandbox=bool(sandbox_url))
     publisher = YouTubePublisher(
         client,
         YouTubeCredentials.model_validate(creds),
@@ -353,7 +353,7 @@ def _douyin(
 ) -> tuple[Publisher, httpx.Client]:
     from pipeline.publish.douyin import BASE_URL, DouyinCredentials, DouyinPublisher
 
-    client = make_client(sandbox_url or BASE_URL, transport)
+    client = make_client(sandbox_url or BASE_URL, transport, sandbox=bool(sandbox_url))
     publisher = DouyinPublisher(
         client,
         DouyinCredentials.model_validate(creds),
