@@ -20,6 +20,7 @@ reach it while it runs.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import re
@@ -38,7 +39,7 @@ from typing import IO, Any
 
 import httpx
 
-from pipeline.core.errors import ClipcartError
+from pipeline.core.errors import ClipcartError, ConfigError
 from pipeline.core.home import home_subdir
 
 PUBLISH_CRON = "*/5 * * * *"
@@ -118,6 +119,7 @@ def _relay(stream: IO[bytes], log: IO[bytes]) -> None:
 def local_server(port: int = 0, timeout_s: float = 180) -> Iterator[str]:
     """Run ``prefect server start`` as a child; yield its API URL; stop it on exit."""
     port = port or free_port()
+    wait_port_free(port, timeout_s=30)
     api_url = f"http://127.0.0.1:{port}/api"
     home = home_subdir("prefect")
     log = (home / "server.log").open("ab")
@@ -125,7 +127,7 @@ def local_server(port: int = 0, timeout_s: float = 180) -> Iterator[str]:
                                 "127.0.0.1", "--port", str(port)],
                                env=server_env(port, home, dict(os.environ)),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=_dies_with(os.getpid()))
     assert process.stdout is not None
     relay = threading.Thread(target=_relay, args=(process.stdout, log), daemon=True,
                              name="prefect-server-log")
@@ -139,6 +141,45 @@ def local_server(port: int = 0, timeout_s: float = 180) -> Iterator[str]:
         _stop(process)
         relay.join(timeout=10)
         log.close()
+
+
+def wait_port_free(port: int, timeout_s: float) -> None:
+    """Wait for ``port`` on 127.0.0.1 to be free (a server of a serve that was killed may
+    still be shutting down); a port still taken is one clear error."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with socket.socket() as sock:
+            # as uvicorn binds: connections of a stopped server left in TIME_WAIT are fine
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", port))
+                return
+            except OSError:
+                if time.monotonic() >= deadline:
+                    raise ConfigError(f"port {port} on 127.0.0.1 is in use",
+                                      hint="Stop what listens there, or pass another "
+                                           "--port") from None
+        time.sleep(0.5)
+
+
+PR_SET_PDEATHSIG = 1
+"""Linux prctl option: the signal a process gets when its parent dies."""
+
+
+def _dies_with(parent: int) -> Any:
+    """A ``preexec_fn`` making the server child get SIGTERM when serve dies, even by
+    SIGKILL, so no orphaned server keeps the port and the database (Linux; elsewhere
+    nothing). Called in the child between fork and exec."""
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def arm() -> None:
+        with suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # serve died before the signal was armed
+            os._exit(1)
+
+    return arm
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

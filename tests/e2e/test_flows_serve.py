@@ -1,7 +1,7 @@
 """`clipcart serve` left alone: a real Prefect server on a non-default port whose
 schedules fire. A slowly copied file becomes one clip by the scheduled watch-inbox, a
 due clip is posted once by the scheduled publish-due, the UI points at the right port,
-and a batch run waiting for review survives a restart of serve."""
+and a batch run waiting for review survives serve being killed (SIGKILL) and restarted."""
 
 from __future__ import annotations
 
@@ -55,8 +55,10 @@ class Served:
 
 
 @contextmanager
-def serve(home: Path, port: int, *args: str) -> Iterator[Served]:
-    """`clipcart serve --port PORT ARGS` with its own home and temp dir; Ctrl-C on exit."""
+def serve(home: Path, port: int, *args: str,
+          stop: signal.Signals = signal.SIGINT) -> Iterator[Served]:
+    """`clipcart serve --port PORT ARGS` with its own home and temp dir; ``stop`` (Ctrl-C)
+    on exit."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(CLIPCART_HOME=str(home), PYTHONPATH=str(REPO), TMPDIR=str(home / "tmp"))
     (home / "tmp").mkdir(parents=True, exist_ok=True)
@@ -73,7 +75,7 @@ def serve(home: Path, port: int, *args: str) -> Iterator[Served]:
         yield served
     finally:
         if process.poll() is None:
-            process.send_signal(signal.SIGINT)
+            process.send_signal(stop)
         try:
             process.wait(timeout=120)
         except subprocess.TimeoutExpired:
@@ -188,7 +190,10 @@ def test_a_batch_run_waiting_for_review_survives_a_restart(tmp_path: Path) -> No
                                            "s0.mp4,TRAIL-MUG-12,bold,tiktok,2030-01-01T10:00Z,"
                                            "yes\n", "utf-8")
     port = free_port()
-    with serve(home, port, "--ledger", ledger, "--out", str(out)) as served:
+    # the first serve is killed outright (SIGKILL): its Prefect server must go with it and
+    # leave the port and the database to the next serve
+    with serve(home, port, "--ledger", ledger, "--out", str(out), stop=signal.SIGKILL
+               ) as served:
         batch = served.post("/deployments/filter", {
             "deployments": {"name": {"any_": ["batch"]}}})[0]
         # only the manifest and catalog given: out_dir, ledger, ... keep the deployment's
