@@ -46,6 +46,8 @@ LABELS = "abcdefghij"
 """Variant labels, in order."""
 AXES = ("window", "template", "music", "captions")
 """What a variant may change, in the default order."""
+SLICE_AXES = AXES[1:]
+"""What a slice's variants may change: a pitch is its window."""
 WINDOW_VARIANTS = 2
 """Most openings tried besides the best: the third-best window is already a weak clip."""
 
@@ -79,6 +81,11 @@ class VariantSpec(Frozen):
     window_rank: int = Field(default=0, description="0: the best window; k: the (k+1)-th.")
     music: str = Field(default="", description="Music mood instead of the template's.")
     captions: str = Field(default="", description="Template whose caption style is used.")
+
+    @property
+    def index(self) -> int:
+        """0 for a, 1 for b...: how many posting days after a the variant posts."""
+        return LABELS.index(self.label)
 
     def changes(self) -> dict[str, Any]:
         """The clip Settings fields this variant sets (``pipeline.plan.Settings``)."""
@@ -125,6 +132,26 @@ def plan_variants(template: str, count: int, alternatives: Alternatives | Sequen
             if queues[axis] and len(specs) < count:
                 specs.append(_spec(LABELS[len(specs)], axis, queues[axis].pop(0), template))
     return specs
+
+
+def manifest_variants(count: str, vary: str, template: str, *, window: bool = True
+                      ) -> tuple[list[VariantSpec], tuple[str, str] | None]:
+    """A batch row's ``variants`` and ``vary`` cells: its variants ([] for none or one), or
+    the (field, problem) that stops them. ``window=False``: the opening cannot vary (a
+    slice row's pitch is its window)."""
+    if not count and not vary:
+        return [], None
+    if not count.isdigit():
+        return [], ("variants", f"{count[:20]!r} is not a number of clips; write 1 to "
+                                f"{len(LABELS)}")
+    allowed = AXES if window else SLICE_AXES
+    try:
+        axes = parse_axes(vary, allowed)
+        specs = plan_variants(template, int(count), load_alternatives(template), axes)
+    except ConfigError as exc:
+        field = "vary" if exc.message.startswith("--vary") else "variants"
+        return [], (field, exc.one_line().removeprefix("--vary: ").removeprefix("--variants "))
+    return (specs if len(specs) > 1 else []), None
 
 
 def _spec(label: str, axis: str, value: str, base: str) -> VariantSpec:
@@ -186,9 +213,13 @@ def labelled(manifest: dict[str, Any], spec: VariantSpec) -> dict[str, Any]:
 
 
 def label_variant(clip_dir: Path, spec: VariantSpec) -> dict[str, Any]:
-    """Write the variant fields into ``clip_dir/manifest.json``; returns the new manifest."""
+    """Write the variant fields into ``clip_dir/manifest.json`` (untouched when they are
+    there already, so a re-run leaves the file as it was); returns the new manifest."""
     path = Path(clip_dir) / "manifest.json"
-    manifest = labelled(json.loads(path.read_text("utf-8")), spec)
+    before = json.loads(path.read_text("utf-8"))
+    manifest = labelled(before, spec)
+    if manifest == before:
+        return manifest
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".manifest-", suffix=".tmp")
     with os.fdopen(handle, "w", encoding="utf-8") as out:
         out.write(json.dumps(manifest, ensure_ascii=False, indent=2))
