@@ -87,6 +87,9 @@ def choose_window(duration_ms: int, words: Sequence[Word], target_ms: int,
                                    "target: the whole footage is used")]
     elif _speech_fits(words, target_ms):
         ranked = _all_speech(duration_ms, talk, target_ms, visuals)
+        if rank:  # other openings cut some speech: pause-aligned windows, as without the fit
+            others = ranked[1:] + _best_of(duration_ms, talk, target_ms, visuals)
+            ranked = [ranked[0], *sorted(others, key=lambda c: -c.score)]
     else:
         ranked = _best_of(duration_ms, talk, target_ms, visuals)
     if rank == 0:

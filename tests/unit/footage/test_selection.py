@@ -125,3 +125,14 @@ def test_footage_with_one_opening_has_no_opening_variant() -> None:
     with pytest.raises(FootageError, match="no opening number 2") as exc:
         choose_window(8000, WORDS, 15000, [], rank=1)
     assert exc.value.exit_code == 2 and "--vary" in (exc.value.hint or "")
+
+
+def test_when_all_speech_fits_another_opening_cuts_into_it_at_a_pause() -> None:
+    words = _sentence(1000, "hello there. this Trailhead bottle keeps water cold all day.")
+    words += _sentence(5000, "get yours today, the link is below and it ships free this week.")
+    best = choose_window(24000, words, 15000, ["Trailhead"])
+    other = choose_window(24000, words, 15000, ["Trailhead"], rank=1)
+    assert best.window.start_ms <= words[0].start_ms
+    assert abs(other.window.start_ms - best.window.start_ms) >= 2000
+    for word in words:
+        assert not (word.start_ms < other.window.start_ms < word.end_ms)
