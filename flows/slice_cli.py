@@ -59,9 +59,10 @@ def slice_command(
     The report (product, where, score, clip id, why) is printed and written to
     OUT/slice.json; `clipcart linkpage OUT` makes the link page of the clips.
     """
+    made_of_each = _variants(template, variants, vary)
     params = _params(recordings, catalog, out_dir, per_product, duration, template, layout,
                      platforms, account, ledger, config, workers, lang)
-    params.variants = _variants(template, variants, vary)
+    params.variants = made_of_each
     if dask is None:
         from pipeline.plan import Settings
         from pipeline.produce import preload_whisper

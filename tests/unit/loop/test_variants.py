@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,39 @@ def test_label_is_written_and_read_back_by_the_report(tmp_path: Path) -> None:
                                                 template="bold", music="chill"))
     assert music["variant_of"]["axis"] == "music" and music["clip_id"] == "c1"
     assert music["variant_settings"]["music"] == "chill"
+
+
+def test_slice_refuses_to_vary_the_window_in_one_line(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["slice", str(tmp_path / "live.mp4"), "--catalog", str(tmp_path / "c.csv"),
+                 "--variants", "2", "--vary", "window"])
+    said = capsys.readouterr().err.strip()
+    assert code == 2 and "window is not offered here" in said and "\n" not in said
+
+
+def test_slice_schedules_each_pitchs_variants_on_successive_days(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from flows.slice import PitchResult, SliceParams, release
+    from pipeline.publish.ledger import Ledger
+    from tests.support.publish_support import fake_mp4
+
+    ledger = f"sqlite:///{tmp_path / 'ledger.db'}"
+    specs = plan_variants("bold", 2, ALTERNATIVES, ["music"])
+    results = []
+    for n, spec in enumerate([*specs, *specs]):  # two pitches, variants a and b of each
+        folder = tmp_path / f"clip{n}"
+        folder.mkdir()
+        fake_mp4(folder / "clip.mp4", 2000, seed=n)
+        manifest = {"clip_id": f"clip{n}", "sku": "S1", "caption_text": "Serum",
+                    "outputs": {"video": str(folder / "clip.mp4")}}
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+        results.append(PitchResult(manifest=manifest, variant=spec))
+    params = SliceParams(recordings=[], catalog=tmp_path / "c.csv", platforms=("tiktok",),
+                         ledger_url=ledger, variants=tuple(specs))
+    release(results, params)
+    with Ledger(ledger) as book:
+        at = {r.clip_id: r.scheduled_at for r in book.due(datetime.max.replace(tzinfo=UTC))}
+    assert at["clip1"] - at["clip0"] == timedelta(days=1)
+    assert at["clip3"] - at["clip2"] == timedelta(days=1)
+    assert len(set(at.values())) == 4
