@@ -94,19 +94,22 @@ def make(
 def _make_variants(footage: list[Path], catalog: Path, sku: str, template: str, out_dir: Path,
                    settings: Any, count: int, as_json: bool, vary: str,
                    script: Path | None) -> None:
-    """``make --variants N``: one clip per variant (pipeline/ops/variants.py); a variant
-    the footage cannot give (no other opening) is skipped with one line on stderr."""
+    """``make --variants N``: one clip per variant (pipeline/ops/variants.py); when the
+    footage has no further opening, the other axes take the window variants' places
+    (one line on stderr says so)."""
     import dataclasses
 
     from flows.produce import counted, produce_clip
     from pipeline.core.errors import FootageError
-    from pipeline.ops.variants import label_variant, load_alternatives, parse_axes, plan_variants
+    from pipeline.ops import variants as plans
     from pipeline.produce import preload_whisper
 
-    specs = plan_variants(template, count, load_alternatives(template), parse_axes(vary))
+    axes, alternatives = plans.parse_axes(vary), plans.load_alternatives(template)
+    specs = plans.plan_variants(template, count, alternatives, axes)
     preload_whisper(settings)
-    made = []
-    for spec in specs:
+    made: list[dict[str, Any]] = []
+    while len(made) < len(specs):
+        spec = specs[len(made)]
         with err.status(f"making variant {spec.label} ({spec.axis} {spec.value})…"):
             try:
                 manifest = produce_clip(footage, catalog, sku, out_dir, spec.template,
@@ -114,10 +117,13 @@ def _make_variants(footage: list[Path], catalog: Path, sku: str, template: str, 
             except FootageError as exc:
                 if spec.axis != "window":
                     raise
-                err.print(f"clipcart: variant {spec.label} skipped: {exc.one_line()}",
-                          markup=False, soft_wrap=True)
+                err.print(f"clipcart: variant {spec.label}: {exc.message}; another axis "
+                          "takes its place", markup=False, soft_wrap=True)
+                specs = plans.with_fewer_openings(template, count, alternatives, axes, spec)
+                alternatives = alternatives.model_copy(
+                    update={"windows": spec.window_rank - 1})
                 continue
-        labelled = label_variant(out_dir / str(manifest["clip_id"]), spec)
+        labelled = plans.label_variant(out_dir / str(manifest["clip_id"]), spec)
         made.append(counted(labelled, out_dir))  # links registered with the label
     if as_json:
         sys.stdout.write(json.dumps(made, ensure_ascii=False) + "\n")

@@ -134,6 +134,16 @@ def plan_variants(template: str, count: int, alternatives: Alternatives | Sequen
     return specs
 
 
+def with_fewer_openings(template: str, count: int, alternatives: Alternatives,
+                        axes: Sequence[str], failed: VariantSpec) -> list[VariantSpec]:
+    """The plan again once the footage turned out to have no opening for ``failed``
+    (a window variant): fewer window variants, the others taking their places, so the
+    labels stay a, b, c... and as many variants as the other axes allow are made."""
+    fewer = alternatives.model_copy(update={"windows": failed.window_rank - 1})
+    most = min(1 + sum(len(fewer.values(a)) for a in axes), len(LABELS))
+    return plan_variants(template, min(count, most), fewer, axes)
+
+
 def manifest_variants(count: str, vary: str, template: str, *, window: bool = True
                       ) -> tuple[list[VariantSpec], tuple[str, str] | None]:
     """A batch row's ``variants`` and ``vary`` cells: its variants ([] for none or one), or

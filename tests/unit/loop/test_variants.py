@@ -11,6 +11,7 @@ import pytest
 from flows.cli import main
 from pipeline.core.errors import ConfigError
 from pipeline.ops.variants import (
+    AXES,
     Alternatives,
     VariantSpec,
     label_variant,
@@ -166,3 +167,18 @@ def test_slice_schedules_each_pitchs_variants_on_successive_days(tmp_path: Path)
     assert at["clip1"] - at["clip0"] == timedelta(days=1)
     assert at["clip3"] - at["clip2"] == timedelta(days=1)
     assert len(set(at.values())) == 4
+
+
+def test_without_a_second_opening_the_other_axes_take_its_place() -> None:
+    from pipeline.ops.variants import with_fewer_openings
+
+    specs = plan_variants("bold", 6, ALTERNATIVES)
+    third = with_fewer_openings("bold", 6, ALTERNATIVES, AXES, specs[5])  # no 3rd opening
+    assert third[:5] == specs[:5] and (third[5].axis, third[5].value) == ("template",
+                                                                          "minimal")
+    none = with_fewer_openings("bold", 6, ALTERNATIVES, AXES, specs[1])
+    assert [(s.label, s.axis, s.value) for s in none] == [
+        ("a", "base", ""), ("b", "template", "luxe"), ("c", "music", "chill"),
+        ("d", "captions", "luxe"), ("e", "template", "minimal"), ("f", "music", "energetic")]
+    only = with_fewer_openings("bold", 3, ALTERNATIVES, ["window"], specs[1])
+    assert [s.label for s in only] == ["a"]
