@@ -132,11 +132,13 @@ def read_manifest(path: Path, *, catalog: Path | None = None,
 
 def _without_duplicates(items: Iterable[BatchItem]
                         ) -> tuple[tuple[BatchItem, ...], tuple[str, ...]]:
-    """Items that ask for exactly the same clip (and posts) as an earlier one are dropped."""
+    """Items that ask for exactly the same clip (and posts) as an earlier one are dropped
+    (a variant by what it changes, not its label: two tasks never make one clip at once)."""
     first: dict[str, BatchItem] = {}
     notes: list[str] = []
     for item in items:
-        key = item.model_dump_json(exclude={"row"})
+        changes = {k: v for k, v in (item.variant.changes() if item.variant else {}).items() if v}
+        key = item.model_dump_json(exclude={"row", "variant"}) + repr(sorted(changes.items()))
         if key in first:
             notes.append(f"{item.row} duplicates {first[key].row} "
                          f"({item.footage.name}, {item.sku}); it is made once")

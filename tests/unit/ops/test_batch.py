@@ -240,3 +240,13 @@ def test_variant_targets_spread_over_days_instead_of_colliding(tmp_path: Path) -
     again = targets_for("v-b", ("tiktok",), "default", asked, slots, ledger_url=ledger,
                         now=now, booked=booked, first=a, variant_index=1)
     assert again[0].at == b[0].at  # a re-run keeps the slot it holds
+
+
+def test_a_variant_that_is_another_rows_clip_is_made_once(campaign: Path) -> None:
+    manifest = write(campaign, "m.csv", "footage,sku,template,variants,vary\n"
+                     "footage/a.mp4,TRAIL-BOTTLE-24,luxe,,\n"
+                     "footage/a.mp4,TRAIL-BOTTLE-24,bold,2,template\n")
+    plan = read_manifest(manifest, catalog=campaign / "catalog.csv")
+    assert [(i.row, i.template, i.variant.label if i.variant else "") for i in plan.items] \
+        == [("row 2", "luxe", ""), ("row 3", "bold", "a")]
+    assert plan.notes == ("row 3 duplicates row 2 (a.mp4, TRAIL-BOTTLE-24); it is made once",)
