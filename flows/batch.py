@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 
 from flows.fanout import connect, disconnect, run_remote
 from flows.markdown import md_text
-from flows.produce import produce, results_storage
+from flows.produce import counted, produce, results_storage
 from flows.review import hold_for_review, wait_for_reviews
 from flows.watch import current_watch
 from pipeline.brand.templates import load_template
@@ -32,6 +32,7 @@ from pipeline.core.errors import ClipcartError
 from pipeline.ops.batch import BatchItem, read_manifest, thumbnail_data_uri
 from pipeline.ops.release import schedule_targets, targets_for
 from pipeline.ops.slots import load_slots
+from pipeline.ops.variants import label_variant
 from pipeline.plan import Settings
 from pipeline.publish import publish_due
 
@@ -72,6 +73,7 @@ class ItemResult(BaseModel):
     footage: str
     sku: str
     status: ItemStatus
+    variant: str = ""
     clip_id: str = ""
     clip_dir: str = ""
     thumbnail: str = ""
@@ -107,13 +109,20 @@ def make_one(item: BatchItem, out_dir: Path, settings: Settings, tracked: bool =
     """Make one item's clip; a failure becomes a failed result. Module-level and plain
     (frozen arguments, no Prefect context needed when untracked): what a Dask worker runs."""
     began = time.time()
-    base = {"row": item.row, "footage": str(item.footage), "sku": item.sku}
+    base = {"row": item.row, "footage": str(item.footage), "sku": item.sku,
+            "variant": item.variant.label if item.variant else ""}
+    if item.layout:
+        settings = dataclasses.replace(settings, layout=item.layout)
+    if item.variant is not None:
+        settings = dataclasses.replace(settings, **item.variant.changes())
     try:
         if item.mode == "slice":
             return _finished(_slice_item(item, out_dir, settings, base), began)
         manifest = produce(item.footage, item.catalog, item.sku, out_dir, item.template,
-                           dataclasses.replace(settings, layout=item.layout)
-                           if item.layout else settings, item.script, tracked=tracked)
+                           settings, item.script, tracked=tracked)
+        if item.variant is not None:
+            clip = out_dir / str(manifest["clip_id"])
+            manifest = counted(label_variant(clip, item.variant), out_dir)
     except ClipcartError as exc:
         result = ItemResult(**base, status="failed", error=exc.one_line())
     except Exception as exc:  # one bad file never stops the batch
@@ -140,7 +149,7 @@ def _slice_item(item: BatchItem, out_dir: Path, settings: Settings, base: dict[s
     reports = slice_in_run(SliceParams(
         recordings=[item.footage], catalog=item.catalog, out_dir=out_dir,
         template=item.template, duration_ms=settings.duration_ms, platforms=item.platforms,
-        account=item.account, workers=1))
+        account=item.account, workers=1, variants=item.slice_variants))
     pitches = [p for r in reports for p in r["pitches"]]
     made = any(p["status"] == "made" for p in pitches)
     first = out_dir / pitches[0]["clip_id"] if pitches else out_dir
@@ -267,12 +276,17 @@ def release(items: tuple[BatchItem, ...], results: list[ItemResult],
     slots = load_slots(params.slots_config)
     booked: list[Any] = []
     held = []
+    firsts: dict[tuple[str, str], tuple[Any, ...]] = {}  # a row's file -> its variant a's
     for item, result in zip(items, results, strict=True):
         if result.status not in ("made", "existing") or not item.platforms \
                 or item.mode == "slice":
             continue
+        group, index = (item.row, str(item.footage)), item.variant.index if item.variant else 0
         targets = targets_for(result.clip_id, item.platforms, item.account, item.publish_at, slots,
-                              ledger_url=params.ledger, booked=booked)
+                              ledger_url=params.ledger, booked=booked,
+                              first=firsts.get(group, ()), variant_index=index)
+        if index == 0:
+            firsts[group] = targets
         clip_dir = Path(result.clip_dir)
         if item.review or load_template(item.template).review:
             hold_for_review(result.clip_id, clip_dir, targets, params.review)
@@ -287,7 +301,7 @@ def release(items: tuple[BatchItem, ...], results: list[ItemResult],
 
 def report(results: list[ItemResult]) -> None:
     """The summary as a Prefect table artifact and a markdown artifact with thumbnails."""
-    columns = ("row", "sku", "status", "clip_id", "seconds", "publishing", "error")
+    columns = ("row", "sku", "variant", "status", "clip_id", "seconds", "publishing", "error")
     rows = [{c: getattr(r, c) for c in columns} for r in results]
     create_table_artifact(rows, key="batch-summary", description="Clips of this batch")
     lines = ["| thumbnail | row | sku | status | clip | publishing |", "|---|---|---|---|---|---|"]

@@ -64,8 +64,11 @@ def make(
              "fill); default: the template's (auto).")] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest only.")] = False,
     variants: Annotated[int, typer.Option(
-        help="Make N clips that differ by template (A/B variants; --json prints a list).")
-    ] = 0,
+        help="Make N clips that each differ from the first on one axis (A/B variants; "
+             "--json prints a list).")] = 0,
+    vary: Annotated[str, typer.Option(
+        help="Axes the variants differ on, in turn: window (the opening), template, "
+             "music, captions.")] = "window,template,music,captions",
     script: Annotated[Path | None, typer.Option(
         help="What is said, as plain text or SRT: the captions show its words, timed by "
              "the speech.")] = None,
@@ -76,7 +79,8 @@ def make(
 
     settings = _settings(duration, lang, engine, model, layout)
     if variants:
-        _make_variants(footage, catalog, sku, template, out_dir, settings, variants, as_json)
+        _make_variants(footage, catalog, sku, template, out_dir, settings, variants, as_json,
+                       vary, script)
         return
     preload_whisper(settings)
     with err.status("making clip…"):
@@ -88,26 +92,45 @@ def make(
 
 
 def _make_variants(footage: list[Path], catalog: Path, sku: str, template: str, out_dir: Path,
-                   settings: Any, count: int, as_json: bool) -> None:
-    """``make --variants N``: one clip per variant (pipeline/ops/variants.py)."""
+                   settings: Any, count: int, as_json: bool, vary: str,
+                   script: Path | None) -> None:
+    """``make --variants N``: one clip per variant (pipeline/ops/variants.py); when the
+    footage has no further opening, the other axes take the window variants' places
+    (one line on stderr says so)."""
+    import dataclasses
+
     from flows.produce import counted, produce_clip
-    from pipeline.brand.templates import template_names
-    from pipeline.ops.variants import label_variant, plan_variants
+    from pipeline.core.errors import FootageError
+    from pipeline.ops import variants as plans
     from pipeline.produce import preload_whisper
 
-    specs = plan_variants(template, count, template_names())
+    axes, alternatives = plans.parse_axes(vary), plans.load_alternatives(template)
+    specs = plans.plan_variants(template, count, alternatives, axes)
     preload_whisper(settings)
-    made = []
-    for spec in specs:
-        with err.status(f"making variant {spec.label} ({spec.template})…"):
-            manifest = produce_clip(footage, catalog, sku, out_dir, spec.template, settings)
-        labelled = label_variant(out_dir / str(manifest["clip_id"]), spec)
+    made: list[dict[str, Any]] = []
+    while len(made) < len(specs):
+        spec = specs[len(made)]
+        with err.status(f"making variant {spec.label} ({spec.axis} {spec.value})…"):
+            try:
+                manifest = produce_clip(footage, catalog, sku, out_dir, spec.template,
+                                        dataclasses.replace(settings, **spec.changes()), script)
+            except FootageError as exc:
+                if spec.axis != "window":
+                    raise
+                err.print(f"clipcart: variant {spec.label}: {exc.message}; another axis "
+                          "takes its place", markup=False, soft_wrap=True)
+                specs = plans.with_fewer_openings(template, count, alternatives, axes, spec)
+                alternatives = alternatives.model_copy(
+                    update={"windows": spec.window_rank - 1})
+                continue
+        labelled = plans.label_variant(out_dir / str(manifest["clip_id"]), spec)
         made.append(counted(labelled, out_dir))  # links registered with the label
     if as_json:
         sys.stdout.write(json.dumps(made, ensure_ascii=False) + "\n")
         return
     for manifest in made:
-        out.print(f"variant {manifest['variant']} ({manifest['variant_of']['value']}): "
+        what = manifest["variant_of"]
+        out.print(f"variant {manifest['variant']} ({what['axis']} {what['value']}): "
                   f"{manifest['outputs']['video']}", markup=False, soft_wrap=True)
 
 

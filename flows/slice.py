@@ -11,6 +11,7 @@ makes only what is missing. The report goes to the terminal (by the CLI), to
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from pipeline.footage.pitches import Pitch
 from pipeline.ops import slice as slicing
 from pipeline.ops.release import schedule_targets, targets_for
 from pipeline.ops.slots import load_slots
+from pipeline.ops.variants import VariantSpec, label_variant
 from pipeline.plan import Settings
 from pipeline.products.catalog import load_catalog
 
@@ -56,14 +58,17 @@ class SliceParams(BaseModel):
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
     language: str = "auto"
     model: str = "auto"
+    variants: tuple[VariantSpec, ...] = Field(
+        default=(), description="A/B variants made of every pitch (none: one clip each).")
 
 
 class PitchResult(BaseModel):
-    """What happened to one pitch."""
+    """What happened to one pitch (one variant of it)."""
 
     row: slicing.ReportRow | None = None
     manifest: dict[str, Any] | None = None
     error: str = ""
+    variant: VariantSpec | None = None
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -97,29 +102,43 @@ def settings_of(params: SliceParams) -> Settings:
 
 
 @task(name="make-pitch", cache_policy=NO_CACHE, persist_result=False)
-def make_pitch(source: slicing.PitchSource, pitch: Pitch, params: SliceParams) -> PitchResult:
-    """One pitch's clip, unless its folder is already there; failures become results."""
+def make_pitch(source: slicing.PitchSource, pitch: Pitch, params: SliceParams,
+               variant: VariantSpec | None = None) -> PitchResult:
+    """One pitch's clip (one ``variant`` of it), unless its folder is already there;
+    failures become results."""
     try:
         with transaction(commit_mode=CommitMode.EAGER):
-            manifest, status = produce_pitch(source, pitch, params)
+            manifest, status = produce_pitch(source, pitch, params, variant)
     except ClipcartError as exc:
-        return PitchResult(error=exc.one_line())
+        return PitchResult(error=exc.one_line(), variant=variant)
     except Exception as exc:  # one failed clip never stops the others
-        return PitchResult(error=f"{type(exc).__name__}: {exc}")
+        return PitchResult(error=f"{type(exc).__name__}: {exc}", variant=variant)
     product = manifest["product"]
     row = slicing.ReportRow(pitch.sku, product["title"], pitch.window.start_ms,
                             pitch.window.end_ms, pitch.score, manifest["clip_id"],
-                            pitch.reasons, status)
-    return PitchResult(row=row, manifest=manifest)
+                            pitch.reasons, status, variant.label if variant else "")
+    return PitchResult(row=row, manifest=manifest, variant=variant)
 
 
-def produce_pitch(source: slicing.PitchSource, pitch: Pitch, params: SliceParams
-                  ) -> tuple[dict[str, Any], str]:
-    """reframe → plan → render → qc → sidecars for a window already chosen."""
+def produce_pitch(source: slicing.PitchSource, pitch: Pitch, params: SliceParams,
+                  variant: VariantSpec | None = None) -> tuple[dict[str, Any], str]:
+    """reframe → plan → render → qc → sidecars for a window already chosen (labelled as
+    ``variant`` when there is one)."""
+    manifest, status = _produce_pitch(source, pitch, params, variant)
+    if variant is None:
+        return manifest, status
+    return label_variant(params.out_dir / str(manifest["clip_id"]), variant), status
+
+
+def _produce_pitch(source: slicing.PitchSource, pitch: Pitch, params: SliceParams,
+                   variant: VariantSpec | None) -> tuple[dict[str, Any], str]:
     settings, window, out_dir = settings_of(params), pitch.window, params.out_dir
+    template = variant.template if variant else params.template
+    if variant is not None:
+        settings = dataclasses.replace(settings, **variant.changes())
     watch = Stopwatch()
     inputs = watch.run("probe", stages.window_inputs, source.info, source.digest,
-                       params.catalog, pitch.sku, params.template, settings, window)
+                       params.catalog, pitch.sku, template, settings, window)
     done = stages.existing_manifest(out_dir, inputs.clip_id)
     if done is not None:
         return done, "existing"
@@ -155,8 +174,8 @@ def slice_in_run(params: SliceParams) -> list[dict[str, Any]]:
     reports: list[dict[str, Any]] = []
     for path in params.recordings:
         analysis = analyse(path, products, params)
-        futures = [make_pitch.submit(slicing.pitch_source(analysis, p), p, params)
-                   for p in analysis.search.pitches]
+        futures = [make_pitch.submit(slicing.pitch_source(analysis, p), p, params, v)
+                   for p in analysis.search.pitches for v in params.variants or [None]]
         results: list[PitchResult] = []
         for future in futures:
             results.append(future.result())
@@ -185,12 +204,18 @@ def release(results: list[PitchResult], params: SliceParams) -> None:
     if not params.platforms:
         return
     slots, booked = load_slots(params.slots_config), []
+    first: tuple[Any, ...] = ()  # the targets of the pitch's variant a
     for result in results:
+        index = result.variant.index if result.variant else 0
+        if index == 0:
+            first = ()
         if result.manifest is None:
             continue
         clip_dir = Path(result.manifest["outputs"]["video"]).parent
         targets = targets_for(result.manifest["clip_id"], params.platforms, params.account,
-                              None, slots, ledger_url=params.ledger_url, booked=booked)
+                              None, slots, ledger_url=params.ledger_url, booked=booked,
+                              first=first, variant_index=index)
+        first = targets if index == 0 else first
         schedule_targets(clip_dir, targets, params.ledger_url)
 
 

@@ -45,6 +45,12 @@ def slice_command(
     dask: Annotated[str | None, typer.Option(help="Dask scheduler address to fan out on.")
                     ] = None,
     lang: Annotated[str, typer.Option(help="Spoken language, or auto.")] = "auto",
+    variants: Annotated[int, typer.Option(
+        help="A/B variants: N clips of every pitch, each differing from the first on one "
+             "axis.")] = 1,
+    vary: Annotated[str, typer.Option(
+        help="Axes the variants differ on, in turn: template, music, captions (a pitch "
+             "is its own window).")] = "template,music,captions",
     as_json: Annotated[bool, typer.Option("--json", help="Print only a JSON array of the "
                                           "clip manifests.")] = False,
 ) -> None:
@@ -53,8 +59,10 @@ def slice_command(
     The report (product, where, score, clip id, why) is printed and written to
     OUT/slice.json; `clipcart linkpage OUT` makes the link page of the clips.
     """
+    made_of_each = _variants(template, variants, vary)
     params = _params(recordings, catalog, out_dir, per_product, duration, template, layout,
                      platforms, account, ledger, config, workers, lang)
+    params.variants = made_of_each
     if dask is None:
         from pipeline.plan import Settings
         from pipeline.produce import preload_whisper
@@ -138,6 +146,17 @@ def _params(recordings: list[Path], catalog: Path, out_dir: Path, per_product: i
                        workers=workers or os.cpu_count() or 1, language=lang)
 
 
+def _variants(template: str, count: int, vary: str) -> tuple[Any, ...]:
+    """The variants made of every pitch (none for ``--variants 1``); bad input fails here."""
+    from pipeline.ops.variants import SLICE_AXES, load_alternatives, parse_axes, plan_variants
+
+    if count == 1:
+        return ()
+    specs = plan_variants(template, count, load_alternatives(template),
+                          parse_axes(vary, SLICE_AXES))
+    return tuple(specs)
+
+
 def show_reports(reports: list[dict[str, Any]], out_dir: Path) -> None:
     """The report table of each recording, then where the report file is."""
     for report in reports:
@@ -146,7 +165,8 @@ def show_reports(reports: list[dict[str, Any]], out_dir: Path) -> None:
         for column in ("product", "where", "score", "clip id", "why"):
             table.add_column(column, overflow="fold")
         for p in report["pitches"]:
-            table.add_row(f"{p['title']} ({p['sku']})", p["where"], f"{p['score']:.1f}",
+            variant = f" [{p['variant']}]" if p.get("variant") else ""
+            table.add_row(f"{p['title']} ({p['sku']}){variant}", p["where"], f"{p['score']:.1f}",
                           p["clip_id"] + ("" if p["status"] == "made" else " (kept)"),
                           "; ".join(p["why"][:3]))
         out.print(table)

@@ -7,13 +7,14 @@ window, crop path, caption cues, product card timing, music bed.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.brand.templates import Template
+from pipeline.brand.templates import Template, load_template
 from pipeline.captions.cues import build_cues, caption_words, clip_words, end_cues_before
 from pipeline.core.models import (
     CaptionCue,
@@ -48,6 +49,18 @@ class Settings:
     model: str = "auto"
     layout: str = ""
     """auto, crop or fit; empty: the template's."""
+    window_rank: int = 0
+    """0: the best window; k: the (k+1)-th best with an opening of its own (an A/B variant,
+    ``pipeline.footage.selection.choose_window``)."""
+    music: str = ""
+    """A music mood instead of the template's (an A/B variant); empty: the template's."""
+    captions: str = ""
+    """A template whose caption style replaces the template's (an A/B variant); empty:
+    the template's own."""
+
+
+VARIANT_FIELDS = ("window_rank", "music", "captions")
+"""Settings added for A/B variants: left out of clip ids while unset."""
 
 
 LATER_PRODUCT_FIELDS = ("locale", "douyin_micro_app_url")
@@ -82,9 +95,20 @@ def _settings_identity(settings: Settings) -> dict[str, object]:
     """The settings that make a clip different; an unset layout (the template's) is left
     out so ids made before --layout existed stay the same."""
     fields = dict(settings.__dict__)
-    if not fields.get("layout"):
-        fields.pop("layout", None)
+    for name in ("layout", *VARIANT_FIELDS):
+        if not fields.get(name):
+            fields.pop(name, None)
     return fields
+
+
+def styled(template: Template, settings: Settings) -> Template:
+    """The template with a variant's music mood or another template's caption style."""
+    changes: dict[str, object] = {}
+    if settings.music:
+        changes["music"] = template.music.model_copy(update={"mood": settings.music})
+    if settings.captions:
+        changes["caption"] = load_template(settings.captions).caption
+    return template.model_copy(update=changes) if changes else template
 
 
 def product_terms(product: Product) -> list[str]:
@@ -96,7 +120,7 @@ def choose(info: MediaInfo, transcript: Transcript, product: Product,
            settings: Settings, visuals: Analysis | None = None) -> Choice:
     """The window to cut in one footage file, its score and the reasons."""
     choice = choose_window(info.duration_ms, transcript.words, settings.duration_ms,
-                           product_terms(product), visuals)
+                           product_terms(product), visuals, settings.window_rank)
     parts = ", ".join(f"{k} {v:+g}" for k, v in choice.parts.items())
     return Choice(choice.window, choice.score,
                   (*choice.reasons, f"score {choice.score:g} = {parts}"), choice.parts)
@@ -106,11 +130,15 @@ def choose_footage(infos: Sequence[MediaInfo], transcripts: Sequence[Transcript]
                    product: Product, settings: Settings,
                    visuals: Sequence[Analysis | None]) -> tuple[int, Choice]:
     """Among several footage files, the one whose best window scores highest."""
-    choices = [choose(i, t, product, settings, v)
+    if len(infos) == 1:
+        return 0, choose(infos[0], transcripts[0], product, settings, visuals[0])
+    best_first = dataclasses.replace(settings, window_rank=0)
+    choices = [choose(i, t, product, best_first, v)
                for i, t, v in zip(infos, transcripts, visuals, strict=True)]
     best = max(range(len(choices)), key=lambda k: choices[k].score)
-    if len(choices) == 1:
-        return 0, choices[0]
+    if settings.window_rank:  # an opening variant is cut from the file that cuts best
+        choices[best] = choose(infos[best], transcripts[best], product, settings,
+                               visuals[best])
     others = "; ".join(f"{Path(i.path).name} {c.score:g}" for i, c in zip(infos, choices,
                                                                            strict=True))
     why = f"chose {Path(infos[best].path).name} of {len(infos)} footage files by score ({others})"

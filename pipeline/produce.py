@@ -47,6 +47,7 @@ from pipeline.plan import (
     clip_id_for,
     cues_for,
     product_terms,
+    styled,
 )
 from pipeline.products.card import card_spec
 from pipeline.products.catalog import find_product, load_catalog
@@ -124,7 +125,7 @@ def load_inputs(req: MakeRequest) -> Inputs:
     catalog = load_catalog(req.catalog)
     product = find_product(catalog, req.sku, req.catalog)
     notes: list[str] = []
-    template = load_template_noting(req.template, notes)
+    template = styled(load_template_noting(req.template, notes), req.settings)
     script = read_script(req.script) if req.script is not None else ""
     # one file keeps its plain digest, so single-file clip ids do not change
     digest = "+".join(sorted(file_digest(path) for path in req.all_footage))
@@ -143,7 +144,7 @@ def window_inputs(info: MediaInfo, footage_digest: str, catalog: Path, sku: str,
     products = load_catalog(catalog)
     product = find_product(products, sku, catalog)
     notes: list[str] = []
-    looks = load_template_noting(template, notes)
+    looks = styled(load_template_noting(template, notes), settings)
     digest = f"{footage_digest}@{window.start_ms}-{window.end_ms}"
     clip_id = clip_id_for(digest, product, looks, settings, image_identity(product.image))
     names = catalog_names([product, *(p for p in products.values() if p.sku != product.sku)])

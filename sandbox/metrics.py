@@ -1,5 +1,5 @@
-"""Sandbox routes for post metrics: TikTok video query, YouTube videos.list statistics and
-Instagram media insights (docs/platforms.md, "Post metrics").
+"""Sandbox routes for post metrics: TikTok video query, YouTube videos.list statistics,
+Instagram media insights and Douyin video data (docs/platforms.md, "Post metrics").
 
 Counters are deterministic: a function of the server's seed, the post id and the post's
 age, growing towards a ceiling like a real post's (fast on the first day, then slower).
@@ -18,7 +18,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from sandbox import instagram
+from pipeline.publish.douyin_metrics import DATA_PATH as DOUYIN_DATA_PATH
+from pipeline.publish.douyin_metrics import MAX_IDS as DOUYIN_MAX_IDS
+from sandbox import douyin, instagram
 from sandbox.state import Post, SandboxState, bearer
 from sandbox.tiktok import tt
 from sandbox.youtube import yt_error
@@ -84,6 +86,7 @@ def add_routes(app: FastAPI, state: SandboxState) -> None:
     _add_tiktok(app, state)
     _add_youtube(app, state)
     _add_instagram(app, state)
+    _add_douyin(app, state)
 
 
 def _add_tiktok(app: FastAPI, state: SandboxState) -> None:
@@ -166,3 +169,28 @@ def _add_instagram(app: FastAPI, state: SandboxState) -> None:
                  "title": name.title(), "id": f"{media_id}/insights/{name}/lifetime"}
                 for name in wanted]
         return JSONResponse({"data": data})
+
+
+def _add_douyin(app: FastAPI, state: SandboxState) -> None:
+    @app.post(DOUYIN_DATA_PATH)
+    async def video_data(request: Request) -> JSONResponse:
+        account, refusal = douyin._gate(state, request)
+        if refusal is not None:
+            return refusal
+        try:
+            body = await request.json()
+            ids = [str(i) for i in body["item_ids"]]
+        except (ValueError, KeyError, TypeError):
+            return douyin.dy(code=douyin.PARAM_ERROR, description="item_ids required")
+        if not ids or len(ids) > DOUYIN_MAX_IDS:
+            return douyin.dy(code=douyin.PARAM_ERROR, description="1 to 20 item_ids")
+        found = [(i, find_post(state, ("douyin",), account, i)) for i in ids]
+        return douyin.dy({"list": [{"item_id": i, "statistics": _douyin_statistics(
+            post_counters(state, post))} for i, post in found if post is not None]})
+
+
+def _douyin_statistics(values: Counters) -> dict[str, int]:
+    """Douyin's names: plays, diggs (likes), comments, shares; reposts and downloads too."""
+    return {"play_count": values.views, "digg_count": values.likes,
+            "comment_count": values.comments, "share_count": values.shares,
+            "forward_count": values.shares // 2, "download_count": values.saved}

@@ -72,19 +72,51 @@ class _Talk:
 
 
 def choose_window(duration_ms: int, words: Sequence[Word], target_ms: int,
-                  product_terms: Sequence[str], visuals: Analysis | None = None) -> Choice:
-    """The best window of at most ``target_ms`` inside [0, duration_ms]."""
+                  product_terms: Sequence[str], visuals: Analysis | None = None,
+                  rank: int = 0) -> Choice:
+    """The best window of at most ``target_ms`` inside [0, duration_ms]; with ``rank`` k,
+    the (k+1)-th best whose opening differs from every better one's (``distinct_openings``),
+    for an A/B variant that opens differently. Raises FootageError when there is none."""
     if duration_ms < MIN_CLIP_MS:
         raise FootageError(f"footage is {duration_ms / 1000:.1f} s long, under the 3 s minimum",
                            hint="Use footage of at least 3 seconds")
     talk = _Talk.of(words, product_terms)
     if duration_ms <= target_ms:
         choice = score_window(Window(start_ms=0, end_ms=duration_ms), talk, visuals)
-        return _explain(choice, f"footage ({duration_ms} ms) is not longer than the target: "
-                                "the whole footage is used")
-    if _speech_fits(words, target_ms):
-        return _all_speech(duration_ms, talk, target_ms, visuals)
-    return _best_of(duration_ms, talk, target_ms, visuals)
+        ranked = [_explain(choice, f"footage ({duration_ms} ms) is not longer than the "
+                                   "target: the whole footage is used")]
+    elif _speech_fits(words, target_ms):
+        ranked = _all_speech(duration_ms, talk, target_ms, visuals)
+        if rank:  # other openings cut some speech: pause-aligned windows, as without the fit
+            others = ranked[1:] + _best_of(duration_ms, talk, target_ms, visuals)
+            ranked = [ranked[0], *sorted(others, key=lambda c: -c.score)]
+    else:
+        ranked = _best_of(duration_ms, talk, target_ms, visuals)
+    if rank == 0:
+        return ranked[0]
+    openings = distinct_openings(ranked, rank + 1)
+    if len(openings) <= rank:
+        raise FootageError(
+            f"no opening number {rank + 1}: this footage has {len(openings)} window(s) of "
+            f"{target_ms / 1000:g} s whose first {OPENING_MS // 1000} s differ",
+            hint="Vary other axes (--vary template,music,captions) or use longer footage")
+    chosen = openings[rank]
+    return _explain(chosen, f"opening variant: window number {rank + 1} by score whose first "
+                            f"{OPENING_MS // 1000} s differ from the better windows'")
+
+
+def distinct_openings(ranked: Sequence[Choice], count: int) -> list[Choice]:
+    """Up to ``count`` of the ``ranked`` windows (best first), each starting at least
+    ``OPENING_MS`` away from every one before it: their openings, which decide whether a
+    viewer stays, do not overlap."""
+    picked: list[Choice] = []
+    for choice in ranked:
+        start = choice.window.start_ms
+        if all(abs(start - p.window.start_ms) >= OPENING_MS for p in picked):
+            picked.append(choice)
+            if len(picked) == count:
+                break
+    return picked
 
 
 def analysis_span(duration_ms: int, words: Sequence[Word], target_ms: int) -> Window | None:
@@ -123,14 +155,16 @@ def _explain(choice: Choice, why: str) -> Choice:
 
 
 def _all_speech(duration_ms: int, talk: _Talk, target_ms: int,
-                visuals: Analysis | None) -> Choice:
+                visuals: Analysis | None) -> list[Choice]:
+    """Every window holding all the speech, best first (ties: the earlier)."""
     first, last = talk.starts[0], talk.ends[-1]
     earliest, latest = _all_speech_starts(duration_ms, first, last, target_ms)
     starts = set(range(earliest, latest + 1, GRID_MS)) | {latest}
     starts |= {c for c in (visuals.cuts if visuals else ()) if earliest <= c <= latest}
     options = [score_window(_fit(s, target_ms, duration_ms), talk, visuals) for s in starts]
-    best = max(options, key=lambda c: (c.score, -c.window.start_ms))
-    return _explain(best, f"all speech ({first}-{last} ms) fits in {target_ms} ms")
+    options.sort(key=lambda c: (-c.score, c.window.start_ms))
+    why = f"all speech ({first}-{last} ms) fits in {target_ms} ms"
+    return [_explain(c, why) for c in options]
 
 
 def _fit(start: int, target_ms: int, duration_ms: int) -> Window:
@@ -164,9 +198,10 @@ def _in_word(words: Sequence[Word], t: int) -> bool:
 
 
 def _best_of(duration_ms: int, talk: _Talk, target_ms: int,
-             visuals: Analysis | None) -> Choice:
+             visuals: Analysis | None) -> list[Choice]:
+    """Pause-aligned windows, best first (ties: the first found, earliest start)."""
     starts, ends = boundaries(talk.words, duration_ms, visuals.cuts if visuals else ())
-    best: Choice | None = None
+    options: list[Choice] = []
     for start in starts:
         lo = bisect.bisect_left(ends, start + MIN_CLIP_MS)
         hi = bisect.bisect_right(ends, start + target_ms)
@@ -176,13 +211,12 @@ def _best_of(duration_ms: int, talk: _Talk, target_ms: int,
         for end in ends[lo:hi]:
             if end - start < 0.8 * longest:
                 continue  # much shorter than the longest fitting end: never the best
-            choice = score_window(Window(start_ms=start, end_ms=end), talk, visuals)
-            if best is None or choice.score > best.score:
-                best = choice
-    if best is None:
+            options.append(score_window(Window(start_ms=start, end_ms=end), talk, visuals))
+    if not options:
         choice = score_window(Window(start_ms=0, end_ms=target_ms), talk, visuals)
-        return _explain(choice, "no pause-aligned window fits: the first window is used")
-    return best
+        return [_explain(choice, "no pause-aligned window fits: the first window is used")]
+    options.sort(key=lambda c: -c.score)  # stable: ties keep the order they were found in
+    return options
 
 
 def score_window(window: Window, talk: _Talk, visuals: Analysis | None) -> Choice:

@@ -18,6 +18,8 @@ with ``rows:`` and optional ``defaults:``). Columns::
                 into a clip per product pitch (``clipcart slice``); the row has no sku
     script      what is said, a .txt or .srt file relative to the manifest's folder: the
                 captions show its words, timed by the speech (default: none)
+    variants    A/B variants: N clips (1-10) each differing from the first on one axis
+    vary        their axes in turn, default window,template,music,captions (ops/variants)
 
 Every row is checked before any work starts; each problem names the row and field.
 Relative paths may not climb out of the manifest's folder (``..``); absolute paths are
@@ -44,13 +46,14 @@ from pipeline.core.errors import BadInput, ManifestError
 from pipeline.core.models import Frozen, Product
 from pipeline.core.safe_parse import load_yaml, yaml_problem
 from pipeline.core.safe_text import excerpt
+from pipeline.ops.variants import VariantSpec, manifest_variants
 from pipeline.products.catalog import find_product, load_catalog, read_text
 from pipeline.publish.base import when_problem
 from pipeline.publish.platforms import PLATFORMS
 from pipeline.speech.script_file import read_script
 
 COLUMNS = ("footage", "sku", "template", "platforms", "publish_at", "catalog", "account",
-           "review", "layout", "mode", "script")
+           "review", "layout", "mode", "script", "variants", "vary")
 LAYOUTS = ("", "auto", "crop", "fit")
 MODES = ("make", "slice")
 GLOB_CHARS = re.compile(r"[*?\[]")
@@ -76,6 +79,10 @@ class BatchItem(Frozen):
                       "clip per product pitch of a live recording (no sku).")
     script: Path | None = Field(default=None, description="Absolute path of the caption "
                                 "script (text or SRT), if any.")
+    variant: VariantSpec | None = Field(default=None, description="Which A/B variant of the "
+                                        "row this item is (None: the row asked for none).")
+    slice_variants: tuple[VariantSpec, ...] = Field(
+        default=(), description="A slice row's variants, made for every pitch.")
 
 
 @dataclass(frozen=True)
@@ -125,11 +132,13 @@ def read_manifest(path: Path, *, catalog: Path | None = None,
 
 def _without_duplicates(items: Iterable[BatchItem]
                         ) -> tuple[tuple[BatchItem, ...], tuple[str, ...]]:
-    """Items that ask for exactly the same clip (and posts) as an earlier one are dropped."""
+    """Items that ask for exactly the same clip (and posts) as an earlier one are dropped
+    (a variant by what it changes, not its label: two tasks never make one clip at once)."""
     first: dict[str, BatchItem] = {}
     notes: list[str] = []
     for item in items:
-        key = item.model_dump_json(exclude={"row"})
+        changes = {k: v for k, v in (item.variant.changes() if item.variant else {}).items() if v}
+        key = item.model_dump_json(exclude={"row", "variant"}) + repr(sorted(changes.items()))
         if key in first:
             notes.append(f"{item.row} duplicates {first[key].row} "
                          f"({item.footage.name}, {item.sku}); it is made once")
@@ -241,13 +250,20 @@ class _RowChecker:
         if layout not in LAYOUTS:
             note("layout", f"{layout!r} is not a layout; use auto, crop or fit")
         script = self.script(row.get("script", ""), note)
+        specs, wrong = (manifest_variants(row.get("variants", ""), row.get("vary", ""),
+                                          template, window=mode == "make")
+                        if self.templates.get(template, False) is None else ([], None))
+        if wrong:
+            note(*wrong)
         if problems or catalog is None:
             return [], problems
-        return [BatchItem(row=where, footage=f, sku=row.get("sku", ""), template=template,
-                          catalog=catalog, platforms=platforms, publish_at=when,
-                          account=account, review=review, layout=layout, mode=mode,
-                          script=script)
-                for f in files], []
+        each: list[VariantSpec | None] = [*specs] if mode == "make" and specs else [None]
+        return [BatchItem(row=where, footage=f, sku=row.get("sku", ""),
+                          template=spec.template if spec else template, catalog=catalog,
+                          platforms=platforms, publish_at=when, account=account,
+                          review=review, layout=layout, mode=mode, script=script,
+                          variant=spec, slice_variants=tuple(specs) if mode == "slice" else ())
+                for f in files for spec in each], []
 
     def footage(self, value: str, note: Callable[[str, str], None]) -> list[Path]:
         if not value:
@@ -356,9 +372,8 @@ class _RowChecker:
     def script(self, value: str, note: Callable[[str, str], None]) -> Path | None:
         if not value:
             return None
-        if ".." in Path(value).parts:
-            note("script", f"{value!r} points outside the manifest's folder ('..'); "
-                 "move the script beside the manifest or give an absolute path")
+        if outside(value):
+            note("script", f"{value!r} {OUTSIDE}")
             return None
         path = Path(value) if Path(value).is_absolute() else self.base / value
         try:

@@ -14,7 +14,7 @@ from typing import Any
 
 from pipeline.core.errors import ManifestError
 from pipeline.ops.review import ReviewBook, ReviewRecord, Target
-from pipeline.ops.slots import SlotConfig, next_slot
+from pipeline.ops.slots import SlotConfig, next_slot, variant_slot
 from pipeline.products.links import manifest_caption, manifest_product_ids
 from pipeline.publish import PublishRecord, schedule_clip
 from pipeline.publish.ledger import Ledger
@@ -36,18 +36,26 @@ Booking = tuple[str, str, str, datetime]
 def targets_for(clip_id: str, platforms: tuple[str, ...], account: str,
                 publish_at: datetime | None, slots: SlotConfig, *,
                 ledger_url: str | None = None, now: datetime | None = None,
-                booked: list[Booking] | None = None) -> tuple[Target, ...]:
+                booked: list[Booking] | None = None,
+                first: tuple[Target, ...] = (), variant_index: int = 0) -> tuple[Target, ...]:
     """Where and when to post. Without ``publish_at`` a clip keeps the slot it already
     holds in the ledger (a re-run moves nothing), else takes the account's next free
-    slot on that platform; ``booked`` carries slots handed out earlier in this run."""
+    slot on that platform; ``booked`` carries slots handed out earlier in this run.
+    Variant ``variant_index`` (1 for b) of a product whose first variant got the targets
+    ``first`` keeps its held slot, else posts at that time of day that many posting days
+    later (``slots.variant_slot``), whatever ``publish_at`` says."""
     now = now or datetime.now(UTC)
     known = [*booked_slots(ledger_url), *(booked or [])]
+    anchors = {t.platform: t.at for t in first if t.account == account}
     chosen: list[Target] = []
     for platform in platforms:
-        at = publish_at or _held(known, clip_id, platform, account)
-        if at is None:
-            taken = [t for _, p, a, t in known if (p, a) == (platform, account)]
-            at = next_slot(slots.for_account(account), now, taken)
+        held = _held(known, clip_id, platform, account)
+        taken = [t for _, p, a, t in known if (p, a) == (platform, account)]
+        if variant_index and platform in anchors:
+            at = held or variant_slot(slots.for_account(account), anchors[platform],
+                                      variant_index, taken)
+        else:
+            at = publish_at or held or next_slot(slots.for_account(account), now, taken)
         known.append((clip_id, platform, account, at))
         if booked is not None:
             booked.append((clip_id, platform, account, at))

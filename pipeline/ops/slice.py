@@ -175,6 +175,8 @@ class ReportRow:
     clip_id: str
     why: tuple[str, ...]
     status: str = "made"
+    variant: str = ""
+    """The A/B variant's label ('' when the slice made none)."""
 
     @property
     def where(self) -> str:
@@ -183,7 +185,8 @@ class ReportRow:
     def as_dict(self) -> dict[str, Any]:
         return {"sku": self.sku, "title": self.title, "where": self.where,
                 "start_ms": self.start_ms, "end_ms": self.end_ms, "score": self.score,
-                "clip_id": self.clip_id, "status": self.status, "why": list(self.why)}
+                "clip_id": self.clip_id, "status": self.status, "why": list(self.why),
+                "variant": self.variant}
 
 
 def report_row(pitch: Pitch, product: Product, clip_id: str, status: str) -> ReportRow:

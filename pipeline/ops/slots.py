@@ -15,6 +15,9 @@ Read from ``CLIPCART_HOME/publishing.yaml`` (or a file given with ``--config``):
 
 An account without an entry posts in UTC at 09:00, 13:00 and 18:00 every day. A clip
 with no ``publish_at`` takes the account's next slot not already taken on that platform.
+The A/B variants of one product compete fairly: variant k posts at the first variant's
+local time of day, k posting days later (``variant_slot``), not in the next free slot of
+the same day, where a lunchtime or evening audience would decide the contest.
 """
 
 from __future__ import annotations
@@ -120,3 +123,22 @@ def next_slot(slots: AccountSlots, after: datetime, taken: Iterable[datetime] = 
 
 def _day_slots(slots: AccountSlots, day: date) -> list[datetime]:
     return sorted(datetime.combine(day, t, tzinfo=slots.zone) for t in slots.slots)
+
+
+def variant_slot(slots: AccountSlots, first: datetime, k: int, taken: Iterable[datetime] = ()
+                 ) -> datetime:
+    """Where variant ``k`` (1 for b) of a product posts when its first variant posts at
+    ``first``: the same local time of day on the k-th posting day after, or the next
+    posting day where that time is free; an aware UTC time."""
+    used = {t.astimezone(UTC) for t in taken}
+    local = first.astimezone(slots.zone)
+    day, moved = local.date(), 0
+    for _ in range(366 + 7 * k):
+        day += timedelta(days=1)
+        if DAYS[day.weekday()] not in slots.days:
+            continue
+        moved += 1
+        moment = datetime.combine(day, local.time(), tzinfo=slots.zone).astimezone(UTC)
+        if moved >= k and moment not in used:
+            return moment
+    raise ConfigError("no free publish slot within a year", hint="Add slots to the account")

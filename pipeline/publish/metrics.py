@@ -1,7 +1,8 @@
 """Post metrics for ``clipcart stats``: read every published post's counters and store them.
 
 For each (platform, account) with published posts in the ledger, the platform's metric
-fetcher (``tiktok/metrics.py``, ``youtube_metrics.py``, ``instagram_metrics.py``) reads
+fetcher (``tiktok/metrics.py``, ``youtube_metrics.py``, ``instagram_metrics.py``,
+``douyin_metrics.py``) reads
 the counters through the same client, credentials, retry and error mapping publishing
 uses: rate limits and 5xx are retried with backoff honouring Retry-After, an expired
 TikTok token is refreshed once, a revoked one stops that account only. Every post read
@@ -38,6 +39,7 @@ METRIC_SOURCE: dict[str, str] = {
     "tiktok-shop": "tiktok",
     "instagram": "instagram",
     "youtube": "youtube",
+    "douyin": "douyin",
 }
 """Which platform's metrics API counts a post of each publishing target."""
 
@@ -96,6 +98,10 @@ def _wrap(source: str, publisher: Any) -> MetricsFetcher:
         from pipeline.publish.youtube_metrics import YouTubeMetrics
 
         return YouTubeMetrics(publisher)
+    if source == "douyin":
+        from pipeline.publish.douyin_metrics import DouyinMetrics
+
+        return DouyinMetrics(publisher)
     from pipeline.publish.instagram_metrics import InstagramMetrics
 
     return InstagramMetrics(publisher)

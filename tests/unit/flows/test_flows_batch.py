@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -22,10 +23,10 @@ def campaign(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for n, x in enumerate((0.3, 0.5, 0.7)):
         make_scene(folder / f"s{n}.mp4", seconds=6, size="640x360", plain=True, subject_x=x)
     (folder / "manifest.csv").write_text(
-        "footage,sku,template,platforms,publish_at,review\n"
-        "s0.mp4,TRAIL-BOTTLE-24,bold,tiktok,2030-01-01T10:00Z,\n"
-        "s1.mp4,TRAIL-MUG-12,minimal,,,\n"
-        "s2.mp4,TRAIL-BOTTLE-24,luxe,youtube,,yes\n", "utf-8")
+        "footage,sku,template,platforms,publish_at,review,variants,vary\n"
+        "s0.mp4,TRAIL-BOTTLE-24,bold,tiktok,2030-01-01T10:00Z,,2,music\n"
+        "s1.mp4,TRAIL-MUG-12,minimal,,,,,\n"
+        "s2.mp4,TRAIL-BOTTLE-24,luxe,youtube,,yes,,\n", "utf-8")
     return folder
 
 
@@ -40,15 +41,24 @@ def test_three_rows_make_three_clips_and_a_rerun_makes_none(
     params = BatchParams(manifest=campaign / "manifest.csv", out_dir=tmp_path / "out",
                          catalog=campaign / "catalog.csv", workers=2, ledger=ledger)
     first = run_batch(params)
-    assert [r.status for r in first] == ["made", "made", "made"]
+    assert [(r.status, r.variant) for r in first] == [("made", "a"), ("made", "b"),
+                                                      ("made", ""), ("made", "")]
     assert all((tmp_path / "out" / r.clip_id / "clip.mp4").is_file() for r in first)
     assert "data:image/jpeg;base64," in _artifact("batch-thumbnails")
     assert held_row(_artifact("batch-summary"))
-    held = first[2]
+    held = first[3]
     assert held.publishing == "awaiting review"
+    variant_b = json.loads((tmp_path / "out" / first[1].clip_id / "manifest.json").read_text())
+    assert variant_b["variant_of"] == {"sku": "TRAIL-BOTTLE-24", "axis": "music",
+                                       "value": "chill"}
+    assert first[1].clip_id != first[0].clip_id and "utm_content=" + first[1].clip_id in \
+        variant_b["links"]["tiktok"]
+    # both variants asked for 10:00 on the 1st: b posts at 10:00 a day later, not on top
+    assert [r.publishing for r in first[:2]] == ["tiktok 2030-01-01 10:00Z",
+                                                 "tiktok 2030-01-02 10:00Z"]
 
     again = run_batch(params)
-    assert [r.status for r in again] == ["existing"] * 3
+    assert [r.status for r in again] == ["existing"] * 4
     assert [r.clip_id for r in again] == [r.clip_id for r in first]
 
     book = ReviewBook()
@@ -57,7 +67,8 @@ def test_three_rows_make_three_clips_and_a_rerun_makes_none(
     _, posts = decide(held.clip_id, True, "looks good", ledger_url=ledger)
     assert [(p.platform, p.state) for p in posts] == [("youtube", "scheduled")]
     rows = Ledger(ledger).due(FAR_FUTURE)
-    assert sorted(r.clip_id for r in rows) == sorted([first[0].clip_id, held.clip_id])
+    assert sorted(r.clip_id for r in rows) == sorted([first[0].clip_id, first[1].clip_id,
+                                                      held.clip_id])
 
 
 def _artifact(key: str) -> str:

@@ -91,3 +91,48 @@ def test_analysis_span_covers_every_window_that_can_hold_all_speech() -> None:
     long_talk = [Word(text="w", start_ms=t, end_ms=t + 500) for t in range(0, 40_000, 1000)]
     assert analysis_span(60_000, long_talk, 15_000) is None
     assert analysis_span(12_000, words[:1], 15_000) is None  # shorter than the target
+
+
+def _long_talk() -> tuple[list[Word], int]:
+    words: list[Word] = []
+    t = 0
+    for text in ["so today I want to talk about my morning routine and things",
+                 "I do every single day before work starts at nine",
+                 "then there is this new Trailhead bottle that I really love",
+                 "it keeps my water cold and it fits my bag perfectly well",
+                 "anyway that is it for the morning and see you later friends"]:
+        sentence = _sentence(t, text)
+        words += sentence
+        t = sentence[-1].end_ms + 700
+    return words, t + 2000
+
+
+def test_an_opening_variant_is_the_next_best_window_that_opens_elsewhere() -> None:
+    words, duration = _long_talk()
+    terms = ["Trailhead Insulated Bottle", "Trailhead"]
+    best = choose_window(duration, words, 8000, terms)
+    second = choose_window(duration, words, 8000, terms, rank=1)
+    third = choose_window(duration, words, 8000, terms, rank=2)
+    starts = [c.window.start_ms for c in (best, second, third)]
+    assert all(abs(a - b) >= 2000 for i, a in enumerate(starts) for b in starts[i + 1:])
+    assert best.score >= second.score >= third.score
+    assert any("opening variant: window number 2" in r for r in second.reasons)
+    for word in words:  # still never mid-word
+        assert not (word.start_ms < second.window.start_ms < word.end_ms)
+
+
+def test_footage_with_one_opening_has_no_opening_variant() -> None:
+    with pytest.raises(FootageError, match="no opening number 2") as exc:
+        choose_window(8000, WORDS, 15000, [], rank=1)
+    assert exc.value.exit_code == 2 and "--vary" in (exc.value.hint or "")
+
+
+def test_when_all_speech_fits_another_opening_cuts_into_it_at_a_pause() -> None:
+    words = _sentence(1000, "hello there. this Trailhead bottle keeps water cold all day.")
+    words += _sentence(5000, "get yours today, the link is below and it ships free this week.")
+    best = choose_window(24000, words, 15000, ["Trailhead"])
+    other = choose_window(24000, words, 15000, ["Trailhead"], rank=1)
+    assert best.window.start_ms <= words[0].start_ms
+    assert abs(other.window.start_ms - best.window.start_ms) >= 2000
+    for word in words:
+        assert not (word.start_ms < other.window.start_ms < word.end_ms)

@@ -70,7 +70,8 @@ def clip_folder(out: Path, clip_id: str, variant: str) -> Path:
     manifest = {
         "clip_id": clip_id, "sku": "SERUM-1", "template": "bold", "variant": variant,
         "links": urls, "caption_text": f"Glow serum\nShop: {urls['tiktok']}",
-        "captions": {p: f"Glow serum\nShop: {u}" for p, u in urls.items()},
+        "captions": {**{p: f"Glow serum\nShop: {u}" for p, u in urls.items()},
+                     "douyin": "Glow serum, shop in the bio"},
         "product": {"title": "Glow serum", "price": "$12", "tiktok_product_id": "1729",
                     "instagram_product_id": "55"},
     }
@@ -98,11 +99,16 @@ def test_published_clips_earn_views_and_a_counted_click(
                              "--sandbox", sandbox.base_url, "--ledger", ledger)
             assert code == 0, said
     assert any(short["tiktok"] in p["title"] for p in sandbox.posts())
+    code, said = run("publish", str(folders[0]), "--platform", "douyin",
+                     "--sandbox", sandbox.base_url, "--ledger", ledger)
+    assert code == 0, said
 
     code, said = run("stats", "--sandbox", sandbox.base_url, "--ledger", ledger, "--json")
     assert code == 0, said
     snapshots = json.loads(said)
-    assert len(snapshots) == 4 and all(s["views"] > 0 for s in snapshots)
+    assert len(snapshots) == 5 and all(s["views"] > 0 for s in snapshots)
+    douyin = next(s for s in snapshots if s["platform"] == "douyin")
+    assert (douyin["clip_id"], douyin["variant"]) == ("clipa", "a") and douyin["likes"] >= 0
 
     answer = httpx.get(f"{short['tiktok']}?src=bio", follow_redirects=False,
                        headers={"User-Agent": "Secret-UA/1.0", "Referer": "https://x.test/p?q=1"})
@@ -121,6 +127,7 @@ def test_published_clips_earn_views_and_a_counted_click(
     assert 0 < clicked["ctr_low"] < clicked["ctr"] < clicked["ctr_high"] < 1
     assert (clicked["sku"], clicked["template"], clicked["variant"]) == ("SERUM-1", "bold", "a")
     assert rows[("clipb", "tiktok")]["clicks"] == 0
+    assert rows[("clipa", "douyin")]["views"] == douyin["views"]
     assert set(json.loads(said)) == {"rows"}
     assert "<svg" in (tmp_path / "report.html").read_text("utf-8")
 

@@ -13,13 +13,15 @@ from sqlalchemy import create_engine, text
 
 from pipeline.core.errors import ConfigError
 from pipeline.publish import publish_clip
-from pipeline.publish.metric_store import MetricStore
+from pipeline.publish.douyin_metrics import douyin_metrics
+from pipeline.publish.metric_store import MetricStore, PostMetrics
 from pipeline.publish.metrics import collect_stats
 from sandbox.metrics import counters
 from sandbox.server import SandboxHandle, start_sandbox
+from sandbox.state import douyin_open_id
 from tests.support.publish_support import fake_mp4, fast_sandbox_config, fast_tuning
 
-PLATFORMS = ("tiktok", "tiktok-shop", "instagram", "youtube")
+PLATFORMS = ("tiktok", "tiktok-shop", "instagram", "youtube", "douyin")
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +94,28 @@ def test_sandbox_metric_routes_speak_the_contracts(sandbox: SandboxHandle, tmp_p
     yt = httpx.get(f"{sandbox.base_url}/youtube/v3/videos", params={"part": "statistics",
                    "id": "zz"}, headers={"Authorization": "Bearer nope"})
     assert yt.status_code == 401
+    open_id = douyin_open_id("default")
+    dy_bad = httpx.post(f"{sandbox.base_url}/video/data/", params={"open_id": open_id},
+                        json={"item_ids": ["x"]}, headers={"access-token": "nope"})
+    assert dy_bad.status_code == 200 and dy_bad.json()["data"]["error_code"] == 2190002
+    dy_empty = httpx.post(f"{sandbox.base_url}/video/data/", params={"open_id": open_id},
+                          json={"item_ids": []},
+                          headers={"access-token": sandbox.tokens["douyin"]})
+    assert dy_empty.json()["data"]["error_code"] == 2100005
+
+
+def test_douyin_video_data_is_read_as_plays_diggs_comments_shares() -> None:
+    data = {"error_code": 0, "description": "", "list": [
+        {"item_id": "@abc", "statistics": {"play_count": 1200, "digg_count": 80,
+                                           "comment_count": 5, "share_count": 3,
+                                           "forward_count": 9, "download_count": 1}},
+        {"item_id": "@def", "statistics": {"play_count": "40"}},
+        {"statistics": {"play_count": 7}}, "junk"]}
+    found = douyin_metrics(data)
+    assert found["@abc"] == PostMetrics(post_id="@abc", views=1200, likes=80, comments=5,
+                                        shares=3)
+    assert found["@def"] == PostMetrics(post_id="@def", views=40)
+    assert set(found) == {"@abc", "@def"} and douyin_metrics({}) == {}
 
 
 def test_stats_without_credentials_is_bad_input(tmp_path: Path, sandbox: SandboxHandle,

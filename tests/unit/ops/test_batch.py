@@ -12,7 +12,7 @@ from pipeline.core.errors import ManifestError
 from pipeline.media.samples import CATALOG_CSV
 from pipeline.ops.batch import read_manifest
 from pipeline.ops.release import targets_for
-from pipeline.ops.slots import AccountSlots, SlotConfig, next_slot
+from pipeline.ops.slots import AccountSlots, SlotConfig, next_slot, variant_slot
 
 
 @pytest.fixture()
@@ -153,3 +153,100 @@ def test_bad_scripts_are_row_problems_before_any_work(campaign: Path) -> None:
     assert problems[1].startswith("item 2, script: script ") and "gone.txt: file not found" \
         in problems[1]
     assert problems[2].startswith("item 3, script: ") and "empty.srt: file is empty" in problems[2]
+
+
+def test_a_variants_column_makes_one_item_per_variant(campaign: Path) -> None:
+    manifest = write(campaign, "m.csv", "footage,sku,variants,vary\n"
+                     "footage/a.mp4,TRAIL-BOTTLE-24,3,music;captions\n"
+                     "footage/b.mp4,TRAIL-BOTTLE-24,2,\n"
+                     "footage/c.mov,TRAIL-MUG-12,1,\n")
+    plan = read_manifest(manifest, catalog=campaign / "catalog.csv")
+    assert plan.problems == ()
+    found = [(i.footage.name, i.variant.label if i.variant else "", i.variant.axis
+              if i.variant else "") for i in plan.items]
+    assert found == [("a.mp4", "a", "base"), ("a.mp4", "b", "music"),
+                     ("a.mp4", "c", "captions"), ("b.mp4", "a", "base"),
+                     ("b.mp4", "b", "window"), ("c.mov", "", "")]
+    assert plan.items[1].variant is not None and plan.items[1].variant.music == "chill"
+    assert all(i.template == "bold" for i in plan.items)
+
+
+@pytest.mark.parametrize(("cells", "field", "said"), [
+    ("lots,", "variants", "'lots' is not a number of clips"),
+    ("0,", "variants", "0: between 1 and"),
+    ("40,", "variants", "40: between 1 and 10"),
+    ("2,colour", "vary", "'colour' is not an axis"),
+    ("2,music;music", "vary", "named twice"),
+    (",music", "variants", "'' is not a number of clips"),
+])
+def test_bad_variant_cells_are_one_problem_naming_row_and_field(
+        campaign: Path, cells: str, field: str, said: str) -> None:
+    manifest = write(campaign, "m.csv", "footage,sku,variants,vary\n"
+                     f"footage/a.mp4,TRAIL-BOTTLE-24,{cells}\n")
+    plan = read_manifest(manifest, catalog=campaign / "catalog.csv")
+    assert [(p.row, p.field) for p in plan.problems] == [("row 2", field)]
+    assert said in str(plan.problems[0]) and "\n" not in str(plan.problems[0])
+    assert plan.items == ()
+
+
+def test_a_slice_row_cannot_vary_the_window_and_keeps_its_variants_whole(
+        tmp_path: Path) -> None:
+    shutil.copy(CATALOG_CSV, tmp_path / "catalog.csv")
+    (tmp_path / "live.mp4").write_bytes(b"x")
+    bad = write(tmp_path, "m.yaml", "- {footage: live.mp4, mode: slice, variants: 2, "
+                "vary: window}\n")
+    problems = read_manifest(bad, catalog=tmp_path / "catalog.csv").problems
+    assert [(p.field, "not offered here" in p.message) for p in problems] == [("vary", True)]
+    good = write(tmp_path, "n.yaml", "- {footage: live.mp4, mode: slice, variants: 3}\n")
+    (item,) = read_manifest(good, catalog=tmp_path / "catalog.csv").items
+    assert item.variant is None
+    assert [v.axis for v in item.slice_variants] == ["base", "template", "music"]
+
+
+def test_the_cli_names_a_bad_variants_cell_and_exits_2(
+        campaign: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from flows.cli import main
+
+    manifest = write(campaign, "m.csv", "footage,sku,variants\nfootage/a.mp4,TRAIL-BOTTLE-24,x\n")
+    assert main(["batch", str(manifest), "--catalog", str(campaign / "catalog.csv")]) == 2
+    said = capsys.readouterr().err
+    assert f"{manifest}: row 2, variants: 'x' is not a number of clips" in said
+
+
+def test_variants_post_at_the_same_time_of_day_on_successive_days() -> None:
+    berlin = AccountSlots(timezone="Europe/Berlin", slots=("09:00", "18:00"),
+                          days=("mon", "tue", "wed", "thu", "fri"))
+    thursday_nine = datetime(2030, 2, 28, 8, tzinfo=UTC)
+    friday, monday = datetime(2030, 3, 1, 8, tzinfo=UTC), datetime(2030, 3, 4, 8, tzinfo=UTC)
+    assert variant_slot(berlin, thursday_nine, 1) == friday
+    assert variant_slot(berlin, thursday_nine, 2) == monday  # the weekend is not a posting day
+    assert variant_slot(berlin, thursday_nine, 1, [friday]) == monday
+
+
+def test_variant_targets_spread_over_days_instead_of_colliding(tmp_path: Path) -> None:
+    ledger = f"sqlite:///{tmp_path / 'ledger.db'}"
+    now = datetime(2030, 3, 1, 0, 0, tzinfo=UTC)
+    slots, booked = SlotConfig(), []
+    asked = datetime(2030, 3, 2, 18, tzinfo=UTC)
+    a = targets_for("v-a", ("tiktok", "douyin"), "default", asked, slots, ledger_url=ledger,
+                    now=now, booked=booked)
+    b = targets_for("v-b", ("tiktok", "douyin"), "default", asked, slots, ledger_url=ledger,
+                    now=now, booked=booked, first=a, variant_index=1)
+    c = targets_for("v-c", ("tiktok",), "default", None, slots, ledger_url=ledger, now=now,
+                    booked=booked, first=a, variant_index=2)
+    assert [t.at for t in a] == [asked, asked]
+    assert [t.at for t in b] == [datetime(2030, 3, 3, 18, tzinfo=UTC)] * 2
+    assert c[0].at == datetime(2030, 3, 4, 18, tzinfo=UTC)
+    again = targets_for("v-b", ("tiktok",), "default", asked, slots, ledger_url=ledger,
+                        now=now, booked=booked, first=a, variant_index=1)
+    assert again[0].at == b[0].at  # a re-run keeps the slot it holds
+
+
+def test_a_variant_that_is_another_rows_clip_is_made_once(campaign: Path) -> None:
+    manifest = write(campaign, "m.csv", "footage,sku,template,variants,vary\n"
+                     "footage/a.mp4,TRAIL-BOTTLE-24,luxe,,\n"
+                     "footage/a.mp4,TRAIL-BOTTLE-24,bold,2,template\n")
+    plan = read_manifest(manifest, catalog=campaign / "catalog.csv")
+    assert [(i.row, i.template, i.variant.label if i.variant else "") for i in plan.items] \
+        == [("row 2", "luxe", ""), ("row 3", "bold", "a")]
+    assert plan.notes == ("row 3 duplicates row 2 (a.mp4, TRAIL-BOTTLE-24); it is made once",)
