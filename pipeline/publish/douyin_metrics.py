@@ -20,7 +20,7 @@ from typing import Any
 
 from pipeline.publish.base import as_int, with_retry
 from pipeline.publish.douyin import DouyinPublisher
-from pipeline.publish.metric_store import PostMetrics
+from pipeline.publish.metric_store import PostMetrics, in_pages
 
 DATA_PATH = "/video/data/"
 MAX_IDS = 20
@@ -37,10 +37,7 @@ class DouyinMetrics:
 
     def fetch(self, post_ids: Sequence[str]) -> dict[str, PostMetrics]:
         """Counters of every item Douyin returns; items it does not return are left out."""
-        found: dict[str, PostMetrics] = {}
-        for start in range(0, len(post_ids), MAX_IDS):
-            found.update(self._query(list(post_ids[start:start + MAX_IDS])))
-        return found
+        return in_pages(post_ids, MAX_IDS, self._query)
 
     def _query(self, ids: list[str]) -> dict[str, PostMetrics]:
         body = json.dumps({"item_ids": ids}).encode()

@@ -9,7 +9,7 @@ has its own metadata, so the ledger's schema can change without touching it.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +31,16 @@ class PostMetrics(Frozen):
     likes: int | None = None
     comments: int | None = None
     shares: int | None = Field(default=None, description="None on YouTube (no share count).")
+
+
+def in_pages(post_ids: Sequence[str], size: int,
+             query: Callable[[list[str]], dict[str, PostMetrics]]) -> dict[str, PostMetrics]:
+    """``query`` asked about ``post_ids`` at most ``size`` at a time (the platform's limit
+    per call), the answers merged; ids the platform does not return are left out."""
+    found: dict[str, PostMetrics] = {}
+    for start in range(0, len(post_ids), size):
+        found.update(query(list(post_ids[start:start + size])))
+    return found
 
 
 class MetricSnapshot(Frozen):

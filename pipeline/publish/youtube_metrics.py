@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any
 
 from pipeline.publish.base import as_int, send, with_retry
-from pipeline.publish.metric_store import PostMetrics
+from pipeline.publish.metric_store import PostMetrics, in_pages
 from pipeline.publish.youtube import YouTubePublisher, youtube_error
 
 VIDEOS_PATH = "/youtube/v3/videos"
@@ -28,15 +28,13 @@ class YouTubeMetrics:
         self.publisher = publisher
 
     def fetch(self, post_ids: Sequence[str]) -> dict[str, PostMetrics]:
-        found: dict[str, PostMetrics] = {}
-        for start in range(0, len(post_ids), MAX_IDS):
-            ids = list(post_ids[start:start + MAX_IDS])
-            answer = with_retry(partial(self._list, ids), self.publisher.pacing,
-                                "YouTube videos.list")
-            for item in answer.get("items") or []:
-                if isinstance(item, dict) and item.get("id"):
-                    found[str(item["id"])] = youtube_metrics(item)
-        return found
+        return in_pages(post_ids, MAX_IDS, self._query)
+
+    def _query(self, ids: list[str]) -> dict[str, PostMetrics]:
+        answer = with_retry(partial(self._list, ids), self.publisher.pacing,
+                            "YouTube videos.list")
+        return {str(item["id"]): youtube_metrics(item) for item in answer.get("items") or []
+                if isinstance(item, dict) and item.get("id")}
 
     def _list(self, ids: list[str]) -> dict[str, Any]:
         p = self.publisher

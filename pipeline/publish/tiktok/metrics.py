@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pipeline.publish.base import as_int, with_retry
-from pipeline.publish.metric_store import PostMetrics
+from pipeline.publish.metric_store import PostMetrics, in_pages
 from pipeline.publish.tiktok.client import TikTokPublisher
 
 QUERY_PATH = "/v2/video/query/"
@@ -31,10 +31,7 @@ class TikTokMetrics:
 
     def fetch(self, post_ids: Sequence[str]) -> dict[str, PostMetrics]:
         """Counters of every id TikTok knows; ids it does not return are left out."""
-        found: dict[str, PostMetrics] = {}
-        for start in range(0, len(post_ids), MAX_IDS):
-            found.update(self._query(list(post_ids[start:start + MAX_IDS])))
-        return found
+        return in_pages(post_ids, MAX_IDS, self._query)
 
     def _query(self, ids: list[str]) -> dict[str, PostMetrics]:
         path = f"{QUERY_PATH}?fields={FIELDS}"

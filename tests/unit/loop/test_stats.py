@@ -145,3 +145,17 @@ def test_stats_survives_rate_limits_and_faults(tmp_path: Path) -> None:
     assert run.problems == []
     assert {s.clip_id for s in run.snapshots} == set(clips)
     assert len(run.snapshots) == 2 * len(PLATFORMS)
+
+
+def test_ids_are_asked_in_pages_of_the_platform_limit() -> None:
+    from pipeline.publish.metric_store import PostMetrics, in_pages
+
+    asked: list[int] = []
+
+    def query(ids: list[str]) -> dict[str, PostMetrics]:
+        asked.append(len(ids))
+        return {i: PostMetrics(post_id=i, views=int(i)) for i in ids if int(i) % 2}
+
+    found = in_pages([str(n) for n in range(45)], 20, query)
+    assert asked == [20, 20, 5]
+    assert sorted(found, key=int) == [str(n) for n in range(1, 45, 2)]
