@@ -35,17 +35,8 @@ def test_all_speech_is_in_when_it_fits() -> None:
 
 
 def test_long_talk_prefers_the_product_and_never_cuts_a_word() -> None:
-    words: list[Word] = []
-    t = 0
-    for text in ["so today I want to talk about my morning routine and things",
-                 "I do every single day before work starts at nine",
-                 "then there is this new Trailhead bottle that I really love",
-                 "it keeps my water cold and it fits my bag perfectly well",
-                 "anyway that is it for the morning and see you later friends"]:
-        sentence = _sentence(t, text)
-        words += sentence
-        t = sentence[-1].end_ms + 700
-    choice = choose_window(t + 2000, words, 8000, ["Trailhead Insulated Bottle", "Trailhead"])
+    words, length_ms = _long_talk()
+    choice = choose_window(length_ms, words, 8000, ["Trailhead Insulated Bottle", "Trailhead"])
     w = choice.window
     assert any(x.text == "Trailhead" and w.start_ms <= x.start_ms < w.end_ms for x in words)
     for word in words:
