@@ -37,6 +37,12 @@ PROMPT_NAMES = 12
 LIVE_BEAM = 1
 """Greedy decoding for hours of speech: half beam 5's time; names misheard by it are
 respelled from the catalog anyway (pipeline/speech/names.py)."""
+RENDERS_AT_ONCE = 1
+"""ffmpeg renders a slice runs at once. One 1080x1920 render peaks at about 480 MB (x264
+alone about 240 MB at any thread count, then captions, card and audio), so two at once
+put the command over 1.5 GB with its Python process and Prefect's server (1675 MB
+measured on the bench recording). The clips still overlap: while one renders, the next
+window is decoded, reframed, planned and the last one checked."""
 REPORT_NAME = "slice.json"
 PAGE_NAME = "slice.html"
 
