@@ -86,7 +86,8 @@ def analyse(path: Path, products: list[Product], params: SliceParams
             ) -> slicing.RecordingAnalysis:
     """One pass over a recording (its own content-hash cache makes re-runs instant)."""
     info = slicing.probe_recording(path)
-    options = slicing.live_options(products, params.model, params.language)
+    language = None if params.language == "auto" else params.language
+    options = slicing.transcribe_options(products, params.model, language)
     return slicing.analyse_recording(path, products, target_ms=params.duration_ms,
                                      per_product=params.per_product, options=options,
                                      progress=lambda ms: _tell("transcribed", ms,

@@ -55,7 +55,8 @@ def slice_command(
     """
     params = _params(recordings, catalog, out_dir, per_product, duration, template, layout,
                      platforms, account, ledger, config, workers, lang)
-    _prefetch(params)
+    # No Whisper preload: a recording is transcribed in a child process of its own
+    # (pipeline/speech/stream.py), so the model is never resident in this one.
     from flows.slice import progress_hooks, run_slice  # Prefect: slow to import
 
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[n]}"),
@@ -75,24 +76,6 @@ def slice_command(
         finally:
             progress_hooks.remove(advance)
     _finish(reports, out_dir, as_json)
-
-
-def _prefetch(params: Any) -> None:
-    """Start transcribing the first recording while Prefect's server starts (no Whisper
-    preload here: Whisper runs in a child process, pipeline/speech/stream.py)."""
-    from pipeline.ops.slice import live_options, prefetch_recording, probe_recording
-    from pipeline.products.catalog import load_catalog
-
-    first = params.recordings[0]
-    total = probe_recording(first).duration_ms
-    products = list(load_catalog(params.catalog).values())
-
-    def told(ms: int) -> None:  # the progress bar, once the flow module is loaded
-        module = sys.modules.get("flows.slice")
-        for hook in module.progress_hooks if module is not None else ():
-            hook("transcribed", ms, total)
-
-    prefetch_recording(first, live_options(products, params.model, params.language), told)
 
 
 def _finish(reports: list[dict[str, Any]], out_dir: Path, as_json: bool) -> None:

@@ -11,10 +11,9 @@ of a recording (product, where, score, clip id, why) is printed, written to
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,69 +100,10 @@ def transcribe_options(products: Sequence[Product], model: str = "auto",
                              beam_size=LIVE_BEAM)
 
 
-def live_options(products: Sequence[Product], model: str, language: str
-                 ) -> TranscribeOptions:
-    """``transcribe_options`` from the command's settings (language 'auto' or a code)."""
-    return transcribe_options(products, model, None if language == "auto" else language)
-
-
-@dataclass(frozen=True)
-class _Pass:
-    """What the one pass over a recording read: its speech and its keyframes."""
-
-    info: MediaInfo
-    digest: str
-    speech: StreamResult
-    seen: Survey
-    speech_s: float
-
-
-_PASSES: dict[tuple[object, ...], Future[_Pass]] = {}
-"""Passes started in this process and not yet taken, by file and options."""
-_PASSES_LOCK = threading.Lock()
-
-
-def prefetch_recording(path: Path, options: TranscribeOptions,
-                       progress: Callable[[int], None] | None = None) -> None:
-    """Start the one pass over a recording now, on a daemon thread. The command calls it
-    before Prefect's API server starts (10-30 s on a busy 2-core machine), so Whisper
-    works meanwhile; ``analyse_recording`` with the same file and options joins it."""
-    _start_pass(path, options, progress)
-
-
-def _pass_key(path: Path, options: TranscribeOptions) -> tuple[object, ...]:
-    try:
-        stat = Path(path).stat()
-    except OSError:  # probe_recording says what is wrong with it
-        return (str(path), options)
-    return (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, options)
-
-
-def _start_pass(path: Path, options: TranscribeOptions,
-                progress: Callable[[int], None] | None) -> Future[_Pass]:
-    key = _pass_key(path, options)
-    with _PASSES_LOCK:
-        if key not in _PASSES:
-            future: Future[_Pass] = Future()
-            _PASSES[key] = future
-            threading.Thread(target=_run_pass, args=(future, path, options, progress),
-                             name="recording-pass", daemon=True).start()
-        return _PASSES[key]
-
-
-def _run_pass(future: Future[_Pass], path: Path, options: TranscribeOptions,
-              progress: Callable[[int], None] | None) -> None:
-    if not future.set_running_or_notify_cancel():
-        return
-    try:
-        future.set_result(_one_pass(path, options, progress))
-    except BaseException as exc:  # handed to whoever takes the pass
-        future.set_exception(exc)
-
-
-def _one_pass(path: Path, options: TranscribeOptions,
-              progress: Callable[[int], None] | None) -> _Pass:
-    """Transcription and keyframe survey at once."""
+def analyse_recording(path: Path, products: Sequence[Product], *, target_ms: int,
+                      per_product: int, options: TranscribeOptions,
+                      progress: Callable[[int], None] | None = None) -> RecordingAnalysis:
+    """One pass: transcription and keyframe survey at once, then the pitch search."""
     info = probe_recording(path)
     digest = file_digest(path)
     began = time.perf_counter()
@@ -172,21 +112,6 @@ def _one_pass(path: Path, options: TranscribeOptions,
         speech = transcribe_stream(path, digest, options, progress)
         speech_s = time.perf_counter() - began
         seen = pending.result()
-    return _Pass(info, digest, speech, seen, speech_s)
-
-
-def analyse_recording(path: Path, products: Sequence[Product], *, target_ms: int,
-                      per_product: int, options: TranscribeOptions,
-                      progress: Callable[[int], None] | None = None) -> RecordingAnalysis:
-    """One pass (or the one ``prefetch_recording`` started), then the pitch search."""
-    began = time.perf_counter()
-    future = _start_pass(path, options, progress)
-    try:
-        one = future.result()
-    finally:
-        with _PASSES_LOCK:
-            _PASSES.pop(_pass_key(path, options), None)
-    info, speech, seen = one.info, one.speech, one.seen
     read_ms = _read_length(info, speech, seen)
     if read_ms < 3000:
         raise FootageError(f"{path}: only {read_ms / 1000:.1f} s of it can be read",
@@ -194,13 +119,12 @@ def analyse_recording(path: Path, products: Sequence[Product], *, target_ms: int
     t0 = time.perf_counter()
     search = find_pitches(speech.transcript.words, products, read_ms, target_ms,
                           per_product, seen.scores)
-    timings = {"transcription": round(one.speech_s, 3),
-               "picture_analysis": round(seen.seconds, 3),
+    timings = {"transcription": round(speech_s, 3), "picture_analysis": round(seen.seconds, 3),
                "selection": round(time.perf_counter() - t0, 3),
                "analysis_wall": round(time.perf_counter() - began, 3)}
     transcript = speech.transcript.model_copy(update={"words": search.words,
                                                       "fixes": search.fixes})
-    return RecordingAnalysis(info, one.digest, search, transcript, read_ms,
+    return RecordingAnalysis(info, digest, search, transcript, read_ms,
                              tuple(_cut_off_warning(path, info, read_ms, speech, seen)), timings)
 
 
