@@ -8,7 +8,7 @@ cached transcript or survey), its process tree's RSS polled.
 - ``slice_rtf``: wall time of the whole command / recording length (target <= 0.12),
   and its parts from OUT/slice.json (``slice_transcription_s``,
   ``slice_picture_analysis_s`` (concurrent with transcription), ``slice_selection_s``,
-  ``slice_renders_s``: summed render seconds of the clips, on parallel workers);
+  ``slice_renders_s``: summed render seconds of the clips, one render at a time);
 - ``slice_peak_rss_mb`` (target <= 1536);
 - the floor: ``floor_whisper_s`` (faster-whisper alone on the same speech: tiny.en, VAD,
   word times, greedy, one call) plus ``floor_decode_s`` (ffmpeg decoding the whole

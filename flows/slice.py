@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 import time
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,8 @@ class SliceParams(BaseModel):
     ledger_url: str | None = None
     slots_config: Path | None = None
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
+    renders: int = Field(default=slicing.RENDERS_AT_ONCE, ge=1, le=64,
+                         description="ffmpeg renders at once per process (memory).")
     language: str = "auto"
     model: str = "auto"
     variants: tuple[VariantSpec, ...] = Field(
@@ -150,7 +154,8 @@ def _produce_pitch(source: slicing.PitchSource, pitch: Pitch, params: SliceParam
     plan, warnings = watch.run("plan", plan_clip, inputs, transcript, window,
                                pitch.reasons, framing, pitch.parts, cuts)
     staging = stages.staging_dir(out_dir, inputs.clip_id)
-    clip = watch.run("render", render_clip, plan, staging, settings.engine)
+    with render_slots(params.renders):  # the other workers decode, plan and check meanwhile
+        clip = watch.run("render", render_clip, plan, staging, settings.engine)
     report = watch.run("qc", qc_clip, clip, settings)
     write_sidecars(plan, clip, staging)
     timings = {"transcribe": 0.0, "select": 0.0, **watch.total()}
@@ -158,6 +163,13 @@ def _produce_pitch(source: slicing.PitchSource, pitch: Pitch, params: SliceParam
                                    timings, [*source.warnings, *warnings])
     stages.publish_folder(staging, out_dir, inputs.clip_id, manifest)
     return manifest, "made"
+
+
+@cache
+def render_slots(renders: int) -> threading.BoundedSemaphore:
+    """The renders this process lets run at once (per count asked, one set per process:
+    threads share it, each Dask worker has its own)."""
+    return threading.BoundedSemaphore(renders)
 
 
 @flow(name="slice", task_runner=ThreadPoolTaskRunner(max_workers=os.cpu_count() or 1),

@@ -63,11 +63,8 @@ def slice_command(
     params = _params(recordings, catalog, out_dir, per_product, duration, template, layout,
                      platforms, account, ledger, config, workers, lang)
     params.variants = made_of_each
-    if dask is None:
-        from pipeline.plan import Settings
-        from pipeline.produce import preload_whisper
-
-        preload_whisper(Settings())
+    # No Whisper preload: a recording is transcribed in a child process of its own
+    # (pipeline/speech/stream.py), so the model is never resident in this one.
     from flows.slice import progress_hooks, run_slice  # Prefect: slow to import
 
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[n]}"),

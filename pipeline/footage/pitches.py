@@ -48,6 +48,9 @@ MIN_REGION_WEIGHT = 1.0
 """Mention weight a region needs: the full name once, or a distinctive word twice."""
 NAME_CONTEXT = 4
 """Words either side of a name-like word that the name correction looks at."""
+KEY_PREFIX = 3
+"""Sounds of a word's key that, shared with the start of a name word's key, make the
+word worth a closer look ("Nord" n63 begins "Nordvik" n6312)."""
 MIN_SHARE = 0.6
 """A pitch window is at least this share of the clip length asked for."""
 HOOK_MS = 4_000
@@ -125,9 +128,8 @@ def correct_live_names(words: Sequence[Word], names: Sequence[str]
                        ) -> tuple[tuple[Word, ...], tuple[NameFix, ...]]:
     """``correct_names`` over only the stretches around words that sound like a word of
     a name: linear in the recording, where the full search is slow on hours of talk."""
-    keys = {sound_key(t) for name in names for t in name.split()
-            if len(t) > 2 and t.casefold() not in FUNCTION_WORDS}
-    hits = [i for i, w in enumerate(words) if sound_key(w.text) in keys]
+    keys = name_word_keys(names)
+    hits = [i for i, w in enumerate(words) if sounds_like_name_word(w.text, keys)]
     out: list[Word] = list(words)
     fixes: list[NameFix] = []
     for lo, hi in reversed(_spans(hits, len(words))):
@@ -135,6 +137,26 @@ def correct_live_names(words: Sequence[Word], names: Sequence[str]
         out[lo:hi] = fixed
         fixes[:0] = list(found)
     return tuple(out), tuple(fixes)
+
+
+def name_word_keys(names: Sequence[str]) -> frozenset[str]:
+    """The sound keys of the names' words (function words and short words left out)."""
+    return frozenset(sound_key(t) for name in names for t in name.split()
+                     if len(t) > 2 and t.casefold() not in FUNCTION_WORDS)
+
+
+def sounds_like_name_word(text: str, keys: frozenset[str]) -> bool:
+    """Whether a heard word may be (part of) a name word: its sound key is a name word's,
+    or the two keys start alike for ``KEY_PREFIX`` sounds. Whisper splits and joins a
+    name it does not know ("Nordvik" heard as "Nord Vic"), so a run is looked at when
+    any of its words begins like a name word."""
+    if _bare(text) in FUNCTION_WORDS:
+        return False
+    key = sound_key(text)
+    if key in keys:
+        return True
+    return len(key) >= KEY_PREFIX and any(
+        k.startswith(key[:KEY_PREFIX]) for k in keys if len(k) >= KEY_PREFIX)
 
 
 def _spans(hits: Sequence[int], size: int) -> list[tuple[int, int]]:

@@ -40,24 +40,55 @@ class VideoFacts:
     open_gop_reason: str = ""
 
 
-def moov_before_mdat(path: Path) -> bool:
-    """True when the MP4 index comes first (faststart), read from the top-level atoms."""
+@dataclass(frozen=True)
+class Box:
+    """A top-level ISO BMFF box (atom) of an MP4: its type and where it lies (bytes)."""
+
+    kind: str
+    offset: int
+    length: int
+    """As its header states: a box cut off mid-write claims more than the file holds."""
+
+
+def top_level_boxes(path: Path) -> list[Box]:
+    """The MP4's top-level boxes in file order, read from their headers only."""
+    boxes: list[Box] = []
     with path.open("rb") as fh:
         offset, size = 0, path.stat().st_size
         while offset < size:
             fh.seek(offset)
             header = fh.read(16)
             if len(header) < 8:
-                return False
+                break
             length, kind = int.from_bytes(header[:4], "big"), header[4:8]
-            if length == 1:
+            if length == 1 and len(header) == 16:
                 length = int.from_bytes(header[8:16], "big")
-            if kind in (b"moov", b"mdat"):
-                return kind == b"moov"
+            elif length == 0:
+                length = size - offset  # "to the end of the file"
+            boxes.append(Box(kind.decode("latin-1"), offset, length))
             if length < 8:
-                return False
+                break
             offset += length
-    return False
+    return boxes
+
+
+def moov_before_mdat(path: Path) -> bool:
+    """True when the MP4 index comes first (faststart), read from the top-level atoms."""
+    kinds = [b.kind for b in top_level_boxes(path) if b.kind in ("moov", "mdat")]
+    return bool(kinds) and kinds[0] == "moov"
+
+
+def cut_off_reason(path: Path) -> str:
+    """Why an MP4 looks cut off mid-write ('' when it does not): no index (``moov``,
+    which a plain MP4 recorder writes last), or a last box the file ends inside."""
+    boxes = top_level_boxes(path)
+    kinds = {b.kind for b in boxes}
+    if "mdat" in kinds and not kinds & {"moov", "moof"}:
+        return "it has no index (no moov atom: a plain MP4 writes it last)"
+    size = path.stat().st_size
+    if boxes and boxes[-1].offset + boxes[-1].length > size:
+        return f"it ends inside its last {boxes[-1].kind!r} box"
+    return ""
 
 
 def nal_types(data: bytes, codec: str, length_size: int = 4) -> list[int]:

@@ -23,6 +23,7 @@ from pipeline.core.errors import FootageError
 from pipeline.core.models import MediaInfo, Product, Transcript, Window
 from pipeline.footage.pitches import Pitch, PitchSearch, clock, find_pitches
 from pipeline.footage.survey import Survey, survey_cached
+from pipeline.media.mp4 import cut_off_reason
 from pipeline.media.probe import check_footage, probe
 from pipeline.ops.slice_page import render_report
 from pipeline.speech.names import catalog_names
@@ -36,6 +37,12 @@ PROMPT_NAMES = 12
 LIVE_BEAM = 1
 """Greedy decoding for hours of speech: half beam 5's time; names misheard by it are
 respelled from the catalog anyway (pipeline/speech/names.py)."""
+RENDERS_AT_ONCE = 1
+"""ffmpeg renders a slice runs at once. One 1080x1920 render peaks at about 480 MB (x264
+alone about 240 MB at any thread count, then captions, card and audio), so two at once
+put the command over 1.5 GB with its Python process and Prefect's server (1675 MB
+measured on the bench recording). The clips still overlap: while one renders, the next
+window is decoded, reframed, planned and the last one checked."""
 REPORT_NAME = "slice.json"
 PAGE_NAME = "slice.html"
 
@@ -55,20 +62,34 @@ class RecordingAnalysis:
     """Seconds: transcription, picture analysis, selection (and their wall time)."""
 
 
+MP4_SUFFIXES = (".mp4", ".mov", ".m4v")
+
+
 def probe_recording(path: Path) -> MediaInfo:
-    """Probe a recording; one cut off mid-write (no length in its header) is still read."""
+    """Probe a recording; one cut off mid-write (no length in its header) is still read.
+
+    A plain MP4 cut off mid-write has no index (its ``moov`` atom comes last), so no
+    demuxer can find a frame in it: that is one line, exit 2, saying how to record so a
+    cut-off file stays readable. A fragmented MP4 or an MKV is read as far as it goes."""
     try:
         info = probe(path)
     except FootageError as exc:
-        if Path(path).suffix.lower() in (".mp4", ".mov", ".m4v") and "readable" in exc.message:
-            raise FootageError(exc.message, hint="An MP4 cut off mid-write has no index and "
-                               "cannot be read; record live streams to MKV (or fragmented MP4) "
-                               "so a cut-off file can still be sliced") from exc
+        reason = cut_off_reason(Path(path)) if _is_mp4(path) else ""
+        if reason:
+            raise FootageError(
+                f"{path}: cut off mid-write, {reason}, so no frame of it can be found",
+                hint="Record live streams as MKV or fragmented MP4 (ffmpeg -movflags "
+                     "+frag_keyframe+empty_moov; OBS: 'Fragmented MP4'), which are sliced "
+                     "as far as they read; this file needs an MP4 repair tool first") from exc
         raise
     if info.has_video and info.duration_ms == 0:
         return info  # the length is found by decoding
     check_footage(info)
     return info
+
+
+def _is_mp4(path: Path) -> bool:
+    return Path(path).suffix.lower() in MP4_SUFFIXES and Path(path).is_file()
 
 
 def transcribe_options(products: Sequence[Product], model: str = "auto",
@@ -118,10 +139,11 @@ def _read_length(info: MediaInfo, speech: StreamResult, seen: Survey) -> int:
 def _cut_off_warning(path: Path, info: MediaInfo, read_ms: int, speech: StreamResult,
                      seen: Survey) -> list[str]:
     stated = info.duration_ms
-    if read_ms >= stated - CUT_OFF_SLACK_MS and not (speech.error or seen.error):
+    torn = cut_off_reason(Path(path)) if _is_mp4(path) else ""
+    if read_ms >= stated - CUT_OFF_SLACK_MS and not (speech.error or seen.error or torn):
         return []
-    of = f" of its stated {clock(stated)}" if stated else ""
-    why = speech.error or seen.error or "the file ends early"
+    of = f" of its stated {clock(stated)}" if stated and read_ms < stated else ""
+    why = speech.error or seen.error or torn or "the file ends early"
     return [f"{path.name} is cut off: sliced as far as it reads, {clock(read_ms)}{of} ({why})"]
 
 

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.core.models import NameFix, Product, Word
 from pipeline.core.scripts import script_of
@@ -102,17 +103,20 @@ def _matches(texts: Sequence[str], names: Sequence[str]) -> Iterable[_Match]:
         parts = name.split()
         target = [_bare(t) for t in parts]
         floor = MIN_SCORE_ONE_WORD if len(target) == 1 else MIN_SCORE
+        inside, outside = _others(exact, name, inside=True), _others(exact, name, inside=False)
         for length in range(max(1, len(target) - 1), len(target) + 3):
             for start in range(len(tokens) - length + 1):
                 run = tokens[start:start + length]
                 span = set(range(start, start + length))
                 if run == target and _proper(parts) and words[start:start + length] != parts \
-                        and not span & _others(exact, name, inside=True):
+                        and not span & inside:
                     yield _Match(1.0, start, length, name)  # heard right, cased wrong
-                if run == target or span & _others(exact, name, inside=False):
+                if run == target or span & outside:
                     continue
+                if not _long_enough(run, target) or not _edges_match(run, target):
+                    continue  # cheap tests first: most runs are not a name at all
                 score = similarity(run, target)
-                if score >= floor and _long_enough(run, target) and _edges_match(run, target):
+                if score >= floor:
                     yield _Match(score, start, length, name)
 
 
@@ -172,10 +176,12 @@ def _edges_match(run: Sequence[str], target: Sequence[str]) -> bool:
             and max(_alike(last, t) for t in tails) >= MIN_EDGE)
 
 
+@lru_cache(maxsize=65536)
 def _alike(a: str, b: str) -> float:
     return max(_ratio(a, b), _ratio(sound_key(a), sound_key(b)))
 
 
+@lru_cache(maxsize=65536)
 def sound_key(text: str) -> str:
     """A key of how a word sounds: its first letter (any vowel as "a"), then Soundex
     consonant classes with
@@ -200,14 +206,30 @@ def _ratio(a: str, b: str) -> float:
 
 
 def _levenshtein(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
+    """Edit distance by Hyyrö's bit-parallel algorithm (one big-int step per letter of
+    ``a``): a live recording compares thousands of runs with every catalog name, and
+    the letter-by-letter table was 90 % of the pitch search's time."""
+    if len(a) < len(b):
+        a, b = b, a
+    if not b:
+        return len(a)
+    masks: dict[str, int] = {}
+    for i, ch in enumerate(b):
+        masks[ch] = masks.get(ch, 0) | 1 << i
+    full, top = (1 << len(b)) - 1, 1 << (len(b) - 1)
+    plus, minus, distance = full, 0, len(b)
+    for ch in a:
+        match = masks.get(ch, 0)
+        x = match | minus
+        diagonal = (((x & plus) + plus) ^ plus) | x
+        h_plus = minus | ~(diagonal | plus) & full
+        h_minus = plus & diagonal
+        distance += bool(h_plus & top) - bool(h_minus & top)
+        h_plus = (h_plus << 1 | 1) & full
+        h_minus = (h_minus << 1) & full
+        plus = h_minus | ~(diagonal | h_plus) & full
+        minus = h_plus & diagonal
+    return distance
 
 
 def _respelled(run: Sequence[Word], name: str) -> list[Word]:

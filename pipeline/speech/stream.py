@@ -19,14 +19,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import av
 import numpy as np
 
+from pipeline.core.errors import TranscriptionError
 from pipeline.core.home import home_subdir
 from pipeline.core.models import Transcript, Word
 from pipeline.core.scripts import join_words
@@ -35,6 +41,7 @@ from pipeline.speech.transcribe import (
     ENGLISH_MODEL,
     SAMPLE_RATE,
     TEMPERATURES,
+    WORKERS,
     TranscribeOptions,
     choose_model,
     load_model,
@@ -47,6 +54,9 @@ CHUNK_S = 120
 SPLIT_SEARCH_S = 10
 """The chunk's cut is the quietest stretch of its last this many seconds."""
 QUIET_MS = 100
+PARALLEL_CHUNKS = WORKERS
+"""Chunks the Whisper process transcribes at once: one per model replica, each call on
+one thread (WHISPER_THREADS), so both cores of a 2-core machine work."""
 STREAM_VERSION = 1
 """Bumped when chunking or decoding changes: cached chunks are redone."""
 
@@ -143,29 +153,73 @@ def cached_recording_transcript(path: Path, file_digest: str) -> Transcript | No
     return Transcript.model_validate_json(cached.read_text("utf-8"))
 
 
+@dataclass(frozen=True)
+class _Chunk:
+    """Where a chunk lies and where its transcript is cached."""
+
+    offset_ms: int
+    size: int
+    """Samples."""
+    cache: Path
+    part: Transcript | None = None
+    """Its transcript when it came from the cache."""
+
+
 def transcribe_stream(path: Path, file_digest: str, options: TranscribeOptions,
                       progress: Callable[[int], None] | None = None) -> StreamResult:
     """The recording's transcript, chunk by chunk, each chunk cached; ``progress`` gets
-    the milliseconds transcribed so far."""
+    the milliseconds transcribed so far.
+
+    Whisper runs in a child process that exits when the last chunk is done: the model
+    and its runtime (a few hundred MB) are never resident while the clips render. The
+    child transcribes ``PARALLEL_CHUNKS`` chunks at once (one thread each), and the
+    next ones are decoded here meanwhile."""
     folder = home_subdir("live") / stream_key(file_digest, options)
     folder.mkdir(parents=True, exist_ok=True)
     reader = _Reader(str(path))
     words: list[Word] = []
     language, chunks, cached = options.language or "en", 0, 0
-    for start, samples in reader.chunks():
-        offset_ms = start * 1000 // SAMPLE_RATE
-        cache = folder / f"{offset_ms:010d}-{len(samples)}.json"
-        if cache.exists():
-            part = Transcript.model_validate_json(cache.read_text("utf-8"))
-            cached += 1
-        else:
-            part = _shifted(transcribe_chunk(samples, options), offset_ms)
-            _write(cache, part.model_dump_json())
-        words += part.words
-        language = part.language or language
-        chunks += 1
-        if progress is not None:
-            progress(offset_ms + len(samples) * 1000 // SAMPLE_RATE)
+    queue: deque[tuple[list[_Chunk], Future[list[Transcript]] | None]] = deque()
+    batch: list[tuple[_Chunk, np.ndarray]] = []
+
+    def flush() -> None:
+        if batch:
+            queue.append(([c for c, _ in batch], whisper.submit([s for _, s in batch])))
+            batch.clear()
+
+    def collect() -> None:
+        nonlocal language
+        group, job = queue.popleft()
+        heard = [c.part for c in group if c.part is not None] if job is None else [
+            _shifted(part, c.offset_ms) for c, part in zip(group, _result(job), strict=True)]
+        for chunk, part in zip(group, heard, strict=True):
+            if job is not None:
+                _write(chunk.cache, part.model_dump_json())
+            words.extend(part.words)
+            language = part.language or language
+            if progress is not None:
+                progress(chunk.offset_ms + chunk.size * 1000 // SAMPLE_RATE)
+
+    with _whisper_process(options) as whisper:
+        for start, samples in reader.chunks():
+            offset_ms = start * 1000 // SAMPLE_RATE
+            chunk = _Chunk(offset_ms, len(samples),
+                           folder / f"{offset_ms:010d}-{len(samples)}.json")
+            chunks += 1
+            if chunk.cache.exists():
+                flush()  # keep the chunks in order
+                part = Transcript.model_validate_json(chunk.cache.read_text("utf-8"))
+                queue.append(([replace(chunk, part=part)], None))
+                cached += 1
+            else:
+                batch.append((chunk, samples))
+                if len(batch) == PARALLEL_CHUNKS:
+                    flush()
+            while len(queue) > 1:
+                collect()
+        flush()
+        while queue:
+            collect()
     read_ms = reader.read_samples * 1000 // SAMPLE_RATE
     note = "" if words else "no speech found in the audio"
     transcript = Transcript(text=join_words([w.text for w in words]), language=language,
@@ -173,6 +227,57 @@ def transcribe_stream(path: Path, file_digest: str, options: TranscribeOptions,
     if not reader.error:
         _write(recording_transcript_path(file_digest), transcript.model_dump_json())
     return StreamResult(transcript, read_ms, reader.error, chunks, cached)
+
+
+class _WhisperProcess:
+    """One child process for Whisper, spawned at the first chunk not cached and gone at
+    ``close``. Spawned, not forked: the caller may hold threads (Prefect's) that a fork
+    would copy mid-lock."""
+
+    def __init__(self, options: TranscribeOptions) -> None:
+        self.options = options
+        self.pool: ProcessPoolExecutor | None = None
+
+    def submit(self, chunks: list[np.ndarray]) -> Future[list[Transcript]]:
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(max_workers=1,
+                                            mp_context=multiprocessing.get_context("spawn"))
+        return self.pool.submit(transcribe_chunks, chunks, self.options)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+@contextmanager
+def _whisper_process(options: TranscribeOptions) -> Iterator[_WhisperProcess]:
+    whisper = _WhisperProcess(options)
+    try:
+        yield whisper
+    finally:
+        whisper.close()
+
+
+def transcribe_chunks(chunks: list[np.ndarray], options: TranscribeOptions
+                      ) -> list[Transcript]:
+    """Chunks through Whisper at once, a thread each (the model has ``WORKERS`` replicas;
+    each call runs on one core)."""
+    if len(chunks) == 1:
+        return [transcribe_chunk(chunks[0], options)]
+    with ThreadPoolExecutor(max_workers=len(chunks), thread_name_prefix="whisper") as pool:
+        return list(pool.map(lambda samples: transcribe_chunk(samples, options), chunks))
+
+
+def _result(job: Future[list[Transcript]]) -> list[Transcript]:
+    try:
+        return job.result()
+    except BrokenProcessPool as exc:
+        raise TranscriptionError(
+            "the Whisper process stopped before the recording was transcribed (killed, "
+            "perhaps for lack of memory)",
+            hint="Free some memory and run the command again: finished chunks are kept") \
+            from exc
 
 
 def transcribe_chunk(samples: np.ndarray, options: TranscribeOptions) -> Transcript:

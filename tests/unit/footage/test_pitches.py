@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from pipeline.core.models import Product, Word
 from pipeline.footage.analysis import FrameScore
 from pipeline.footage.pitches import clock, correct_live_names, find_mentions, find_pitches
@@ -87,3 +89,34 @@ def test_a_distinctive_title_word_counts_less_than_the_name() -> None:
 
 def test_clock() -> None:
     assert clock(75_000) == "1:15" and clock(3_725_000) == "1:02:05"
+
+
+HAT = Product(sku="HAT", title="Nordvik Wool Beanie", price=Decimal(25), url="https://e.com/h")
+
+
+def beanie_pitch(heard: str) -> list[Word]:
+    """Chat, the lamp's pitch, chat, then the beanie's pitch with its name as ``heard``
+    (greedy tiny.en splits a name it does not know and writes "-word" fragments)."""
+    return spoken(CHAT, LAMP, CHAT, f"winter is coming so here is the {heard} soft merino -wo "
+                  "-o -leat. only $25, grab one from the link.", CHAT)
+
+
+@pytest.mark.parametrize("heard", ["Nord Vic -Wulgini,", "nor vic will bini.",
+                                   "Norvick wool benny,", "Nordvig Woolbeanie,"])
+def test_a_name_whisper_split_and_misheard_is_still_found(heard: str) -> None:
+    words = beanie_pitch(heard)
+    found = find_pitches(words, [*PRODUCTS, HAT], words[-1].end_ms + 1000, 15000)
+    assert [p.sku for p in found.pitches] == ["LAMP", "HAT"]
+    assert [f.spelled for f in found.fixes] == ["Nordvik Wool Beanie"]
+    named = next(w.start_ms for w in words if w.text.startswith(heard.split()[0]))
+    hat = found.pitches[1].window
+    assert hat.start_ms <= named < hat.end_ms
+
+
+@pytest.mark.parametrize("heard", ["a nordic wool blanket", "a wool beanie",
+                                   "my Nordic walking poles"])
+def test_a_near_miss_of_a_name_makes_no_clip(heard: str) -> None:
+    words = beanie_pitch(heard)
+    found = find_pitches(words, [*PRODUCTS, HAT], words[-1].end_ms + 1000, 15000)
+    assert [p.sku for p in found.pitches] == ["LAMP"]
+    assert found.fixes == ()

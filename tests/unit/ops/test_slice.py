@@ -1,4 +1,5 @@
-"""The slice report and its helpers (no media)."""
+"""The slice report and its helpers (no media), and cut-off MP4 recordings (tiny
+generated files, no Whisper)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,24 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from pipeline.core.errors import FootageError
 from pipeline.core.models import Transcript, Window, Word
 from pipeline.footage.pitches import PitchSearch
-from pipeline.ops.slice import no_pitch_message, speech_amount, window_transcript, write_report
-from pipeline.speech.stream import SAMPLE_RATE, quiet_cut
+from pipeline.footage.survey import survey
+from pipeline.media.ffmpeg import run_ffmpeg
+from pipeline.media.mp4 import cut_off_reason
+from pipeline.ops.slice import (
+    _cut_off_warning,
+    _read_length,
+    no_pitch_message,
+    probe_recording,
+    speech_amount,
+    window_transcript,
+    write_report,
+)
+from pipeline.speech.stream import SAMPLE_RATE, StreamResult, _Reader, quiet_cut
 
 
 def test_no_pitch_message_is_one_line_with_speech_and_names() -> None:
@@ -65,3 +79,60 @@ def test_make_on_a_sliced_recording_reuses_its_transcript(tmp_path: Path) -> Non
     assert sliced_transcript(info) == heard
     short = info.model_copy(update={"duration_ms": 60_000})
     assert sliced_transcript(short) is None
+
+
+@pytest.fixture(scope="module")
+def cut_mp4s(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A 10 s 320x240 15 fps recording with a tone, cut to 60 % of its bytes as a
+    recorder killed mid-write leaves it: as a plain MP4 (index written last, so cut
+    away) and as a fragmented MP4. Made by::
+
+        ffmpeg -f lavfi -i testsrc2=s=320x240:r=15:d=10 -f lavfi -i sine=d=10
+               -c:v libx264 -preset ultrafast -g 15 -c:a aac [-movflags +frag_keyframe+empty_moov]
+    """
+    folder = tmp_path_factory.mktemp("cut")
+    cuts = []
+    for name, flags in (("plain.mp4", []), ("fragmented.mp4", ["-movflags",
+                                                              "+frag_keyframe+empty_moov"])):
+        whole = folder / f"whole-{name}"
+        run_ffmpeg(["-y", "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=320x240:r=15:d=10",
+                    "-f", "lavfi", "-i", "sine=d=10", "-c:v", "libx264", "-preset",
+                    "ultrafast", "-g", "15", "-c:a", "aac", *flags, str(whole)])
+        data = whole.read_bytes()
+        (folder / name).write_bytes(data[: len(data) * 6 // 10])
+        cuts.append(folder / name)
+    return cuts[0], cuts[1]
+
+
+def test_a_cut_off_plain_mp4_is_one_clear_line_and_exit_2(
+        cut_mp4s: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain = cut_mp4s[0]
+    assert cut_off_reason(plain).startswith("it has no index")
+    with pytest.raises(FootageError) as caught:
+        probe_recording(plain)
+    line = caught.value.one_line()
+    assert str(plain) in line and "cut off mid-write" in line and "fragmented MP4" in line
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text("sku,title,price,url\nA,Aurora Desk Lamp,39,https://e.com/a\n")
+    from flows.cli import main
+
+    assert main(["slice", str(plain), "--catalog", str(catalog)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no moov atom" in err[0]
+
+
+def test_a_cut_off_fragmented_mp4_reads_as_far_as_it_goes_with_a_warning(
+        cut_mp4s: tuple[Path, Path]) -> None:
+    fragmented = cut_mp4s[1]
+    info = probe_recording(fragmented)
+    seen = survey(info)
+    heard = _Reader(info.path)
+    samples = sum(len(chunk) for _, chunk in heard.chunks())
+    assert 4000 < seen.read_ms < 8000 and 4000 < samples * 1000 // SAMPLE_RATE < 8000
+    speech = StreamResult(Transcript(text="", language="en"), heard.read_samples * 1000
+                          // SAMPLE_RATE, heard.error)
+    read_ms = _read_length(info, speech, seen)
+    warning = _cut_off_warning(fragmented, info, read_ms, speech, seen)
+    assert len(warning) == 1 and "fragmented.mp4 is cut off: sliced as far as it reads" \
+        in warning[0] and "ends inside its last 'mdat' box" in warning[0]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 from pipeline.core.models import Product, Transcript, Window, Word
 from pipeline.core.scripts import join_words
 from pipeline.produce import name_fix_reasons, with_catalog_names
-from pipeline.speech.names import catalog_names, correct_names, sound_key
+from pipeline.speech.names import _levenshtein, catalog_names, correct_names, sound_key
 
 NAMES = ["Aurora Desk Lamp", "Liberty Enamel Pin", "Trailhead Insulated Bottle", "Trailhead"]
 
@@ -85,3 +86,24 @@ def test_bench_scores_precision_over_fixes_and_recall_over_misheard_names() -> N
     figures = score(rows)
     assert (figures["name_fix_precision"], figures["name_fix_recall"]) == (0.5, 0.5)
     assert score([])["name_fix_precision"] is None
+
+
+def _table_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1,
+                               previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def test_bit_parallel_edit_distance_agrees_with_the_table() -> None:
+    rng = random.Random(25)
+    pairs = [("", ""), ("", "abc"), ("kitten", "sitting"), ("nordvicwulgini", "nordvikwoolbeanie")]
+    pairs += [("".join(rng.choice("abcd") for _ in range(rng.randint(0, 70))),
+               "".join(rng.choice("abcd") for _ in range(rng.randint(0, 70))))
+              for _ in range(300)]
+    for a, b in pairs:
+        assert _levenshtein(a, b) == _table_distance(a, b), (a, b)
