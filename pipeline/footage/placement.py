@@ -134,7 +134,8 @@ def caption_slots(template: Template, cue: CaptionCue, safe: Rect, previous: str
                   card: Rect | None = None) -> list[Slot]:
     """The cue's candidate places (the block its lines take), in the template's order;
     the previous cue's slot ranks first among equals so captions do not hop. A slot the
-    ``card`` (on screen meanwhile) takes sits against it instead, when that fits."""
+    ``card`` (on screen meanwhile) takes is also offered against it (``lower-stacked``,
+    ``upper-stacked``), when that fits in the safe zone."""
     x0, y0, x1, y1 = safe
     style = template.caption
     h = caption_height(style, max(1, len(cue.lines)))
