@@ -254,7 +254,8 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
                         "the card and captions use English (add them under the template's "
                         "words)")
     safe = safe_area(inputs.platforms)
-    cues, placed_card, placements = place_overlays(framing, template, cues, card, safe)
+    words = cues
+    cues, placed_card, placements = place_overlays(framing, template, words, card, safe)
     if framing.auto and framing.layout == "crop" and not is_portrait(inputs.info) \
             and covered_share(placements) > CROWDED_SHARE:
         # the subject leaves the overlays no room in the crop: fit puts them in the bands
@@ -262,7 +263,13 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
         framing = as_fit(inputs.info, framing.samples,
                          f"layout fit (auto): in a crop the captions and card would cover the "
                          f"subject in {share:.0%} of their frames", auto=True)
-        cues, placed_card, placements = place_overlays(framing, template, cues, card, safe)
+        cues, placed_card, placements = place_overlays(framing, template, words, card, safe)
+    if covered_share(placements) > 0:
+        # no way out by fitting (portrait footage, or the layout asked for): stack the
+        # captions on the card, a smaller card, when that covers the subject less
+        tight = place_overlays(framing, template, words, card, safe, compact=True)
+        if covered_share(tight[2]) < covered_share(placements):
+            cues, placed_card, placements = tight
     warnings.extend(soft_warning(inputs.info, framing.upscale))
     music = None
     if template.music.enabled:

@@ -7,14 +7,17 @@ that stretch is, per analysis frame of the subject (``Framing.subjects``, output
 pixels): 10 when it covers the face itself, 1 when it only covers the room kept around
 it (hair above, chin below), averaged over the frames; plus 0.01 per rank below the
 template's first choice, and, in the fit layout, 0.05 for lying on the picture rather
-than in a blurred band. Captions never cover the card: a caption slot the card takes
-is also offered against it (``lower-stacked`` above a card at the bottom,
+than in a blurred band. Captions never cover the card. The cheapest slot wins, and the
+plan records it with the reason.
+
+``compact`` placement (what planning falls back to when the plain one covers the
+subject and fitting the frame is no way out, as in portrait footage): a caption slot
+the card takes is also offered against it (``lower-stacked`` above a card at the bottom,
 ``upper-stacked`` below one at the top: the stack the template is checked to fit), for
-0.02 more. The card's slot is chosen together with the captions shown
-beside it (its cost plus theirs), and may be a smaller card (``CARD_SCALES``) when only
-that leaves the captions room off the face (a high face in portrait footage leaves the
-space below it for a card or two caption lines, not both at full size). The cheapest
-slot wins, and the plan records it with the reason.
+0.02 more; the card's slot is chosen together with the captions shown beside it (its
+cost plus theirs), and may be a smaller card (``CARD_SCALES``). A high face in portrait
+footage leaves the space below it for the card or two caption lines, not both at full
+size.
 """
 
 from __future__ import annotations
@@ -64,19 +67,23 @@ class Slot:
 
 
 def place_overlays(framing: Framing, template: Template, cues: Sequence[CaptionCue],
-                   card: CardSpec | None, safe: Rect
+                   card: CardSpec | None, safe: Rect, compact: bool = False
                    ) -> tuple[tuple[CaptionCue, ...], CardSpec | None,
                               tuple[OverlayPlacement, ...]]:
     """Cues with their ``margin_v``, the card at its place, and the placements recorded.
 
-    ``safe`` is (x0, y0, x1, y1), the area clear of the target platforms' interfaces.
+    ``safe`` is (x0, y0, x1, y1), the area clear of the target platforms' interfaces;
+    ``compact`` also tries captions stacked on the card and smaller cards.
     """
     placements: list[OverlayPlacement] = []
     card_rect: Rect | None = None
     if card is not None:
-        beside = [cue for cue in cues if _overlaps_time(cue, card)]
-        slot, why, seen = _best_card(card_slots(template, card, safe), framing, card,
-                                     template, beside, safe)
+        slots = card_slots(template, card, safe, compact)
+        if compact:
+            beside = [cue for cue in cues if _overlaps_time(cue, card)]
+            slot, why, seen = _best_card(slots, framing, card, template, beside, safe)
+        else:
+            slot, why, seen = _best(slots, framing, card.start_ms, card.end_ms, None)
         card_rect = slot.rect
         x, y, w, h = slot.rect
         card = card.model_copy(update={"x": x, "y": y, "width": w, "height": h})
@@ -88,7 +95,7 @@ def place_overlays(framing: Framing, template: Template, cues: Sequence[CaptionC
     previous = ""
     for cue in cues:
         clash = card_rect if card is not None and _overlaps_time(cue, card) else None
-        slots = caption_slots(template, cue, safe, previous, clash)
+        slots = caption_slots(template, cue, safe, previous, clash if compact else None)
         slot, why, seen = _best(slots, framing, cue.start_ms, cue.end_ms, clash)
         previous = slot.name
         x, y, w, h = slot.rect
@@ -106,16 +113,17 @@ def covered_share(placements: Sequence[OverlayPlacement]) -> float:
     return sum(p.on_subject for p in placements) / frames if frames else 0.0
 
 
-def card_slots(template: Template, card: CardSpec, safe: Rect) -> list[Slot]:
-    """The card's candidate places, in the template's order; top and bottom also with
-    the card at each of the smaller ``CARD_SCALES`` (named like ``bottom-65``)."""
+def card_slots(template: Template, card: CardSpec, safe: Rect, compact: bool = False
+               ) -> list[Slot]:
+    """The card's candidate places, in the template's order; when ``compact``, top and
+    bottom also with the card at each smaller ``CARD_SCALES`` (named like ``bottom-65``)."""
     x0, y0, x1, y1 = safe
     w, h = min(card.width, x1 - x0), card.height
     side_w = max(min(w, round((x1 - x0) * SIDE_WIDTH)), 200)
     out: list[Slot] = []
     for rank, name in enumerate(template.placement.card):
         if name in ("top", "bottom"):
-            for scale in CARD_SCALES:
+            for scale in CARD_SCALES if compact else CARD_SCALES[:1]:
                 sw, sh = (w, h) if scale == 1 else (round(w * scale) // 2 * 2,
                                                      round(h * scale) // 2 * 2)
                 x = x0 + (x1 - x0 - sw) // 2
@@ -175,8 +183,8 @@ def _best_card(slots: Sequence[Slot], framing: Framing, card: CardSpec, template
     _, slot, on_face = min(total, key=lambda c: c[0])
     why = _reason(slot, on_face, frames, kind, scored)
     if slot.scale < 1:
-        why += (f"; a smaller card ({slot.scale:.0%}) so the captions shown with it keep "
-                f"off the {kind}")
+        why += (f"; a smaller card ({slot.scale:.0%}): the captions shown with it find a "
+                "clearer place")
     return slot, why, (frames, on_face)
 
 

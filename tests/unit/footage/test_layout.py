@@ -157,8 +157,10 @@ def test_high_face_in_portrait_gets_a_smaller_card_with_the_captions_stacked_on_
     two_lines = _cue(1000, 3000).model_copy(update={"lines": (
         tuple(CaptionWord(text=t, start_ms=1000, end_ms=3000) for t in ("IT", "KEEPS")),
         tuple(CaptionWord(text=t, start_ms=1000, end_ms=3000) for t in ("ICE", "COLD")))})
+    _, _, plain = place_overlays(_framing(face), template, [two_lines], card, safe_area())
+    assert covered_share(plain) > 0  # without compact placement, the captions go on the face
     cues, placed, placements = place_overlays(_framing(face), template, [two_lines], card,
-                                              safe_area())
+                                              safe_area(), compact=True)
     assert placed is not None and placed.height < 340 and placed.y > 830
     assert "smaller card" in placements[0].reason
     assert placements[1].slot == "lower-stacked"
