@@ -18,6 +18,15 @@ def floor_args(plan: ClipPlan, out: str) -> list[str]:
             *encode_args(plan), "-f", "mp4", out]
 
 
+def as_fit(plan: ClipPlan) -> ClipPlan:
+    """``plan`` in the fit layout: the whole frame at the clip's width over its blurred
+    fill; overlays where they were (the render's cost does not depend on where)."""
+    width, height = plan.source.display_size
+    return plan.model_copy(update={
+        "layout": "fit",
+        "crop": CropPath(width=width, height=height, points=(CropKey(t_ms=0, x=0, y=0),))})
+
+
 def retarget(plan: ClipPlan, info: MediaInfo, start_ms: int) -> ClipPlan:
     """``plan`` on other footage: same duration from ``start_ms``, crop path scaled to
     the new display height and kept inside the frame."""

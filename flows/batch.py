@@ -35,6 +35,7 @@ from pipeline.ops.slots import load_slots
 from pipeline.ops.variants import label_variant
 from pipeline.plan import Settings
 from pipeline.publish import publish_due
+from pipeline.publish.platforms import placement_platforms
 
 ItemStatus = Literal["made", "existing", "failed", "invalid", "interrupted"]
 
@@ -119,7 +120,7 @@ def make_one(item: BatchItem, out_dir: Path, settings: Settings, tracked: bool =
         if item.mode == "slice":
             return _finished(_slice_item(item, out_dir, settings, base), began)
         manifest = produce(item.footage, item.catalog, item.sku, out_dir, item.template,
-                           settings, item.script, tracked=tracked)
+                           item_settings(item, settings), item.script, tracked=tracked)
         if item.variant is not None:
             clip = out_dir / str(manifest["clip_id"])
             manifest = counted(label_variant(clip, item.variant), out_dir)
@@ -134,6 +135,13 @@ def make_one(item: BatchItem, out_dir: Path, settings: Settings, tracked: bool =
                             clip_id=manifest["clip_id"], clip_dir=str(clip_dir),
                             thumbnail=manifest["outputs"]["thumbnail"])
     return _finished(result, began)
+
+
+def item_settings(item: BatchItem, settings: Settings) -> Settings:
+    """The batch's settings with the row's layout and the platforms it posts to (whose
+    interface zones its overlays keep clear of)."""
+    return dataclasses.replace(settings, layout=item.layout or settings.layout,
+                               platforms=placement_platforms(item.platforms))
 
 
 def _finished(result: ItemResult, began: float) -> ItemResult:

@@ -28,8 +28,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 DEFAULT_OUT = Path("out")
 
 
-def _settings(duration: float, lang: str, engine: str, model: str, layout: str = "") -> Any:
+def _settings(duration: float, lang: str, engine: str, model: str, layout: str = "",
+              platforms: str = "") -> Any:
     from pipeline.plan import Settings
+    from pipeline.publish.platforms import placement_platforms
 
     if not 5 <= duration <= 60:
         raise BadInput(f"--duration {duration:g} is outside 5-60 seconds",
@@ -41,7 +43,21 @@ def _settings(duration: float, lang: str, engine: str, model: str, layout: str =
     from pipeline.speech.transcribe import check_language
 
     return Settings(duration_ms=round(duration * 1000), language=check_language(lang),
-                    engine=engine, model=model, layout=layout)
+                    engine=engine, model=model, layout=layout,
+                    platforms=placement_platforms(_platforms(platforms)))
+
+
+def _platforms(value: str) -> tuple[Any, ...]:
+    """Platform names from ``--platforms`` (commas, semicolons or bars between them)."""
+    from pipeline.publish.platforms import PLATFORMS
+
+    names = tuple(dict.fromkeys(p.strip() for p in value.lower().replace("|", ",")
+                                .replace(";", ",").split(",") if p.strip()))
+    unknown = [p for p in names if p not in PLATFORMS]
+    if unknown:
+        raise BadInput(f"--platforms: {excerpt(unknown[0], 20)} is not a platform",
+                       hint=f"Use {', '.join(PLATFORMS)}, separated by commas")
+    return names
 
 
 @app.command()
@@ -62,6 +78,9 @@ def make(
     layout: Annotated[str, typer.Option(
         help="auto, crop (9:16 follows the subject) or fit (whole frame over a blurred "
              "fill); default: the template's (auto).")] = "",
+    platforms: Annotated[str, typer.Option(
+        help="Platforms the clip is for, e.g. 'youtube' or 'tiktok,instagram': captions and "
+             "card keep clear of their interfaces only; default: every platform's.")] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest only.")] = False,
     variants: Annotated[int, typer.Option(
         help="Make N clips that each differ from the first on one axis (A/B variants; "
@@ -77,7 +96,7 @@ def make(
     from flows.produce import produce_clip
     from pipeline.produce import preload_whisper
 
-    settings = _settings(duration, lang, engine, model, layout)
+    settings = _settings(duration, lang, engine, model, layout, platforms)
     if variants:
         _make_variants(footage, catalog, sku, template, out_dir, settings, variants, as_json,
                        vary, script)
@@ -180,16 +199,41 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] 
 
 @app.command()
 def check(video: Annotated[Path, typer.Argument(help="Video file to check.")],
-          as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """Check a video against the delivery spec and each platform's rules; exit 1 on failure."""
+          as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+          platforms: Annotated[str, typer.Option(
+              help="Platforms whose interface zones the overlays are checked against, e.g. "
+                   "'tiktok,youtube'; default: those the clip was made for (its plan.json), "
+                   "else all.")] = "") -> None:
+    """Check a video against the delivery spec and each platform's rules, and (with the
+    clip's plan.json beside it) whether captions or card sit under a platform's own
+    interface; exit 1 on failure."""
+    from pipeline.core.models import ClipPlan
     from pipeline.media.probe import probe
+    from pipeline.publish.platforms import PLATFORMS
+    from pipeline.qc import overlay_verdicts
+
+    asked = _platforms(platforms)
+    probe(video)
+    plan_file = video.parent / "plan.json"
+    plan = (ClipPlan.model_validate_json(plan_file.read_text("utf-8"))
+            if plan_file.is_file() else None)
+    zones = (overlay_verdicts(plan, asked or tuple(plan.platforms) or PLATFORMS)  # type: ignore[arg-type]
+             if plan is not None else None)
+    _check_report(video, zones, as_json)
+
+
+def _check_report(video: Path, zones: Any, as_json: bool) -> None:
+    """Print ``clipcart check``'s findings and exit with its status."""
     from pipeline.qc import inspect
 
-    probe(video)
     result = inspect(video)
     report = result.report
+    clear = zones is None or all(v.passed for v in zones)
     if as_json:
-        sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False) + "\n")
+        data = result.as_dict()
+        data["interface_zones"] = None if zones is None else {
+            v.platform: {"passed": v.passed, "problems": list(v.problems)} for v in zones}
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
     else:
         for key, value in report.model_dump(exclude={"problems"}).items():
             out.print(f"{key:16} {value}")
@@ -198,7 +242,13 @@ def check(video: Annotated[Path, typer.Argument(help="Video file to check.")],
             out.print(mark, f"{verdict.platform:10} {'; '.join(verdict.problems) or 'accepted'}")
         for problem in report.problems:
             out.print(Text("✗", "red"), problem)
-    raise typer.Exit(0 if report.passed else 1)
+        if zones is None:
+            out.print("overlays         not checked: no plan.json beside the video")
+        for verdict in zones or ():
+            mark = Text("✓", "green") if verdict.passed else Text("✗", "red")
+            out.print(mark, f"{verdict.platform:11} interface: "
+                            f"{'; '.join(verdict.problems) or 'overlays clear of it'}")
+    raise typer.Exit(0 if report.passed and clear else 1)
 
 
 @app.command()

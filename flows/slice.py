@@ -40,6 +40,7 @@ from pipeline.ops.slots import load_slots
 from pipeline.ops.variants import VariantSpec, label_variant
 from pipeline.plan import Settings
 from pipeline.products.catalog import load_catalog
+from pipeline.publish.platforms import placement_platforms
 
 
 class SliceParams(BaseModel):
@@ -102,7 +103,7 @@ def analyse(path: Path, products: list[Product], params: SliceParams
 def settings_of(params: SliceParams) -> Settings:
     """The clip settings (part of every clip id)."""
     return Settings(duration_ms=params.duration_ms, language=params.language,
-                    model=params.model)
+                    model=params.model, platforms=placement_platforms(params.platforms))
 
 
 @task(name="make-pitch", cache_policy=NO_CACHE, persist_result=False)

@@ -37,7 +37,8 @@ def slice_command(
         help="auto or crop: the 9:16 crop follows the host (the framing this build has).")
                       ] = "auto",
     platforms: Annotated[str, typer.Option(
-        help="Schedule the clips' posts, e.g. 'tiktok;instagram' (like batch).")] = "",
+        help="Schedule the clips' posts, e.g. 'tiktok;instagram' (like batch); captions "
+             "and card keep clear of these platforms' interfaces.")] = "",
     account: Annotated[str, typer.Option(help="Account that posts.")] = "default",
     ledger: Annotated[str | None, typer.Option(help="Publish ledger SQLAlchemy URL.")] = None,
     config: Annotated[Path | None, typer.Option(help="Publish slots YAML.")] = None,

@@ -57,6 +57,9 @@ class Settings:
     captions: str = ""
     """A template whose caption style replaces the template's (an A/B variant); empty:
     the template's own."""
+    platforms: tuple[str, ...] = ()
+    """The platforms whose interface zones the overlays keep clear of
+    (``publish.platforms.placement_platforms``); empty: every platform's."""
 
 
 VARIANT_FIELDS = ("window_rank", "music", "captions")
@@ -92,10 +95,11 @@ def clip_id_for(footage_digest: str, product: Product, template: Template,
 
 
 def _settings_identity(settings: Settings) -> dict[str, object]:
-    """The settings that make a clip different; an unset layout (the template's) is left
-    out so ids made before --layout existed stay the same."""
+    """The settings that make a clip different; an unset layout (the template's) and the
+    default platforms (all) are left out so ids made before --layout and --platforms
+    existed stay the same."""
     fields = dict(settings.__dict__)
-    for name in ("layout", *VARIANT_FIELDS):
+    for name in ("layout", "platforms", *VARIANT_FIELDS):
         if not fields.get(name):
             fields.pop(name, None)
     return fields
@@ -185,6 +189,7 @@ class Decisions:
     scores: dict[str, float] | None = None
     layout: Layout = "crop"
     placements: tuple[OverlayPlacement, ...] = ()
+    platforms: tuple[str, ...] = ()
 
 
 def build_plan(d: Decisions, template: Template, fonts_dir: Path) -> ClipPlan:
@@ -193,4 +198,4 @@ def build_plan(d: Decisions, template: Template, fonts_dir: Path) -> ClipPlan:
                     captions=d.captions, caption_style=template.caption,
                     fonts_dir=str(fonts_dir), card=d.card, music=d.music,
                     speech=d.source.has_audio, reasons=d.reasons, scores=d.scores or {},
-                    layout=d.layout, placements=d.placements)
+                    layout=d.layout, placements=d.placements, platforms=d.platforms)

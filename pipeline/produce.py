@@ -54,7 +54,7 @@ from pipeline.products.catalog import find_product, load_catalog
 from pipeline.products.images import image_identity, resolve_image
 from pipeline.products.links import platform_links, post_caption, post_captions
 from pipeline.products.prices import format_price
-from pipeline.publish.platforms import safe_area
+from pipeline.publish.platforms import Platform, placement_platforms, safe_area
 from pipeline.qc import check
 from pipeline.render import render, with_audio_gain
 from pipeline.render.graph import keyframe_times_ms
@@ -111,6 +111,8 @@ class Inputs:
     """The caption script's text ('' without one; pipeline/speech/script_align.py)."""
     script_name: str = ""
     """The script file's name, for warnings."""
+    platforms: tuple[Platform, ...] = ()
+    """The platforms whose interface zones the overlays keep clear of; (): every one."""
 
 
 def _probe_video(path: Path) -> MediaInfo:
@@ -134,7 +136,8 @@ def load_inputs(req: MakeRequest) -> Inputs:
     names = catalog_names([product, *(p for p in catalog.values() if p.sku != product.sku)])
     return Inputs(info=infos[0], product=product, template=template, clip_id=clip_id,
                   warnings=tuple(notes), candidates=infos, catalog_names=tuple(names),
-                  script=script, script_name=f"script {req.script.name}" if req.script else "")
+                  script=script, script_name=f"script {req.script.name}" if req.script else "",
+                  platforms=placement_platforms(req.settings.platforms))
 
 
 def window_inputs(info: MediaInfo, footage_digest: str, catalog: Path, sku: str,
@@ -149,7 +152,8 @@ def window_inputs(info: MediaInfo, footage_digest: str, catalog: Path, sku: str,
     clip_id = clip_id_for(digest, product, looks, settings, image_identity(product.image))
     names = catalog_names([product, *(p for p in products.values() if p.sku != product.sku)])
     return Inputs(info=info, product=product, template=looks, clip_id=clip_id,
-                  warnings=tuple(notes), catalog_names=tuple(names))
+                  warnings=tuple(notes), catalog_names=tuple(names),
+                  platforms=placement_platforms(settings.platforms))
 
 
 def use_footage(inputs: Inputs, index: int) -> Inputs:
@@ -230,7 +234,8 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
                scores: dict[str, float] | None = None, cuts_ms: tuple[int, ...] = ()
                ) -> tuple[ClipPlan, list[str]]:
     """Everything after the window and framing: captions, card, music, as one ClipPlan;
-    captions and card placed off the subject inside every platform's safe zone.
+    captions and card placed off the subject, clear of the interface of every platform
+    the clip is for (``inputs.platforms``; all when none is named).
 
     ``cuts_ms`` are the scene cuts in the footage timeline; no caption spans one.
     """
@@ -249,7 +254,9 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
         warnings.append(f"locale {locale}: no fixed words for its language in the word table; "
                         "the card and captions use English (add them under the template's "
                         "words)")
-    cues, placed_card, placements = place_overlays(framing, template, cues, card, safe_area())
+    safe = safe_area(inputs.platforms)
+    words = cues
+    cues, placed_card, placements = place_overlays(framing, template, words, card, safe)
     if framing.auto and framing.layout == "crop" and not is_portrait(inputs.info) \
             and covered_share(placements) > CROWDED_SHARE:
         # the subject leaves the overlays no room in the crop: fit puts them in the bands
@@ -257,8 +264,13 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
         framing = as_fit(inputs.info, framing.samples,
                          f"layout fit (auto): in a crop the captions and card would cover the "
                          f"subject in {share:.0%} of their frames", auto=True)
-        cues, placed_card, placements = place_overlays(framing, template, cues, card,
-                                                       safe_area())
+        cues, placed_card, placements = place_overlays(framing, template, words, card, safe)
+    if covered_share(placements) > 0:
+        # no way out by fitting (portrait footage, or the layout asked for): stack the
+        # captions on the card, a smaller card, when that covers the subject less
+        tight = place_overlays(framing, template, words, card, safe, compact=True)
+        if covered_share(tight[2]) < covered_share(placements):
+            cues, placed_card, placements = tight
     warnings.extend(soft_warning(inputs.info, framing.upscale))
     music = None
     if template.music.enabled:
@@ -267,9 +279,22 @@ def plan_stage(inputs: Inputs, transcript: Transcript, window: Window,
                            clip_ms=window.duration_ms)
     d = Decisions(clip_id=inputs.clip_id, sku=product.sku, source=inputs.info, window=window,
                   crop=framing.crop, captions=cues, card=placed_card, music=music,
-                  reasons=(*reasons, *framing.reasons, *name_fix_reasons(transcript, window)),
-                  scores=scores, layout=framing.layout, placements=placements)
+                  reasons=(*reasons, *framing.reasons, *name_fix_reasons(transcript, window),
+                           *zone_reasons(inputs.platforms, safe)),
+                  scores=scores, layout=framing.layout, placements=placements,
+                  platforms=inputs.platforms)
     return with_audio_gain(build_plan(d, template, libass_fonts_dir(clipcart_home()))), warnings
+
+
+def zone_reasons(platforms: tuple[Platform, ...], safe: tuple[int, int, int, int]
+                 ) -> tuple[str, ...]:
+    """The plan's account of the area overlays were kept in, when the clip is for only
+    some platforms (every platform's area is the default and goes unsaid)."""
+    if not platforms:
+        return ()
+    x0, y0, x1, y1 = safe
+    return (f"overlays clear of the interface of {', '.join(platforms)} only: "
+            f"x {x0}-{x1}, y {y0}-{y1}",)
 
 
 def undrawable_text(title: str, font_path: str) -> list[str]:

@@ -2,7 +2,9 @@
 
 ``check(path)`` gives the QCReport the manifest carries (its keys are fixed by
 docs/design.md); ``inspect(path)`` gives the same report plus a verdict per platform
-(TikTok, Instagram Reels, YouTube Shorts) for ``clipcart check``. Facts come from
+(TikTok, Instagram Reels, YouTube Shorts) for ``clipcart check``, and ``overlay_verdicts``
+says, from the clip's plan, which overlays sit under a platform's own interface
+(``publish.platforms.UI_ZONES``). Facts come from
 a real probe (PyAV), the MP4 top-level atoms, the H.264 NAL units of every
 keyframe and a loudness scan; the rules are plain functions of those facts.
 """
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from pipeline.core.models import MediaInfo, QCReport
+from pipeline.core.models import ClipPlan, MediaInfo, QCReport
 from pipeline.media import meter
 from pipeline.media.ffmpeg import run_ffmpeg_pcm
 from pipeline.media.mp4 import VideoFacts, moov_before_mdat, video_facts
@@ -24,10 +26,11 @@ from pipeline.publish.platforms import (
     UPLOAD_FPS,
     UPLOAD_RULES,
     Platform,
+    zone_problems,
 )
 
 __all__ = ["FileFacts", "PlatformVerdict", "QCResult", "check", "inspect", "measure_loudness",
-           "moov_before_mdat"]
+           "moov_before_mdat", "overlay_verdicts"]
 
 TARGET_LUFS = DELIVERY.target_lufs
 LUFS_TOLERANCE = DELIVERY.lufs_tolerance
@@ -97,6 +100,28 @@ def inspect(path: Path, *, max_duration_ms: int = MAX_DURATION_MS) -> QCResult:
     problems = delivery_problems(facts, max_duration_ms)
     problems += [f"{v.platform}: {p}" for v in verdicts for p in v.problems]
     return QCResult(report=_report(facts, problems), platforms=verdicts)
+
+
+def overlay_verdicts(plan: ClipPlan, platforms: tuple[Platform, ...]
+                     ) -> tuple[PlatformVerdict, ...]:
+    """For each platform, the overlays of ``plan`` (its recorded placements, or the card
+    of a plan made before placements were recorded) that its interface would cover."""
+    rects = [(p.overlay, p.start_ms, p.end_ms, (p.x, p.y, p.width, p.height))
+             for p in plan.placements]
+    if not rects and plan.card is not None:
+        card = plan.card
+        rects = [("card", card.start_ms, card.end_ms, (card.x, card.y, card.width, card.height))]
+    verdicts = []
+    for platform in platforms:
+        problems = []
+        for overlay, start, end, rect in rects:
+            why = zone_problems(rect, platform)
+            if why:
+                x, y, w, h = rect
+                problems.append(f"{overlay} {start / 1000:.1f}-{end / 1000:.1f} s at x {x}, "
+                                f"y {y}, {w}x{h}: {why}")
+        verdicts.append(PlatformVerdict(platform, not problems, tuple(problems)))
+    return tuple(verdicts)
 
 
 def check(path: Path, *, max_duration_ms: int = MAX_DURATION_MS) -> QCReport:

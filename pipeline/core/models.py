@@ -273,6 +273,9 @@ class ClipPlan(Frozen):
                         "music, speech, targets); a plan edited since is measured again.")
     placements: tuple[OverlayPlacement, ...] = Field(
         (), description="Where each caption cue and the card went, and why.")
+    platforms: tuple[str, ...] = Field(
+        (), description="The platforms whose interface zones the overlays were placed clear "
+                        "of; empty: every platform's.")
     reasons: tuple[str, ...] = Field((), description="Why this window and framing were chosen.")
     scores: dict[str, float] = Field(default_factory=dict,
                                      description="The parts of the chosen window's score.")

@@ -75,6 +75,15 @@ def safe_area(platforms: tuple[Platform, ...] = ()) -> tuple[int, int, int, int]
             FRAME_W - max(z.right for z in zones), FRAME_H - max(z.bottom for z in zones))
 
 
+def placement_platforms(platforms: tuple[str, ...]) -> tuple[Platform, ...]:
+    """The platforms a clip's overlays are placed for, as a clip's settings record them:
+    known names once each, in PLATFORMS order; () (every platform) when they leave the
+    same area as every platform does, so such clips keep the ids they had before
+    placement took the platforms into account."""
+    chosen = tuple(p for p in PLATFORMS if p in platforms)
+    return () if not chosen or safe_area(chosen) == safe_area() else chosen
+
+
 _ALL = safe_area()
 SAFE_X = (_ALL[0], _ALL[2])
 """Horizontal safe zone on 1080x1920 for a template that targets every platform, px

@@ -62,3 +62,36 @@ def test_check_on_non_video(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
 def test_templates_lists_three(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "templates")
     assert code == 0 and all(name in out for name in ("bold", "minimal", "luxe"))
+
+
+def test_check_reports_overlays_under_each_asked_platforms_interface(
+        capsys: pytest.CaptureFixture[str], short_scene: Path, tmp_path: Path) -> None:
+    """With the clip's plan.json beside the video, check reads where the overlays went and
+    names those a platform's own interface covers (UI_ZONES), for the platforms asked."""
+    import json
+    import shutil
+
+    from pipeline.core.models import OverlayPlacement
+    from tests.support.plans import plan
+
+    video = tmp_path / "clip.mp4"
+    shutil.copy(short_scene, video)
+    low = OverlayPlacement(overlay="card", start_ms=0, end_ms=3000, slot="bottom", x=120,
+                           y=1140, width=744, height=300, reason="")
+    (tmp_path / "plan.json").write_text(
+        plan().model_copy(update={"placements": (low,)}).model_dump_json(), "utf-8")
+    code, out, _ = _run(capsys, "check", str(video), "--json", "--platforms", "youtube,tiktok")
+    zones = json.loads(out)["interface_zones"]
+    assert code == 1 and set(zones) == {"youtube", "tiktok"}
+    assert zones["youtube"] == {"passed": True, "problems": []}
+    assert zones["tiktok"]["problems"] == [
+        "card 0.0-3.0 s at x 120, y 1140, 744x300: under the bottom interface"]
+    code, _, err = _run(capsys, "check", str(video), "--platforms", "myspace")
+    assert code == 2 and "myspace" in _one_line_error(err)
+
+
+def test_make_refuses_an_unknown_platform(capsys: pytest.CaptureFixture[str],
+                                          short_scene: Path) -> None:
+    code, _, err = _run(capsys, "make", str(short_scene), "--catalog", str(CATALOG_CSV),
+                        "--sku", "TRAIL-BOTTLE-24", "--platforms", "youtube,myspace")
+    assert code == 2 and "--platforms: 'myspace' is not a platform" in _one_line_error(err)

@@ -99,3 +99,20 @@ def test_a_batch_whose_rows_all_fail_ends_failed(
     state = batch(**params.model_dump(), return_state=True)
     assert state.is_failed() and "all 1 row(s) failed" in str(state.message)
     assert [r.status for r in run_batch(params)] == ["failed"]  # the CLI still gets the rows
+
+
+def test_a_rows_platforms_decide_the_area_its_overlays_keep_to(tmp_path: Path) -> None:
+    """A row posting only to YouTube is placed in YouTube's area; a row for every platform
+    (or none) keeps the default, so its clip id is what it was."""
+    from flows.batch import item_settings
+    from pipeline.ops.batch import BatchItem
+    from pipeline.plan import Settings
+
+    def row(platforms: tuple[str, ...], layout: str = "") -> BatchItem:
+        return BatchItem(row="row 2", footage=tmp_path / "a.mp4", sku="SKU-1",
+                         catalog=CATALOG_CSV, platforms=platforms, layout=layout)
+
+    base = Settings(layout="crop")
+    assert item_settings(row(("youtube",)), base).platforms == ("youtube",)
+    assert item_settings(row(("tiktok", "instagram")), base) == base
+    assert item_settings(row((), "fit"), base) == Settings(layout="fit")

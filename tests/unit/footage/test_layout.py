@@ -146,3 +146,64 @@ def test_fit_graph_is_one_chain_with_a_blurred_fill() -> None:
     assert "zscale=w=1080:h=608" in graph and "split[fg][fill]" in graph
     assert "boxblur" in graph and "[bg][fg]overlay=x=0:y=656[fit]" in graph
     assert "[fit][card]overlay" in graph and "crop=w=606" not in graph
+
+
+def test_high_face_in_portrait_gets_a_smaller_card_with_the_captions_stacked_on_it() -> None:
+    """The portrait-high case of tests/e2e/test_overlays_off_faces.py: below the face there
+    is room for the bold card or two caption lines, not both at full size."""
+    template = load_template("bold")  # card 744x340, captions 222 px for two lines
+    face = (327, 395, 435, 435)  # bottom at 830 of the 1248 the safe zone ends at
+    card = _card().model_copy(update={"width": 744, "height": 340})
+    two_lines = _cue(1000, 3000).model_copy(update={"lines": (
+        tuple(CaptionWord(text=t, start_ms=1000, end_ms=3000) for t in ("IT", "KEEPS")),
+        tuple(CaptionWord(text=t, start_ms=1000, end_ms=3000) for t in ("ICE", "COLD")))})
+    _, _, plain = place_overlays(_framing(face), template, [two_lines], card, safe_area())
+    assert covered_share(plain) > 0  # without compact placement, the captions go on the face
+    cues, placed, placements = place_overlays(_framing(face), template, [two_lines], card,
+                                              safe_area(), compact=True)
+    assert placed is not None and placed.height < 340 and placed.y > 830
+    assert "smaller card" in placements[0].reason
+    assert placements[1].slot == "lower-stacked"
+    for p in placements:
+        assert not _overlaps((p.x, p.y, p.width, p.height), face), p.reason
+        assert p.y + p.height <= SAFE_Y[1]
+    assert placements[1].y + placements[1].height <= placed.y
+    assert cues[0].margin_v == 1920 - placed.y
+
+
+def test_platforms_that_leave_every_platforms_area_are_recorded_as_all() -> None:
+    """Clip ids of clips for every platform (or a set with the same area) do not change."""
+    from pipeline.plan import Settings, clip_id_for
+    from pipeline.publish.platforms import placement_platforms
+    from tests.unit.products.test_locale_words import cup
+
+    assert placement_platforms(("youtube",)) == ("youtube",)
+    assert placement_platforms(("youtube", "instagram", "nope")) == ("instagram", "youtube")
+    assert placement_platforms(("tiktok", "instagram")) == ()
+    assert placement_platforms(("youtube", "tiktok-shop")) == ()
+    bold = load_template("bold")
+    assert clip_id_for("f", cup(), bold, Settings(), "") == \
+        clip_id_for("f", cup(), bold, Settings(platforms=()), "")
+    assert clip_id_for("f", cup(), bold, Settings(platforms=("youtube",)), "") != \
+        clip_id_for("f", cup(), bold, Settings(), "")
+
+
+def test_a_clip_for_youtube_only_may_use_youtubes_larger_area() -> None:
+    template = load_template("minimal")  # card bottom first
+    _, card, _ = place_overlays(_framing(None), template, [], _card(), safe_area(("youtube",)))
+    assert card is not None and card.y + card.height == 1920 - UI_ZONES["youtube"].bottom
+    assert card.y + card.height > SAFE_Y[1]
+
+
+def test_overlay_verdicts_name_the_overlays_under_each_interface() -> None:
+    from pipeline.core.models import OverlayPlacement
+    from pipeline.qc import overlay_verdicts
+
+    low = OverlayPlacement(overlay="card", start_ms=1000, end_ms=5000, slot="bottom", x=120,
+                           y=1140, width=744, height=300, reason="")
+    plan = golden_plan().model_copy(update={"placements": (low,)})
+    youtube, tiktok = overlay_verdicts(plan, ("youtube", "tiktok"))
+    assert youtube.passed and not youtube.problems
+    assert not tiktok.passed
+    assert tiktok.problems == ("card 1.0-5.0 s at x 120, y 1140, 744x300: under the bottom "
+                               "interface",)

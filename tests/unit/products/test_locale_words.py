@@ -145,7 +145,7 @@ def test_clip_ids_of_products_without_a_locale_do_not_change() -> None:
     settings = Settings()
     old_product = plain.model_dump(mode="json", exclude={"locale", "douyin_micro_app_url"})
     old_template = template.model_dump(mode="json", exclude={"review", "words"})
-    later = ("layout", "window_rank", "music", "captions")  # settings added since
+    later = ("layout", "platforms", "window_rank", "music", "captions")  # settings added since
     old_settings = {k: v for k, v in settings.__dict__.items() if k not in later}
     raw = json.dumps(["f", old_product | {"image": ""}, old_template, old_settings],
                      sort_keys=True)
