@@ -53,7 +53,7 @@ class LabelledSet:
 
 def _product(sku: str, title: str, brand: str = "", keywords: tuple[str, ...] = ()) -> Product:
     return Product(sku=sku, title=title, price=20, url=f"https://example.com/{sku.lower()}",
-                   brand=brand or None, keywords=keywords)
+                   brand=brand, keywords=keywords)
 
 
 TUNING = LabelledSet(
