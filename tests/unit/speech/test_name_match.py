@@ -55,7 +55,7 @@ def test_word_by_word_needs_every_word_alike() -> None:
     for text in ["I need a new desk lamp for my office.", "The Liberty Bell rang.",
                  "Marisol is the name of my sister.", "Liberty and justice for all.",
                  "the aurora borealis was bright"]:
-        words, fixes = correct_names(_words(text), names)
+        _, fixes = correct_names(_words(text), names)
         assert not fixes, (text, fixes)
 
 
