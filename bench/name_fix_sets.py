@@ -167,4 +167,60 @@ HELD_OUT = LabelledSet(
 )
 """20 sentences x 3 voices = 60 utterances, 36 of them naming a product."""
 
-SETS = (TUNING, HELD_OUT)
+FRESH = LabelledSet(
+    name="fresh",
+    catalog=(
+        _product("SKILLET-3", "Corvina Cast Iron Skillet", keywords=("cast iron skillet",)),
+        _product("BLANKET-3", "Alderwick Picnic Blanket", "Alderwick", ("picnic blanket",)),
+        _product("LIGHT-3", "Pipistrelle Night Light", keywords=("night light",)),
+        _product("THROW-3", "Marlowe Wool Throw", keywords=("wool throw",)),
+        _product("GRINDER-3", "Tamarind Spice Grinder", keywords=("spice grinder",)),
+        _product("BOOTS-3", "Brannock Hiking Boots", keywords=("hiking boots",)),
+        _product("OIL-3", "Celandine Face Oil", keywords=("face oil",)),
+        _product("CUPS-3", "Ardeno Espresso Cups"),
+        _product("GLOVES-3", "Wrenfield Garden Gloves", keywords=("garden gloves",)),
+        _product("PILLOW-3", "Solvei Travel Pillow", keywords=("travel pillow",)),
+    ),
+    utterances=(
+        Utterance("This is the Corvina Cast Iron Skillet, it sears steak perfectly.",
+                  "SKILLET-3", ("Corvina Cast Iron Skillet",)),
+        Utterance("Spread out the Alderwick Picnic Blanket on the grass.", "BLANKET-3",
+                  ("Alderwick Picnic Blanket",)),
+        Utterance("Kids fall asleep fast with the Pipistrelle Night Light.", "LIGHT-3",
+                  ("Pipistrelle Night Light",)),
+        Utterance("Curl up under the Marlowe Wool Throw tonight.", "THROW-3",
+                  ("Marlowe Wool Throw",)),
+        Utterance("The Tamarind Spice Grinder crushes pepper in seconds.", "GRINDER-3",
+                  ("Tamarind Spice Grinder",)),
+        # other products of the catalog, not in the vocabulary prompt
+        Utterance("And the Brannock Hiking Boots are back in every size.", "SKILLET-3",
+                  ("Brannock Hiking Boots",)),
+        Utterance("My face glows with the Celandine Face Oil.", "BLANKET-3",
+                  ("Celandine Face Oil",)),
+        Utterance("Serve your guests in the Ardeno Espresso Cups.", "LIGHT-3",
+                  ("Ardeno Espresso Cups",)),
+        Utterance("Protect your hands with the Wrenfield Garden Gloves.", "THROW-3",
+                  ("Wrenfield Garden Gloves",)),
+        Utterance("Sleep on the plane with the Solvei Travel Pillow.", "GRINDER-3",
+                  ("Solvei Travel Pillow",)),
+        Utterance("The Marlowe Wool Throw and the Solvei Travel Pillow make a cosy pair.",
+                  "BOOTS-3", ("Marlowe Wool Throw", "Solvei Travel Pillow")),
+        # near-misses: nothing here names a product, nothing may be corrected
+        Utterance("I fried two eggs in a cast iron skillet this morning.", "SKILLET-3", ()),
+        Utterance("We forgot the picnic blanket at the beach.", "BLANKET-3", ()),
+        Utterance("Leave the night light on in the hallway.", "LIGHT-3", ()),
+        Utterance("A pipistrelle is a tiny bat that hunts at dusk.", "LIGHT-3", ()),
+        Utterance("Christopher Marlowe wrote plays before Shakespeare.", "THROW-3", ()),
+        Utterance("Add a pinch of tamarind to the sauce.", "GRINDER-3", ()),
+        Utterance("She wore her old hiking boots up the mountain.", "BOOTS-3", ()),
+        Utterance("Wear garden gloves when you cut the roses.", "GLOVES-3", ()),
+        Utterance("He packed a travel pillow and some snacks.", "PILLOW-3", ()),
+    ),
+    voices=(Voice("espeak-ng", "en-gb-x-rp+m1", 160), Voice("espeak-ng", "en-us-nyc+f4", 175),
+            Voice("espeak-ng", "en-gb-x-gbcwmd", 150)),
+)
+"""A second held-out set, written after the first had been measured (and had shown the
+word-by-word matcher over-correcting) and before the matcher was changed again: 20
+sentences x 3 voices = 60 utterances, 36 of them naming a product."""
+
+SETS = (TUNING, HELD_OUT, FRESH)
