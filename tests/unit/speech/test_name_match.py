@@ -59,6 +59,17 @@ def test_word_by_word_needs_every_word_alike() -> None:
         assert not fixes, (text, fixes)
 
 
+def test_words_heard_right_do_not_vouch_for_the_rest() -> None:
+    # a keyword heard right, and words before it only loosely like the title's first word
+    for text, names in [("Pour hello bath salts in.", ["Halcyon Bath Salts", "bath salts"]),
+                        ("I kept a trail runner here", ["Kestrel Trail Runner",
+                                                         "trail runner"]),
+                        ("Order more ceramic teapot sets", ["Ottoline Ceramic Teapot",
+                                                            "ceramic teapot"])]:
+        _, fixes = correct_names(_words(text), names)
+        assert not fixes, (text, fixes)
+
+
 def test_phonetic_key() -> None:
     assert phonetic("Ottoline") == "atalan" and phonetic("artling") == "artlan"
     assert phonetic("teapot") == "tapat" and phonetic("Philippa") == phonetic("Filipa")
