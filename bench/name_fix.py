@@ -11,8 +11,10 @@ pipeline/speech/names.py against every name of its set's catalog. Each utterance
 which catalog names it really speaks; near-misses speak none and must not be
 corrected.
 
-- ``name_fix_precision``: corrections that put a spoken name where it was said,
-  over all corrections made (1.0 when none were made), on the fresh held-out set;
+- ``name_fix_precision``: corrections that put a spoken name where it was said (the
+  name, or a keyword inside it, is said in the sentence, and the corrected transcript
+  spells it no more often than the sentence says it), over all corrections made (1.0
+  when none were made), on the fresh held-out set;
 - ``name_fix_recall``: spoken names Whisper misspelled that the correction spelled
   as the catalog does, over all spoken names Whisper misspelled, on that set;
 - ``name_fix_utterances``, ``name_fix_needed``, ``name_fix_made``: its counts;
@@ -78,13 +80,21 @@ def score(rows: list[dict[str, Any]]) -> dict[str, float | None]:
     made = sum(len(r["fixes"]) for r in rows)
     right = sum(1 for r in rows for f in r["fixes"]
                 if f in str(r["fixed"]) and any(  # a keyword inside a spoken title counts
-                    f.casefold() in n.casefold() for n in r["names"]))
+                    f.casefold() in n.casefold() for n in r["names"])
+                and _times(f, r["fixed"]) <= _times(f, r.get("said", r["fixed"])))
     needed = [(r, n) for r in rows for n in r["names"] if n not in str(r["heard"])]
     recovered = sum(1 for r, n in needed if n in str(r["fixed"]))
     return {"name_fix_precision": round(right / made, 3) if made else 1.0,
             "name_fix_recall": round(recovered / len(needed), 3) if needed else 1.0,
             "name_fix_utterances": len(rows), "name_fix_needed": len(needed),
             "name_fix_made": made}
+
+
+def _times(name: str, text: str) -> int:
+    """How many times ``text`` holds ``name`` (any case): a correction that spells a
+    name more often than it was said ("face will" made "face oil" beside the spoken
+    "Celandine Face Oil") put it where it was not said."""
+    return text.casefold().count(name.casefold())
 
 
 def heard_rows(labelled: LabelledSet, voices: Sequence[Voice] | None = None,
