@@ -1,25 +1,26 @@
 """Product-name correction figures for `clipcart bench`: precision and recall.
 
-Three labelled sets of spoken utterances (bench/name_fix_sets.py), each its own
-catalog, sentences and voices: ``TUNING``, the one pipeline/speech/names.py's
-thresholds were chosen on; ``HELD_OUT``, written before the matcher was tuned but
-measured once since (its failures led to a new rule, so it is no longer clean); and
-``FRESH``, written after that and measured only with the final matcher. Each sentence
-is spoken by each of its set's voices (flite, espeak-ng), transcribed by tiny.en with
-the product's words as vocabulary, exactly as `clipcart make` does, then corrected by
-pipeline/speech/names.py against every name of its set's catalog. Each utterance says
-which catalog names it really speaks; near-misses speak none and must not be
-corrected.
+Four labelled sets of spoken utterances (bench/name_fix_sets.py), each its own
+catalog, sentences and voices, written one after another: ``TUNING``, the one
+pipeline/speech/names.py's thresholds were first chosen on; ``HELD_OUT`` and
+``FRESH``, each written before a change to the matcher and measured after it (their
+failures then shaped the next change, so they are no longer clean); and ``FRESH2``,
+written before the last change and measured only once, with the final matcher. Each
+sentence is spoken by each of its set's voices (flite, espeak-ng), transcribed by
+tiny.en with the product's words as vocabulary, exactly as `clipcart make` does, then
+corrected by pipeline/speech/names.py against every name of its set's catalog. Each
+utterance says which catalog names it really speaks; near-misses speak none and must
+not be corrected.
 
 - ``name_fix_precision``: corrections that put a spoken name where it was said (the
   name, or a keyword inside it, is said in the sentence, and the corrected transcript
   spells it no more often than the sentence says it), over all corrections made (1.0
-  when none were made), on the fresh held-out set;
+  when none were made), on ``FRESH2``;
 - ``name_fix_recall``: spoken names Whisper misspelled that the correction spelled
   as the catalog does, over all spoken names Whisper misspelled, on that set;
 - ``name_fix_utterances``, ``name_fix_needed``, ``name_fix_made``: its counts;
-- the same five with ``name_fix_heldout1_`` and ``name_fix_tuning_`` in place of
-  ``name_fix_`` for the other two sets.
+- the same five with ``name_fix_heldout2_``, ``name_fix_heldout1_`` and
+  ``name_fix_tuning_`` in place of ``name_fix_`` for the other sets.
 
 Voices are made at run time (flite and espeak-ng are Debian packages; the bench
 skips a voice whose program is missing). Run: ``PYTHONPATH=. python -m bench.name_fix``
@@ -39,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.name_fix_sets import FRESH, HELD_OUT, TUNING, LabelledSet, Voice
+from bench.name_fix_sets import FRESH, FRESH2, HELD_OUT, TUNING, LabelledSet, Voice
 from pipeline.core.models import Word
 from pipeline.core.scripts import join_words
 from pipeline.media.ffmpeg import run_ffmpeg
@@ -133,14 +134,15 @@ def corrected(rows: list[dict[str, Any]], labelled: LabelledSet) -> list[dict[st
 
 def measure_name_fix(quick: bool = False, rows_out: Path | None = None
                      ) -> dict[str, float | None]:
-    """Every set's figures: the fresh held-out set's as ``name_fix_*``, the first
-    held-out set's as ``name_fix_heldout1_*``, the tuning set's as ``name_fix_tuning_*``.
+    """Every set's figures: the last held-out set's (``FRESH2``) as ``name_fix_*``, the
+    others' as ``name_fix_heldout2_*`` (``FRESH``), ``name_fix_heldout1_*``
+    (``HELD_OUT``) and ``name_fix_tuning_*``.
     ``quick`` speaks four utterances of each set in one voice (a smoke run, not a
     figure); ``rows_out`` gets every row as a JSON line."""
     figures: dict[str, float | None] = {}
     lines = []
-    for labelled, prefix in ((FRESH, "name_fix_"), (HELD_OUT, "name_fix_heldout1_"),
-                             (TUNING, "name_fix_tuning_")):
+    for labelled, prefix in ((FRESH2, "name_fix_"), (FRESH, "name_fix_heldout2_"),
+                             (HELD_OUT, "name_fix_heldout1_"), (TUNING, "name_fix_tuning_")):
         rows = corrected(heard_rows(labelled, labelled.voices[:1] if quick else None,
                                     4 if quick else None), labelled)
         lines += [json.dumps(r) for r in rows]
