@@ -73,9 +73,11 @@ MIN_LETTERS = 5
 _STEPS = ((1, 1), (1, 2), (1, 3), (2, 1), (3, 1))
 """How many name words and heard words ``aligned_similarity`` pairs at a time: one to
 one, a name word heard split in two or three, or two or three heard run together."""
-_DIGRAPHS = (("ph", "f"), ("gh", ""), ("ck", "k"), ("sch", "sk"), ("sh", "x"), ("ch", "x"),
-             ("th", "t"), ("qu", "kw"), ("x", "ks"), ("ng", "n"), ("dg", "j"))
-_PHONES = {"b": "p", "d": "t", "g": "k", "c": "k", "q": "k", "j": "x", "v": "f", "z": "s",
+_DIGRAPHS = (("x", "ks"), ("ph", "f"), ("ck", "k"), ("sch", "sk"), ("sh", "X"), ("ch", "X"),
+             ("dg", "X"), ("th", "t"), ("qu", "kw"), ("ng", "n"))
+"""Spellings of one sound, replaced in this order ("X": the sh/ch/j sounds; an "x" letter
+is "ks" first, so it never reads as that sound)."""
+_PHONES = {"b": "p", "d": "t", "g": "k", "c": "k", "q": "k", "j": "X", "v": "f", "z": "s",
            "m": "n", "h": "", "w": ""}
 _CLASSES = {**dict.fromkeys("bfpv", "1"), **dict.fromkeys("cgjkqsxz", "2"),
             **dict.fromkeys("dt", "3"), "l": "4", **dict.fromkeys("mn", "5"), "r": "6"}
@@ -335,6 +337,7 @@ def phonetic(word: str) -> str:
     w = _letters(word)
     if len(w) > 3 and w.endswith("e") and w[-2] not in "aeiouy":
         w = w[:-1]
+    w = re.sub(r"gh(?![aeiouy])", "", w)  # silent in "night", "though"; not in "dogharness"
     for old, new in _DIGRAPHS:
         w = w.replace(old, new)
     w = re.sub(r"c(?=[eiy])", "s", w)
