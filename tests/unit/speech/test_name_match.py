@@ -74,6 +74,8 @@ def test_phonetic_key() -> None:
     assert phonetic("Ottoline") == "atalan" and phonetic("artling") == "artlan"
     assert phonetic("teapot") == "tapat" and phonetic("Philippa") == phonetic("Filipa")
     assert phonetic("cellar") == phonetic("seller")
+    assert phonetic("teaches") == "taXas" and phonetic("box") == "paks"  # sh/ch/j sounds: X
+    assert phonetic("night") == phonetic("nite") and phonetic("dogharness") == "takarnas"
 
 
 def test_near_misses_are_left_alone() -> None:
