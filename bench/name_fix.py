@@ -144,7 +144,7 @@ def measure_name_fix(quick: bool = False, rows_out: Path | None = None
     for labelled, prefix in ((FRESH2, "name_fix_"), (FRESH, "name_fix_heldout2_"),
                              (HELD_OUT, "name_fix_heldout1_"), (TUNING, "name_fix_tuning_")):
         rows = corrected(heard_rows(labelled, labelled.voices[:1] if quick else None,
-                                    4 if quick else None), labelled)
+                                    1 if quick else None), labelled)
         lines += [json.dumps(r) for r in rows]
         figures.update({k.replace("name_fix_", prefix): v for k, v in score(rows).items()})
     if rows_out is not None:

@@ -104,7 +104,7 @@ def captions_figures() -> dict[str, Any]:
 def name_fix_figures(quick: bool) -> dict[str, Any]:
     """Catalog-name correction precision and recall on labelled utterances (bench.name_fix):
     the last held-out set's, the others' under ``name_fix_heldout2_*``,
-    ``name_fix_heldout1_*`` and ``name_fix_tuning_*``; a quick run speaks four of each
+    ``name_fix_heldout1_*`` and ``name_fix_tuning_*``; a quick run speaks one of each
     set in one voice (a smoke run, not a figure)."""
     from bench import name_fix
 
