@@ -137,7 +137,7 @@ def measure_name_fix(quick: bool = False, rows_out: Path | None = None
     """Every set's figures: the last held-out set's (``FRESH2``) as ``name_fix_*``, the
     others' as ``name_fix_heldout2_*`` (``FRESH``), ``name_fix_heldout1_*``
     (``HELD_OUT``) and ``name_fix_tuning_*``.
-    ``quick`` speaks four utterances of each set in one voice (a smoke run, not a
+    ``quick`` speaks one utterance of each set in one voice (a smoke run, not a
     figure); ``rows_out`` gets every row as a JSON line."""
     figures: dict[str, float | None] = {}
     lines = []
