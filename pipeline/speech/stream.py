@@ -47,8 +47,9 @@ CHUNK_S = 120
 SPLIT_SEARCH_S = 10
 """The chunk's cut is the quietest stretch of its last this many seconds."""
 QUIET_MS = 100
-STREAM_VERSION = 1
-"""Bumped when chunking or decoding changes: cached chunks are redone."""
+STREAM_VERSION = 2
+"""Bumped when chunking, decoding or the cutting into words changes: cached chunks are
+redone (2: a hyphenated word stays one word)."""
 
 
 @dataclass(frozen=True)
