@@ -8,7 +8,13 @@ import random
 from pipeline.core.models import Product, Transcript, Window, Word
 from pipeline.core.scripts import join_words
 from pipeline.produce import name_fix_reasons, with_catalog_names
-from pipeline.speech.names import _levenshtein, catalog_names, correct_names, sound_key
+from pipeline.speech.names import (
+    _levenshtein,
+    catalog_names,
+    correct_names,
+    phonetic,
+    sound_key,
+)
 
 NAMES = ["Aurora Desk Lamp", "Liberty Enamel Pin", "Trailhead Insulated Bottle", "Trailhead"]
 
@@ -29,6 +35,54 @@ def test_the_issues_mishearings_are_respelled() -> None:
     assert _fixed("This is the Liberty Hamilton, only five dollars.") == \
         "This is the Liberty Enamel Pin, only five dollars."
     assert _fixed("the Trail head insulated bottle") == "the Trailhead Insulated Bottle"
+
+
+def test_names_heard_split_merged_or_a_word_at_a_time_are_respelled() -> None:
+    names = ["Ottoline Ceramic Teapot", "Nordvik Wool Beanie", "Halcyon Bath Salts",
+             "Liberty Enamel Pin", "enamel pin"]
+
+    def fixed(text: str) -> str:
+        words, _ = correct_names(_words(text), names)
+        return join_words([w.text for w in words])
+
+    assert fixed("Look at the artling ceramic deep art, isn't it lovely?") == \
+        "Look at the Ottoline Ceramic Teapot, isn't it lovely?"  # each word misheard
+    assert fixed("Look at the auto -lean ceramic teapot, isn't it lovely?") == \
+        "Look at the Ottoline Ceramic Teapot, isn't it lovely?"  # the next word kept
+    assert fixed("Pair it with the Nord Vic Walgene for winter.") == \
+        "Pair it with the Nordvik Wool Beanie for winter."  # split, merged
+    assert fixed("Also, the healthy and bath salt smell nice.") == \
+        "Also, the Halcyon Bath Salts smell nice."
+    # the title holding the keyword wins over the keyword alone
+    assert fixed("next to deliver the enamel bin.") == "next to Liberty Enamel Pin."
+
+
+def test_word_by_word_needs_every_word_alike() -> None:
+    names = ["Aurora Desk Lamp", "Liberty Enamel Pin", "Marisol Linen Tote"]
+    for text in ["I need a new desk lamp for my office.", "The Liberty Bell rang.",
+                 "Marisol is the name of my sister.", "Liberty and justice for all.",
+                 "the aurora borealis was bright"]:
+        _, fixes = correct_names(_words(text), names)
+        assert not fixes, (text, fixes)
+
+
+def test_words_heard_right_do_not_vouch_for_the_rest() -> None:
+    # a keyword heard right, and words before it only loosely like the title's first word
+    for text, names in [("Pour hello bath salts in.", ["Halcyon Bath Salts", "bath salts"]),
+                        ("I kept a trail runner here", ["Kestrel Trail Runner",
+                                                         "trail runner"]),
+                        ("Order more ceramic teapot sets", ["Ottoline Ceramic Teapot",
+                                                            "ceramic teapot"])]:
+        _, fixes = correct_names(_words(text), names)
+        assert not fixes, (text, fixes)
+
+
+def test_phonetic_key() -> None:
+    assert phonetic("Ottoline") == "atalan" and phonetic("artling") == "artlan"
+    assert phonetic("teapot") == "tapat" and phonetic("Philippa") == phonetic("Filipa")
+    assert phonetic("cellar") == phonetic("seller")
+    assert phonetic("teaches") == "taXas" and phonetic("box") == "paks"  # sh/ch/j sounds: X
+    assert phonetic("night") == phonetic("nite") and phonetic("dogharness") == "takarnas"
 
 
 def test_near_misses_are_left_alone() -> None:
@@ -55,7 +109,7 @@ def test_plan_reasons_name_each_correction_in_the_window() -> None:
     fixed = with_catalog_names(transcript, NAMES)
     assert "Liberty Enamel Pin" in fixed.text
     assert name_fix_reasons(fixed, Window(start_ms=75000, end_ms=90000)) == (
-        "'Liberty Hamilton,' -> 'Liberty Enamel Pin' at 80.4 s (catalog name, match 0.73)",)
+        "'Liberty Hamilton,' -> 'Liberty Enamel Pin' at 80.4 s (catalog name, match 0.79)",)
     assert name_fix_reasons(fixed, Window(start_ms=0, end_ms=15000)) == ()
 
 
