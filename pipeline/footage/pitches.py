@@ -133,7 +133,7 @@ def correct_live_names(words: Sequence[Word], names: Sequence[str]
     out: list[Word] = list(words)
     fixes: list[NameFix] = []
     for lo, hi in reversed(_spans(hits, len(words))):
-        fixed, found = correct_names(out[lo:hi], names)
+        fixed, found = correct_names(out[lo:hi], names, wordwise=False)
         out[lo:hi] = fixed
         fixes[:0] = list(found)
     return tuple(out), tuple(fixes)
