@@ -35,10 +35,9 @@ from pipeline.core.home import home_subdir
 from pipeline.plan import Settings, choose_footage
 
 T = TypeVar("T")
-CACHE_VERSION = "3"
+CACHE_VERSION = "2"
 """Bump when a cached stage's output changes meaning, to drop every cached decision
-(2: transcripts keep their punctuation, see pipeline.speech.transcribe.vocabulary_prompt;
-3: a hyphenated word stays one word, see pipeline.speech.transcribe.segment_words)."""
+(2: transcripts keep their punctuation, see pipeline.speech.transcribe.vocabulary_prompt)."""
 TRANSIENT_ERRNOS = {errno.EAGAIN, errno.EBUSY, errno.EMFILE, errno.ENFILE, errno.EINTR,
                     errno.ETIMEDOUT, errno.ECONNRESET}
 

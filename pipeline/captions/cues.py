@@ -72,18 +72,31 @@ def strip_unsupported(text: str) -> str:
 
 
 def caption_words(words: Iterable[Word], warnings: list[str] | None = None) -> list[Word]:
-    """Words ready to draw: characters no font has are dropped, with one warning."""
-    out, dropped = [], ""
+    """Words ready to draw: characters no font has are dropped, with one warning, and a
+    hyphenated word's second half joins its first (Whisper writes "ill-disposed" as
+    "ill" and "-disposed", which a line break could cut apart). The transcript keeps
+    them apart: a live recording's greedy "-word" fragments ("Nord Vic -Wulgini") are
+    matched against catalog names word by word."""
+    out: list[Word] = []
+    dropped = ""
     for w in words:
         text, missing = drop_missing_glyphs(unicodedata.normalize("NFC", w.text))
         dropped += missing
-        if text:
+        if text and out and _continues(out[-1].text, text):
+            out[-1] = out[-1].model_copy(update={"text": out[-1].text + text,
+                                                 "end_ms": max(out[-1].end_ms, w.end_ms)})
+        elif text:
             out.append(w.model_copy(update={"text": text}))
     if dropped and warnings is not None:
         unique = "".join(dict.fromkeys(dropped))
         warnings.append(f"captions: dropped {len(dropped)} character(s) no bundled font "
                         f"draws (emoji?): {unique}")
     return out
+
+
+def _continues(before: str, text: str) -> bool:
+    """``text`` is the second half of a hyphenated word ("-disposed" after "ill")."""
+    return text[:1] == "-" and text[1:2].isalnum() and before[-1:].isalnum()
 
 
 def build_cues(words: Sequence[Word], style: CaptionStyle, *, keywords: Iterable[str] = (),

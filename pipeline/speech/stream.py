@@ -57,9 +57,8 @@ QUIET_MS = 100
 PARALLEL_CHUNKS = WORKERS
 """Chunks the Whisper process transcribes at once: one per model replica, each call on
 one thread (WHISPER_THREADS), so both cores of a 2-core machine work."""
-STREAM_VERSION = 2
-"""Bumped when chunking, decoding or the cutting into words changes: cached chunks are
-redone (2: a hyphenated word stays one word)."""
+STREAM_VERSION = 1
+"""Bumped when chunking or decoding changes: cached chunks are redone."""
 
 
 @dataclass(frozen=True)

@@ -59,9 +59,9 @@ CONFIDENT_ENGLISH_LOGPROB = -0.8
 """tiny.en's mean segment log-prob at or above which the speech is taken as English."""
 TEMPERATURES = (0.0, 0.3, 0.6)
 """Fallback temperatures: fewer than Whisper's six, so noise cannot cost minutes."""
-PROMPT_VERSION = 5
-"""Bumped when the vocabulary prompt, the model choice, the windowing or the cutting into
-words changes: cached transcripts are redone (5: a hyphenated word stays one word)."""
+PROMPT_VERSION = 4
+"""Bumped when the vocabulary prompt, the model choice or the windowing changes:
+cached transcripts are redone."""
 SPEECH_TAIL_S = 0.6
 """A segment ending this close to the end of the speech ends the transcription.
 
@@ -374,20 +374,15 @@ def _join_texts(texts: Iterable[str]) -> str:
 
 
 def segment_words(segments: Iterable[Any]) -> Iterable[Word]:
-    """Timed words of the kept segments; punctuation-only tokens join the word before, and
-    so does a hyphenated word's second half (Whisper writes "ill-disposed" as " ill" and
-    "-disposed", with no space before it: two captions words, cut apart by a line break)."""
+    """Timed words of the kept segments; punctuation-only tokens join the word before."""
     out: list[Word] = []
     for seg in segments:
-        first = True
         for w in seg.words or ():
             text = w.word.strip()
             if not text:
                 continue
             start, end = round(w.start * 1000), round(w.end * 1000)
-            continues = not first and w.word[:1] == "-" and text[1:2].isalnum()
-            first = False
-            if out and (continues or not any(ch.isalnum() for ch in text)):
+            if out and not any(ch.isalnum() for ch in text):
                 out[-1] = out[-1].model_copy(update={"text": out[-1].text + text,
                                                      "end_ms": max(out[-1].end_ms, end)})
                 continue

@@ -199,3 +199,12 @@ def test_unpunctuated_speech_breaks_before_clauses_not_after_function_words() ->
     ends = [line[-1].text for cue in cues for line in cue.lines]
     assert not {"the", "and", "24"} & set(ends), [c.text for c in cues]
     assert any(cue.lines[0][0].text == "and" for cue in cues), [c.text for c in cues]
+
+
+def test_a_hyphenated_word_is_one_caption_word() -> None:
+    """Whisper's " ill" + "-disposed" is drawn as one word; "-5" after "man." stays apart."""
+    heard = [("not", 0, 300), ("an", 300, 400), ("ill", 400, 600), ("-disposed", 600, 1100),
+             ("man.", 1100, 1400), ("-5", 1500, 1600)]
+    words = caption_words([Word(text=t, start_ms=a, end_ms=b) for t, a, b in heard])
+    assert [w.text for w in words] == ["not", "an", "ill-disposed", "man.", "-5"]
+    assert (words[2].start_ms, words[2].end_ms) == (400, 1100)

@@ -99,15 +99,6 @@ def test_words_keep_multi_character_cjk_tokens_and_attach_punctuation() -> None:
     assert words[-1].end_ms == 1500
 
 
-def test_a_hyphenated_word_stays_one_word() -> None:
-    s = seg(" He was not an ill-disposed man.", words=(
-        (" not", 0.0, 0.3), (" an", 0.3, 0.4), (" ill", 0.4, 0.6), ("-disposed", 0.6, 1.1),
-        (" man.", 1.1, 1.4), (" -", 1.4, 1.5), (" -5", 1.5, 1.6)))
-    words = list(segment_words([s]))
-    assert [w.text for w in words] == ["not", "an", "ill-disposed", "man.-", "-5"]
-    assert (words[2].start_ms, words[2].end_ms) == (400, 1100)
-
-
 def test_footage_without_audio_says_why() -> None:
     info = MediaInfo(path="/x.mp4", size_bytes=1, duration_ms=5000, has_video=True,
                      has_audio=False)
