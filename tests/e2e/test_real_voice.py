@@ -83,7 +83,7 @@ def test_every_spoken_word_is_shown_in_exactly_one_cue(
     plan, transcript, _, _ = planned
     spoken = clip_words(transcript, plan.window)
     shown = [w for cue in plan.captions for line in cue.lines for w in line]
-    assert [w.text for w in shown] == [w.text for w in spoken]
+    assert [w.text for w in shown] == _hyphens_joined([w.text for w in spoken])
     for cue in plan.captions:
         said = [w for line in cue.lines for w in line]
         # on screen while its words are said (a start may snap to a cut within 250 ms)
@@ -111,3 +111,14 @@ def _ms(stamp: str) -> int:
 
 def _words(text: str) -> list[str]:
     return [TITLES.get(w, w) for w in normalise(text)]
+
+
+def _hyphens_joined(texts: list[str]) -> list[str]:
+    """Whisper's halves of a hyphenated word ("ill", "-disposed") as the one caption word."""
+    out: list[str] = []
+    for text in texts:
+        if out and text[:1] == "-" and text[1:2].isalnum() and out[-1][-1:].isalnum():
+            out[-1] += text
+        else:
+            out.append(text)
+    return out

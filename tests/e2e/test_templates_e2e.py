@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline.brand.templates import SAFE_X, caption_band, list_templates, load_template
+from pipeline.brand.templates import list_templates
 from pipeline.captions.cues import to_ass
 from pipeline.core.models import ClipPlan
 from pipeline.core.netguard import ALLOW_LOOPBACK_ENV
@@ -198,11 +198,12 @@ def test_shopify_variant_makes_a_clip(made: dict[str, Made]) -> None:
 def test_each_template_looks_different(made: dict[str, Made]) -> None:
     """Pairwise, frames differ clearly where either template puts its card or captions."""
     measured = {}
+    at = frame_time([made[name].plan for name in TEMPLATES])  # when the frames were taken
     for i, first in enumerate(TEMPLATES):
         for second in TEMPLATES[i + 1:]:
             a, b = made[first], made[second]
             cards = [card_box(a.plan), card_box(b.plan)]
-            captions = [caption_box(first), caption_box(second)]
+            captions = [caption_box(a.plan, at), caption_box(b.plan, at)]
             measured[f"{first}/{second}"] = (region_diff(a.frame, b.frame, cards),
                                              region_diff(a.frame, b.frame, captions))
     print(json.dumps(measured))
@@ -218,10 +219,12 @@ def card_box(plan: ClipPlan) -> tuple[int, int, int, int]:
     return card.x, card.y, card.x + card.width, card.y + card.height
 
 
-def caption_box(template: str) -> tuple[int, int, int, int]:
-    """The template's two-line caption band across the safe zone."""
-    top, bottom = caption_band(load_template(template).caption)
-    return SAFE_X[0], top, SAFE_X[1], bottom
+def caption_box(plan: ClipPlan, at_ms: int) -> tuple[int, int, int, int]:
+    """Where the plan put the captions on screen at ``at_ms`` (placement moves them off
+    the subject, so not always into the template's own band)."""
+    box = next(p for p in plan.placements
+               if p.overlay == "captions" and p.start_ms <= at_ms < p.end_ms)
+    return box.x, box.y, box.x + box.width, box.y + box.height
 
 
 @pytest.mark.slow
