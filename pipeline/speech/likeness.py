@@ -20,7 +20,7 @@ import unicodedata
 from functools import cache
 
 from pipeline.core.scripts import is_hangul, is_unspaced
-from pipeline.speech.names import sound_key
+from pipeline.speech.names import edit_distance, sound_key
 
 HOMOPHONE = 0.9
 """Two different Han characters with the same toneless syllable."""
@@ -99,14 +99,7 @@ def _ratio(a: str, b: str) -> float:
     """1 - edit distance / longer length."""
     if not a or not b:
         return 0.0
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (ca != cb)))
-        previous = current
-    return 1.0 - previous[-1] / max(len(a), len(b))
+    return 1.0 - edit_distance(a, b) / max(len(a), len(b))
 
 
 def normalised(text: str) -> str:

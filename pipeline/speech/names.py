@@ -367,10 +367,10 @@ def phonetic(word: str) -> str:
 def _ratio(a: str, b: str) -> float:
     if not a and not b:
         return 1.0
-    return 1.0 - _levenshtein(a, b) / max(len(a), len(b))
+    return 1.0 - edit_distance(a, b) / max(len(a), len(b))
 
 
-def _levenshtein(a: str, b: str) -> int:
+def edit_distance(a: str, b: str) -> int:
     """Edit distance by Hyyrö's bit-parallel algorithm (one big-int step per letter of
     ``a``): a live recording compares thousands of runs with every catalog name, and
     the letter-by-letter table was 90 % of the pitch search's time."""

@@ -9,9 +9,9 @@ from pipeline.core.models import Product, Transcript, Window, Word
 from pipeline.core.scripts import join_words
 from pipeline.produce import name_fix_reasons, with_catalog_names
 from pipeline.speech.names import (
-    _levenshtein,
     catalog_names,
     correct_names,
+    edit_distance,
     phonetic,
     sound_key,
 )
@@ -160,4 +160,4 @@ def test_bit_parallel_edit_distance_agrees_with_the_table() -> None:
                "".join(rng.choice("abcd") for _ in range(rng.randint(0, 70))))
               for _ in range(300)]
     for a, b in pairs:
-        assert _levenshtein(a, b) == _table_distance(a, b), (a, b)
+        assert edit_distance(a, b) == _table_distance(a, b), (a, b)
