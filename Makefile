@@ -29,7 +29,7 @@ lint: $(STAMP)
 # three pytest workers (pytest-xdist) on two cores, a test file per worker at a time: much
 # of the suite waits on servers, subprocesses and ffmpeg rather than computing
 test: lint
-	$(BIN)/python -m pytest -q -ra -n 3 --dist loadfile
+	$(BIN)/python -m pytest -q -ra -n 3 --dist loadfile --durations=15
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
