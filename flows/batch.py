@@ -112,15 +112,12 @@ def make_one(item: BatchItem, out_dir: Path, settings: Settings, tracked: bool =
     began = time.time()
     base = {"row": item.row, "footage": str(item.footage), "sku": item.sku,
             "variant": item.variant.label if item.variant else ""}
-    if item.layout:
-        settings = dataclasses.replace(settings, layout=item.layout)
-    if item.variant is not None:
-        settings = dataclasses.replace(settings, **item.variant.changes())
+    settings = item_settings(item, settings)
     try:
         if item.mode == "slice":
             return _finished(_slice_item(item, out_dir, settings, base), began)
         manifest = produce(item.footage, item.catalog, item.sku, out_dir, item.template,
-                           item_settings(item, settings), item.script, tracked=tracked)
+                           settings, item.script, tracked=tracked)
         if item.variant is not None:
             clip = out_dir / str(manifest["clip_id"])
             manifest = counted(label_variant(clip, item.variant), out_dir)
@@ -138,10 +135,11 @@ def make_one(item: BatchItem, out_dir: Path, settings: Settings, tracked: bool =
 
 
 def item_settings(item: BatchItem, settings: Settings) -> Settings:
-    """The batch's settings with the row's layout and the platforms it posts to (whose
-    interface zones its overlays keep clear of)."""
+    """The batch's settings with the row's layout, the platforms it posts to (whose
+    interface zones its overlays keep clear of) and its A/B variant's changes."""
+    changes = item.variant.changes() if item.variant is not None else {}
     return dataclasses.replace(settings, layout=item.layout or settings.layout,
-                               platforms=placement_platforms(item.platforms))
+                               platforms=placement_platforms(item.platforms), **changes)
 
 
 def _finished(result: ItemResult, began: float) -> ItemResult:

@@ -31,7 +31,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import timedelta
 from pathlib import Path
@@ -166,7 +166,7 @@ PR_SET_PDEATHSIG = 1
 """Linux prctl option: the signal a process gets when its parent dies."""
 
 
-def _dies_with(parent: int) -> Any:
+def _dies_with(parent: int) -> Callable[[], None] | None:
     """A ``preexec_fn`` making the server child get SIGTERM when serve dies, even by
     SIGKILL, so no orphaned server keeps the port and the database (Linux; elsewhere
     nothing). Called in the child between fork and exec."""
