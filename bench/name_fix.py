@@ -40,11 +40,11 @@ from typing import Any
 
 import numpy as np
 
-from bench.name_fix_sets import FRESH, FRESH2, HELD_OUT, TUNING, LabelledSet, Voice
-from pipeline.core.models import Word
+from bench.name_fix_sets import FRESH, FRESH2, FRESH3, HELD_OUT, TUNING, LabelledSet, Voice
 from pipeline.core.scripts import join_words
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.plan import product_terms
+from pipeline.speech.name_check import NameCheck, samples_between
 from pipeline.speech.names import catalog_names, correct_names
 from pipeline.speech.transcribe import SAMPLE_RATE, TranscribeOptions, run_whisper
 
@@ -100,9 +100,12 @@ def _times(name: str, text: str) -> int:
 
 def heard_rows(labelled: LabelledSet, voices: Sequence[Voice] | None = None,
                utterances: int | None = None) -> list[dict[str, Any]]:
-    """Speak and transcribe every utterance of ``labelled`` (the first ``utterances`` when
-    given) in each of its voices (or ``voices``): one row per utterance and voice."""
+    """Speak, transcribe and correct every utterance of ``labelled`` (the first
+    ``utterances`` when given) in each of its voices (or ``voices``), exactly as
+    `clipcart make` does (the audio checks each correction): one row per utterance
+    and voice."""
     by_sku = {p.sku: p for p in labelled.catalog}
+    names = catalog_names(labelled.catalog)
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="clipcart-namefix-") as tmp:
         for i, utt in enumerate(labelled.utterances[:utterances]):
@@ -112,24 +115,19 @@ def heard_rows(labelled: LabelledSet, voices: Sequence[Voice] | None = None,
                 wav = speak(utt.text, voice, Path(tmp) / f"{i}-{j}.wav")
                 if wav is None:
                     continue
-                heard = run_whisper(load_16k(wav), "tiny.en", "en", options)
+                samples = load_16k(wav)
+                heard = run_whisper(samples, "tiny.en", "en", options).words
+                check = NameCheck(samples_between(samples), "tiny.en", "en", options.vocabulary)
+                fixed, fixes = correct_names(heard, names, confirm=check.confirms)
                 rows.append({"set": labelled.name, "voice": f"{voice.program}:{voice.voice}"
                              + (f":{voice.wpm}" if voice.wpm else ""), "said": utt.text,
                              "names": list(utt.names),
-                             "words": [w.model_dump() for w in heard.words],
-                             "heard": join_words([w.text for w in heard.words])})
+                             "words": [w.model_dump() for w in heard],
+                             "heard": join_words([w.text for w in heard]),
+                             "fixed": join_words([w.text for w in fixed]),
+                             "fixes": [f.spelled for f in fixes],
+                             "evidence": [f.evidence for f in fixes]})
     return rows
-
-
-def corrected(rows: list[dict[str, Any]], labelled: LabelledSet) -> list[dict[str, Any]]:
-    """``rows`` with the correction of their heard words against the set's catalog."""
-    names = catalog_names(labelled.catalog)
-    out = []
-    for row in rows:
-        fixed, fixes = correct_names([Word(**w) for w in row["words"]], names)
-        out.append({**row, "fixed": join_words([w.text for w in fixed]),
-                    "fixes": [f.spelled for f in fixes]})
-    return out
 
 
 def measure_name_fix(quick: bool = False, rows_out: Path | None = None
@@ -141,10 +139,11 @@ def measure_name_fix(quick: bool = False, rows_out: Path | None = None
     figure); ``rows_out`` gets every row as a JSON line."""
     figures: dict[str, float | None] = {}
     lines = []
-    for labelled, prefix in ((FRESH2, "name_fix_"), (FRESH, "name_fix_heldout2_"),
+    for labelled, prefix in ((FRESH3, "name_fix_"), (FRESH2, "name_fix_heldout3_"),
+                             (FRESH, "name_fix_heldout2_"),
                              (HELD_OUT, "name_fix_heldout1_"), (TUNING, "name_fix_tuning_")):
-        rows = corrected(heard_rows(labelled, labelled.voices[:1] if quick else None,
-                                    1 if quick else None), labelled)
+        rows = heard_rows(labelled, labelled.voices[:1] if quick else None,
+                          1 if quick else None)
         lines += [json.dumps(r) for r in rows]
         figures.update({k.replace("name_fix_", prefix): v for k, v in score(rows).items()})
     if rows_out is not None:
