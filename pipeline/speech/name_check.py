@@ -13,10 +13,11 @@ transcription used), once as heard and once corrected:
 The first bracket is always negative (the heard words are what Whisper chose); the
 second removes what Whisper thinks of the words with nothing to hear, its prior
 against a rare name such as "Morwenna". What is left is how much the audio itself
-favours the correction: a name really said scores about -15 nats or better, a
-sentence that only sounds alike in letters scores -20 to -40 (bench/name_fix_sets.py's
-tuning and first two held-out sets). A correction is kept when its evidence is at
-least ``MIN_EVIDENCE``.
+favours the correction. On bench/name_fix_sets.py's tuning and first two held-out
+sets, 95 of 120 right candidate corrections scored -12 nats or better and 1 of 21
+wrong ones did (the wrong ones: -40 to -11). A correction is kept when its evidence
+is at least ``MIN_EVIDENCE``; near-homophones ("grab yours", *Graham Yours*) score
+near 0 and are left to the letters.
 """
 
 from __future__ import annotations
