@@ -33,11 +33,11 @@ LONGEST_FIRST = (
     "tests/e2e/test_overlays_off_faces.py",
     "tests/e2e/test_slice_e2e.py",
     "tests/catalogue/test_footage.py",
+    "tests/e2e/test_flows_serve.py",
     "tests/unit/bench/test_bench.py",
     "tests/e2e/test_audio_e2e.py",
     "tests/unit/publish/test_publish_chaos.py",
     "tests/e2e/test_e2e.py",
-    "tests/e2e/test_flows_serve.py",
     "tests/catalogue/test_manifests.py",
     "tests/unit/speech/test_transcribe_languages.py",
     "tests/e2e/test_prefect_worker.py",
@@ -53,10 +53,7 @@ LONGEST_FIRST = (
 """Test files by their time in a full run (about 60-300 s each under `make test`), the
 longest first. `make test` hands out whole files (--dist loadfile) in collection order
 (--no-loadscope-reorder; xdist's own order, most tests first, left these few-test files
-to the end, where one of them ran on while the other workers sat idle). The serve
-tests come after the first wave: started at once with it, on a fresh clone (every
-worker importing cold, the 4K encode, the benches), both serves once took over 120 s
-to stop after Ctrl-C and failed; run later they stop in seconds."""
+to the end, where one of them ran on while the other workers sat idle)."""
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
