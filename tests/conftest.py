@@ -29,37 +29,6 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from pipeline.media.samples import make_scene  # noqa: E402
 
-LONGEST_FIRST = (
-    "tests/e2e/test_overlays_off_faces.py",
-    "tests/e2e/test_slice_e2e.py",
-    "tests/catalogue/test_footage.py",
-    "tests/e2e/test_flows_serve.py",
-    "tests/unit/bench/test_bench.py",
-    "tests/e2e/test_audio_e2e.py",
-    "tests/unit/publish/test_publish_chaos.py",
-    "tests/e2e/test_e2e.py",
-    "tests/catalogue/test_manifests.py",
-    "tests/unit/speech/test_transcribe_languages.py",
-    "tests/e2e/test_prefect_worker.py",
-    "tests/unit/render/test_render_inputs.py",
-    "tests/unit/flows/test_flows_batch.py",
-    "tests/e2e/test_select_e2e.py",
-    "tests/catalogue/test_environment.py",
-    "tests/e2e/test_dask_cluster.py",
-    "tests/catalogue/test_scripts.py",
-    "tests/catalogue/test_hardening.py",
-    "tests/e2e/test_templates_e2e.py",
-)
-"""Test files by their time in a full run (about 60-300 s each under `make test`), the
-longest first. `make test` hands out whole files (--dist loadfile) in collection order
-(--no-loadscope-reorder; xdist's own order, most tests first, left these few-test files
-to the end, where one of them ran on while the other workers sat idle)."""
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
-
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_HOME, ignore_errors=True)
