@@ -1,26 +1,27 @@
 """Product-name correction figures for `clipcart bench`: precision and recall.
 
-Four labelled sets of spoken utterances (bench/name_fix_sets.py), each its own
+Five labelled sets of spoken utterances (bench/name_fix_sets.py), each its own
 catalog, sentences and voices, written one after another: ``TUNING``, the one
-pipeline/speech/names.py's thresholds were first chosen on; ``HELD_OUT`` and
-``FRESH``, each written before a change to the matcher and measured after it (their
-failures then shaped the next change, so they are no longer clean); and ``FRESH2``,
-written before the last change and measured only once, with the final matcher. Each
-sentence is spoken by each of its set's voices (flite, espeak-ng), transcribed by
-tiny.en with the product's words as vocabulary, exactly as `clipcart make` does, then
-corrected by pipeline/speech/names.py against every name of its set's catalog. Each
-utterance says which catalog names it really speaks; near-misses speak none and must
-not be corrected.
+pipeline/speech/names.py's thresholds were first chosen on; ``HELD_OUT``, ``FRESH``
+and ``FRESH2``, each written before a change to the matcher and measured after it
+(their failures then shaped the next change, so they are no longer clean); and
+``FRESH3``, written before the audio check (pipeline/speech/name_check.py) and first
+measured with it. Each sentence is spoken by each of its set's voices (flite,
+espeak-ng), transcribed by tiny.en with the product's words as vocabulary and
+corrected against every name of its set's catalog with the audio asked, exactly as
+`clipcart make` does. Each utterance says which catalog names it really speaks;
+near-misses speak none and must not be corrected.
 
 - ``name_fix_precision``: corrections that put a spoken name where it was said (the
   name, or a keyword inside it, is said in the sentence, and the corrected transcript
   spells it no more often than the sentence says it), over all corrections made (1.0
-  when none were made), on ``FRESH2``;
+  when none were made), on ``FRESH3``;
 - ``name_fix_recall``: spoken names Whisper misspelled that the correction spelled
   as the catalog does, over all spoken names Whisper misspelled, on that set;
 - ``name_fix_utterances``, ``name_fix_needed``, ``name_fix_made``: its counts;
-- the same five with ``name_fix_heldout2_``, ``name_fix_heldout1_`` and
-  ``name_fix_tuning_`` in place of ``name_fix_`` for the other sets.
+- the same five with ``name_fix_heldout3_`` (``FRESH2``), ``name_fix_heldout2_``
+  (``FRESH``), ``name_fix_heldout1_`` (``HELD_OUT``) and ``name_fix_tuning_`` in place
+  of ``name_fix_`` for the other sets.
 
 Voices are made at run time (flite and espeak-ng are Debian packages; the bench
 skips a voice whose program is missing). Run: ``PYTHONPATH=. python -m bench.name_fix``
@@ -40,11 +41,11 @@ from typing import Any
 
 import numpy as np
 
-from bench.name_fix_sets import FRESH, FRESH2, HELD_OUT, TUNING, LabelledSet, Voice
-from pipeline.core.models import Word
+from bench.name_fix_sets import FRESH, FRESH2, FRESH3, HELD_OUT, TUNING, LabelledSet, Voice
 from pipeline.core.scripts import join_words
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.plan import product_terms
+from pipeline.speech.name_check import NameCheck, samples_between
 from pipeline.speech.names import catalog_names, correct_names
 from pipeline.speech.transcribe import SAMPLE_RATE, TranscribeOptions, run_whisper
 
@@ -100,9 +101,12 @@ def _times(name: str, text: str) -> int:
 
 def heard_rows(labelled: LabelledSet, voices: Sequence[Voice] | None = None,
                utterances: int | None = None) -> list[dict[str, Any]]:
-    """Speak and transcribe every utterance of ``labelled`` (the first ``utterances`` when
-    given) in each of its voices (or ``voices``): one row per utterance and voice."""
+    """Speak, transcribe and correct every utterance of ``labelled`` (the first
+    ``utterances`` when given) in each of its voices (or ``voices``), exactly as
+    `clipcart make` does (the audio checks each correction): one row per utterance
+    and voice."""
     by_sku = {p.sku: p for p in labelled.catalog}
+    names = catalog_names(labelled.catalog)
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="clipcart-namefix-") as tmp:
         for i, utt in enumerate(labelled.utterances[:utterances]):
@@ -112,39 +116,35 @@ def heard_rows(labelled: LabelledSet, voices: Sequence[Voice] | None = None,
                 wav = speak(utt.text, voice, Path(tmp) / f"{i}-{j}.wav")
                 if wav is None:
                     continue
-                heard = run_whisper(load_16k(wav), "tiny.en", "en", options)
+                samples = load_16k(wav)
+                heard = run_whisper(samples, "tiny.en", "en", options).words
+                check = NameCheck(samples_between(samples), "tiny.en", "en", options.vocabulary)
+                fixed, fixes = correct_names(heard, names, confirm=check.confirms)
                 rows.append({"set": labelled.name, "voice": f"{voice.program}:{voice.voice}"
                              + (f":{voice.wpm}" if voice.wpm else ""), "said": utt.text,
                              "names": list(utt.names),
-                             "words": [w.model_dump() for w in heard.words],
-                             "heard": join_words([w.text for w in heard.words])})
+                             "words": [w.model_dump() for w in heard],
+                             "heard": join_words([w.text for w in heard]),
+                             "fixed": join_words([w.text for w in fixed]),
+                             "fixes": [f.spelled for f in fixes],
+                             "evidence": [f.evidence for f in fixes]})
     return rows
-
-
-def corrected(rows: list[dict[str, Any]], labelled: LabelledSet) -> list[dict[str, Any]]:
-    """``rows`` with the correction of their heard words against the set's catalog."""
-    names = catalog_names(labelled.catalog)
-    out = []
-    for row in rows:
-        fixed, fixes = correct_names([Word(**w) for w in row["words"]], names)
-        out.append({**row, "fixed": join_words([w.text for w in fixed]),
-                    "fixes": [f.spelled for f in fixes]})
-    return out
 
 
 def measure_name_fix(quick: bool = False, rows_out: Path | None = None
                      ) -> dict[str, float | None]:
-    """Every set's figures: the last held-out set's (``FRESH2``) as ``name_fix_*``, the
-    others' as ``name_fix_heldout2_*`` (``FRESH``), ``name_fix_heldout1_*``
-    (``HELD_OUT``) and ``name_fix_tuning_*``.
+    """Every set's figures: the last held-out set's (``FRESH3``) as ``name_fix_*``, the
+    others' as ``name_fix_heldout3_*`` (``FRESH2``), ``name_fix_heldout2_*``
+    (``FRESH``), ``name_fix_heldout1_*`` (``HELD_OUT``) and ``name_fix_tuning_*``.
     ``quick`` speaks one utterance of each set in one voice (a smoke run, not a
     figure); ``rows_out`` gets every row as a JSON line."""
     figures: dict[str, float | None] = {}
     lines = []
-    for labelled, prefix in ((FRESH2, "name_fix_"), (FRESH, "name_fix_heldout2_"),
+    for labelled, prefix in ((FRESH3, "name_fix_"), (FRESH2, "name_fix_heldout3_"),
+                             (FRESH, "name_fix_heldout2_"),
                              (HELD_OUT, "name_fix_heldout1_"), (TUNING, "name_fix_tuning_")):
-        rows = corrected(heard_rows(labelled, labelled.voices[:1] if quick else None,
-                                    1 if quick else None), labelled)
+        rows = heard_rows(labelled, labelled.voices[:1] if quick else None,
+                          1 if quick else None)
         lines += [json.dumps(r) for r in rows]
         figures.update({k.replace("name_fix_", prefix): v for k, v in score(rows).items()})
     if rows_out is not None:

@@ -304,7 +304,12 @@ def _runner(limit: int) -> Any:
             # Prefect's own handler calls the async stop() unawaited and exits 0
             signal.raise_signal(signal.SIGINT)
 
-    return ServeRunner(limit=limit, pause_on_shutdown=True)
+    # No pausing on shutdown: it writes to the server's database once per deployment
+    # while stopping, and on a loaded machine those writes met "database is locked"
+    # and held Ctrl-C for over 120 s (serve e2e, three fresh-clone runs). Nothing needs
+    # the pause: the server stops with serve, and the next serve re-adds its deployments
+    # unpaused.
+    return ServeRunner(limit=limit, pause_on_shutdown=False)
 
 
 def _run(runner: Any) -> None:

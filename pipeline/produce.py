@@ -58,11 +58,12 @@ from pipeline.publish.platforms import Platform, placement_platforms, safe_area
 from pipeline.qc import check
 from pipeline.render import render, with_audio_gain
 from pipeline.render.graph import keyframe_times_ms
-from pipeline.speech.names import catalog_names, correct_names
+from pipeline.speech.name_check import NameCheck, footage_audio
+from pipeline.speech.names import Confirm, catalog_names, correct_names
 from pipeline.speech.script_align import apply_script
 from pipeline.speech.script_file import read_script
 from pipeline.speech.stream import cached_recording_transcript
-from pipeline.speech.transcribe import TranscribeOptions, preload, transcribe
+from pipeline.speech.transcribe import TranscribeOptions, choose_model, preload, transcribe
 
 CROWDED_SHARE = 0.1
 """auto switches a crop to fit when the overlays would cover the subject in more than this
@@ -188,8 +189,8 @@ def transcribe_stage(inputs: Inputs, settings: Settings,
     options = TranscribeOptions(model=settings.model, language=spoken_language(settings),
                                 vocabulary=tuple(product_terms(inputs.product)))
     source = info or inputs.info
-    heard = with_catalog_names(sliced_transcript(source) or transcribe(source, options),
-                               inputs.catalog_names)
+    heard = sliced_transcript(source) or transcribe(source, options)
+    heard = with_catalog_names(heard, inputs.catalog_names, name_check(source, options, heard))
     if not inputs.script:
         return heard
     return apply_script(heard, inputs.script, inputs.script_name)
@@ -207,9 +208,22 @@ def sliced_transcript(info: MediaInfo) -> Transcript | None:
     return cached_recording_transcript(Path(info.path), file_digest(Path(info.path)))
 
 
-def with_catalog_names(transcript: Transcript, names: Sequence[str]) -> Transcript:
-    """The transcript with confident matches of ``names`` respelled (their fixes kept)."""
-    words, fixes = correct_names(transcript.words, names)
+def name_check(info: MediaInfo, options: TranscribeOptions, transcript: Transcript
+               ) -> Confirm | None:
+    """The audio's say on name corrections in ``transcript`` of ``info``: the model that
+    heard it scores each one (pipeline/speech/name_check.py); None without speech."""
+    if not info.has_audio or not transcript.words:
+        return None
+    language = transcript.language or None
+    return NameCheck(footage_audio(info.path), choose_model(options.model, language),
+                     language or "en", options.vocabulary, options.threads).confirms
+
+
+def with_catalog_names(transcript: Transcript, names: Sequence[str],
+                       confirm: Confirm | None = None) -> Transcript:
+    """The transcript with confident matches of ``names`` respelled (their fixes kept);
+    with ``confirm``, only those the audio bears out."""
+    words, fixes = correct_names(transcript.words, names, confirm=confirm)
     if not fixes:
         return transcript
     return transcript.model_copy(update={"words": words, "fixes": fixes,
@@ -219,8 +233,14 @@ def with_catalog_names(transcript: Transcript, names: Sequence[str]) -> Transcri
 def name_fix_reasons(transcript: Transcript, window: Window) -> tuple[str, ...]:
     """The plan's account of each name respelled inside the window (footage seconds)."""
     return tuple(f"{f.heard!r} -> {f.spelled!r} at {f.start_ms / 1000:.1f} s "
-                 f"(catalog name, match {f.score:.2f})" for f in transcript.fixes
+                 f"(catalog name, match {f.score:.2f}{_heard(f.evidence)})"
+                 for f in transcript.fixes
                  if window.start_ms <= f.start_ms < window.end_ms)
+
+
+def _heard(evidence: float | None) -> str:
+    """The audio's evidence for a correction as the plan reasons state it."""
+    return "" if evidence is None else f", audio evidence {evidence:+.1f}"
 
 
 def frame_stage(info: MediaInfo, window: Window, visuals: Analysis | None,

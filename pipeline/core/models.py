@@ -76,6 +76,9 @@ class NameFix(Frozen):
     start_ms: Ms = Field(description="Start of the replaced words (the transcript's timeline).")
     end_ms: Ms
     score: float = Field(description="Match score 0-1 (mean of spelling and sound likeness).")
+    evidence: float | None = Field(
+        default=None, description="How much the audio favours the correction (nats; "
+        "pipeline/speech/name_check.py), when it was asked.")
 
 
 class Transcript(Frozen):

@@ -121,7 +121,7 @@ class YouTubePublisher:
             try:
                 offset = 0
                 if session:
-                    offset, video_id = self._query(session, request.size)
+                    offset, video_id = self._query_retrying(session, request.size)
                     if video_id:
                         return video_id
                 else:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -70,6 +70,30 @@ FUNCTION_WORDS = frozenset({
 around a name, not part of it."""
 MIN_LETTERS = 5
 """Names shorter than this (letters) are never matched: too many look-alikes."""
+
+
+@dataclass(frozen=True)
+class Bar:
+    """The thresholds a run must pass to be corrected (see the constants above)."""
+
+    score: float
+    one_word: float
+    aligned: float
+    pair: float
+    changed: float
+    joined: float
+
+
+TEXT_ONLY = Bar(MIN_SCORE, MIN_SCORE_ONE_WORD, MIN_ALIGNED, MIN_PAIR, MIN_CHANGED, MIN_JOINED)
+"""The bar with nothing but the words to go on: precision first."""
+HEARD = Bar(score=0.5, one_word=0.86, aligned=0.52, pair=0.25, changed=0.3, joined=0.35)
+"""The bar when the audio is asked too (``Confirm``): looser, since a run that only
+looks like a name in letters ("morning tea taste") is then stopped by what was heard;
+chosen on the tuning set and the first two held-out sets."""
+Confirm = Callable[[Sequence[Word], int, int, Sequence[Word]], float | None]
+"""Asked about every correction before it is made (the words, the run's start and
+length, the words that would replace it): the audio's evidence for it when the audio
+bears it out, None when not (pipeline/speech/name_check.py)."""
 _STEPS = ((1, 1), (1, 2), (1, 3), (2, 1), (3, 1))
 """How many name words and heard words ``aligned_similarity`` pairs at a time: one to
 one, a name word heard split in two or three, or two or three heard run together."""
@@ -123,28 +147,47 @@ def spoken_form(term: str) -> str:
     return " ".join(kept.split())
 
 
-def correct_names(words: Sequence[Word], names: Sequence[str], *, wordwise: bool = True
+def correct_names(words: Sequence[Word], names: Sequence[str], *, wordwise: bool = True,
+                  confirm: Confirm | None = None
                   ) -> tuple[tuple[Word, ...], tuple[NameFix, ...]]:
     """``words`` with confident matches of ``names`` spelled as the names are, and the
     corrections made (in order). ``wordwise=False`` matches runs only as one string of
     letters, never word by word: fewer names recovered, fewer wrong ones, for hours of
-    live talk where a near-miss ("a nordic wool blanket") would become a clip."""
-    chosen: list[_Match] = []
+    live talk where a near-miss ("a nordic wool blanket") would become a clip.
+
+    With ``confirm`` (the audio's judgement), runs need only pass the looser ``HEARD``
+    bar, and each correction is made only when ``confirm`` bears it out; a match it
+    turns down leaves its words free for a weaker one."""
+    chosen: list[tuple[_Match, float | None]] = []
     taken: set[int] = set()
-    for m in sorted(_widest(list(_matches([w.text for w in words], names, wordwise))),
+    bar = TEXT_ONLY if confirm is None else HEARD
+    for m in sorted(_widest(list(_matches([w.text for w in words], names, wordwise, bar))),
                     key=lambda m: (-m.score, m.start)):
         span = set(range(m.start, m.start + m.length))
-        if not span & taken:
-            chosen.append(m)
-            taken |= span
+        if span & taken:
+            continue
+        evidence = None
+        if confirm is not None and not _recased_only(words[m.start:m.start + m.length], m.name):
+            evidence = confirm(words, m.start, m.length,
+                               _respelled(words[m.start:m.start + m.length], m.name))
+            if evidence is None:
+                continue
+        chosen.append((m, evidence))
+        taken |= span
     out, fixes = list(words), []
-    for m in sorted(chosen, key=lambda m: -m.start):
+    for m, evidence in sorted(chosen, key=lambda c: -c[0].start):
         run = words[m.start:m.start + m.length]
         out[m.start:m.start + m.length] = _respelled(run, m.name)
         fixes.append(NameFix(heard=" ".join(w.text for w in run), spelled=m.name,
                              start_ms=run[0].start_ms, end_ms=run[-1].end_ms,
-                             score=round(m.score, 3)))
+                             score=round(m.score, 3),
+                             evidence=None if evidence is None else round(evidence, 1)))
     return tuple(out), tuple(reversed(fixes))
+
+
+def _recased_only(run: Sequence[Word], name: str) -> bool:
+    """The run already spells the name, only its case differs: nothing to hear."""
+    return [_bare(w.text) for w in run] == [_bare(t) for t in name.split()]
 
 
 def _widest(matches: list[_Match]) -> list[_Match]:
@@ -156,29 +199,31 @@ def _widest(matches: list[_Match]) -> list[_Match]:
         and o.start <= m.start and m.start + m.length <= o.start + o.length for o in matches)]
 
 
-def _matches(texts: Sequence[str], names: Sequence[str], wordwise: bool = True
-             ) -> Iterable[_Match]:
+def _matches(texts: Sequence[str], names: Sequence[str], wordwise: bool = True,
+             bar: Bar = TEXT_ONLY) -> Iterable[_Match]:
     tokens = [_bare(t) for t in texts]
     words = [re.sub(r"^\W+|\W+$", "", t) for t in texts]
     exact = _exact_spans(tokens, names)
     for name in names:
         parts = name.split()
         target = [_bare(t) for t in parts]
-        floor = MIN_SCORE_ONE_WORD if len(target) == 1 else MIN_SCORE
-        inside, outside = _others(exact, name, inside=True), _others(exact, name, inside=False)
+        named = bar if _proper(parts) else TEXT_ONLY  # an everyday phrase: letters first
+        floor = named.one_word if len(target) == 1 else named.score
+        wider, outside = _wider_spans(exact, name), _others(exact, name)
         for length in range(max(1, len(target) - 1), len(target) + 3):
             for start in range(len(tokens) - length + 1):
                 run = tokens[start:start + length]
                 span = set(range(start, start + length))
                 if run == target and _proper(parts) and words[start:start + length] != parts \
-                        and not span & inside:
+                        and not span & wider:
                     yield _Match(1.0, start, length, name)  # heard right, cased wrong
-                if run == target or span & outside or not _long_enough(run, target):
+                if run == target or span & outside or not _long_enough(run, target) \
+                        or _leaves_a_repeat(tokens, start, length, target):
                     continue
                 if not _edges_match(run, target) and not (wordwise
                                                           and _outer_words_fit(run, target)):
                     continue  # cheap tests first: _score would be 0, most runs are no name
-                score = _score(run, target, floor) if wordwise else \
+                score = _score(run, target, floor, named) if wordwise else \
                     _joined_score(run, target, floor)
                 if score:
                     yield _Match(score, start, length, name)
@@ -190,18 +235,19 @@ def _joined_score(run: Sequence[str], target: Sequence[str], floor: float) -> fl
     return score if score >= floor else 0.0
 
 
-def _score(run: Sequence[str], target: Sequence[str], floor: float) -> float:
+def _score(run: Sequence[str], target: Sequence[str], floor: float,
+           bar: Bar = TEXT_ONLY) -> float:
     """How well ``run`` matches the name ``target``, as one string of letters or word by
     word, whichever is better; 0 when neither is confident, or when the words it would
     change are not alike enough on their own (``changed_likeness``)."""
     joined = similarity(run, target)
     score = joined if joined >= floor and _edges_match(run, target) else 0.0
-    if joined < MIN_JOINED or not _outer_words_fit(run, target):
+    if joined < bar.joined or not _outer_words_fit(run, target):
         return score
     aligned, pairs = aligned_similarity(run, target)
-    if not pairs or changed_likeness(pairs) < MIN_CHANGED:
+    if not pairs or changed_likeness(pairs) < bar.changed:
         return 0.0
-    if aligned >= max(floor, MIN_ALIGNED) and min(p.likeness for p in pairs) >= MIN_PAIR:
+    if aligned >= max(floor, bar.aligned) and min(p.likeness for p in pairs) >= bar.pair:
         score = max(score, aligned)
     return score
 
@@ -217,16 +263,34 @@ def _exact_spans(tokens: Sequence[str], names: Sequence[str]) -> dict[str, set[i
     return each
 
 
-def _others(exact: dict[str, set[int]], name: str, inside: bool) -> set[int]:
-    """Words a match for ``name`` may not touch: those already spelling another name.
-
-    A misheard title may hold a keyword heard right ("horror desk lamp" is the Aurora
-    Desk Lamp) unless ``inside``: recasing a keyword inside a title ("desk lamp" in
-    "Aurora Desk Lamp") is not allowed. A name heard right is never respelled."""
+def _wider_spans(exact: dict[str, set[int]], name: str) -> set[int]:
+    """Words already spelling (any case) a longer name that holds ``name``: there the
+    longer name is recased, not the one inside it ("Trailhead" in "trailhead
+    insulated bottle"). A keyword heard right inside its title ("bellhaven beach
+    towel") does not stop the title being recased."""
     own = name.casefold()
-    out = set(exact.get(own, set())) if not inside else set()
+    return {i for other, spans in exact.items() if other != own and own in other for i in spans}
+
+
+def _leaves_a_repeat(tokens: Sequence[str], start: int, length: int,
+                     target: Sequence[str]) -> bool:
+    """Whether respelling the run would repeat a word next to it: "Ambrose chest set"
+    is the Ambrose Chess Set, not "Ambrose chest" respelled and "set" left after it."""
+    after = tokens[start + length] if start + length < len(tokens) else None
+    before = tokens[start - 1] if start > 0 else None
+    return (after is not None and after == target[-1] and tokens[start + length - 1] != after) \
+        or (before is not None and before == target[0] and tokens[start] != before)
+
+
+def _others(exact: dict[str, set[int]], name: str) -> set[int]:
+    """Words a misspelled match for ``name`` may not touch: those already spelling it
+    or another name, except a name inside it (a misheard title may hold its keyword
+    heard right: "horror desk lamp" is the Aurora Desk Lamp). A name heard right is
+    never respelled."""
+    own = name.casefold()
+    out = set(exact.get(own, set()))
     for other, spans in exact.items():
-        if other != own and (inside or other not in own):
+        if other != own and other not in own:
             out |= spans
     return out
 

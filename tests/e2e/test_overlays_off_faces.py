@@ -65,6 +65,14 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("faces")
 
 
+@pytest.fixture(scope="module")
+def wide(folder: Path) -> Path:
+    """1280x720 face footage, face centred a little low: the fit case's input, and the
+    source the tiny case scales down."""
+    return face_footage(folder / "wide.mp4", face_x=0.5, face_y=0.45, face_h=0.3,
+                        seconds=FOOTAGE_S)
+
+
 @needs_ocr
 @pytest.mark.parametrize(("name", "template", "face"), [
     ("centre", "minimal", {"face_x": 0.5, "face_y": 0.42, "face_h": 0.38}),
@@ -100,12 +108,10 @@ def test_serum_like_face_stays_visible(folder: Path) -> None:
     assert card.on_subject == 0, card.reason  # wherever it went, not on the head
 
 
-def test_fit_is_sharp_between_blurred_bands(folder: Path) -> None:
+def test_fit_is_sharp_between_blurred_bands(folder: Path, wide: Path) -> None:
     """--layout fit: the whole 16:9 frame at full width, sharp, between blurred, darker
     bands; 1080x1920 and the picture where the plan says."""
-    footage = face_footage(folder / "wide.mp4", face_x=0.5, face_y=0.45, face_h=0.3,
-                           seconds=FOOTAGE_S)
-    plan, _ = make_clip(footage, folder / "wide-clip.mp4", "minimal", layout="fit")
+    plan, _ = make_clip(wide, folder / "wide-clip.mp4", "minimal", layout="fit")
     assert plan.layout == "fit"
     _, rgb = sample_frames(folder / "wide-clip.mp4", 3)[1]
     assert rgb.shape == (1920, 1080, 3)
@@ -120,13 +126,12 @@ def test_fit_is_sharp_between_blurred_bands(folder: Path) -> None:
     assert band.mean() < picture.mean()
 
 
-def test_tiny_footage_warns_that_it_is_upscaled(folder: Path) -> None:
+def test_tiny_footage_warns_that_it_is_upscaled(folder: Path, wide: Path) -> None:
     """176x144 footage is still made, with the upscale in the warnings."""
     from pipeline.media.ffmpeg import run_ffmpeg
 
-    big = face_footage(folder / "big.mp4", seconds=15.5)
     tiny = folder / "tiny.mp4"
-    run_ffmpeg(["-y", "-v", "error", "-i", str(big), "-vf", "scale=176:144,setsar=1",
+    run_ffmpeg(["-y", "-v", "error", "-i", str(wide), "-vf", "scale=176:144,setsar=1",
                 "-c:a", "copy", str(tiny)])
     _, warnings = make_clip(tiny, folder / "tiny-clip.mp4", "minimal", layout="crop")
     assert any("footage is 176x144: upscaled 13.3x" in w and "soft" in w for w in warnings)

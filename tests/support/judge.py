@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ Rect = tuple[int, int, int, int]
 OCR_SCALE = 0.5
 """Frames are read at half size (text stays 30+ px tall; tesseract is twice as fast)."""
 MIN_CONF = 50.0
+TESSERACT_ENV = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+"""Tesseract on one thread: the same words and boxes, half the CPU time (its OpenMP
+threads spin-wait for each other on a loaded machine)."""
 
 
 def have_tesseract() -> bool:
@@ -66,7 +70,8 @@ def ocr_words(rgb: np.ndarray) -> list[tuple[str, Rect]]:
     buffer = io.BytesIO()
     small.save(buffer, format="PNG")
     result = subprocess.run(["tesseract", "stdin", "stdout", "--psm", "11", "tsv"],
-                            input=buffer.getvalue(), capture_output=True, check=True)
+                            input=buffer.getvalue(), capture_output=True, check=True,
+                            env=TESSERACT_ENV)
     rows = csv.DictReader(io.StringIO(result.stdout.decode("utf-8", "replace")),
                           delimiter="\t", quoting=csv.QUOTE_NONE)
     words = []

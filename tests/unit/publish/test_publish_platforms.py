@@ -162,6 +162,22 @@ def test_youtube_resume_continues_from_the_reported_range(tmp_path: Path) -> Non
     assert not any(r.method == "POST" for r in fake.requests)
 
 
+def test_youtube_resume_query_is_retried_after_a_5xx(tmp_path: Path) -> None:
+    """A publisher killed mid-upload leaves ``session:...``; a 503 on the rerun's first
+    question (how far did it get?) is retried like any other request, not a give-up."""
+    fake = FakeYouTube(SIZE)
+    fake.held = CHUNK_UNIT
+    fake.faults = [httpx.Response(503)]
+    assert (
+        youtube(fake).publish(
+            request_for(tmp_path, "youtube"), lambda s, p: None, f"session:{SESSION}"
+        )
+        == "vid123"
+    )
+    assert ranges(fake)[:2] == [f"bytes */{SIZE}", f"bytes */{SIZE}"]
+    assert ranges(fake)[2].startswith(f"bytes {CHUNK_UNIT}-")
+
+
 @pytest.mark.parametrize(
     ("status", "reason", "error"),
     [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Sequence
 
 from pipeline.core.models import Product, Transcript, Window, Word
 from pipeline.core.scripts import join_words
@@ -161,3 +162,33 @@ def test_bit_parallel_edit_distance_agrees_with_the_table() -> None:
               for _ in range(300)]
     for a, b in pairs:
         assert edit_distance(a, b) == _table_distance(a, b), (a, b)
+
+
+def test_a_title_is_recased_even_when_its_keyword_was_heard_right() -> None:
+    names = ["Bellhaven Beach Towel", "beach towel", "Trailhead Insulated Bottle", "Trailhead"]
+    words, _ = correct_names(_words("pack the bellhaven beach towel and the trailhead "
+                                    "insulated bottle"), names)
+    assert join_words([w.text for w in words]) == \
+        "pack the Bellhaven Beach Towel and the Trailhead Insulated Bottle"
+
+
+def test_a_correction_never_leaves_the_names_word_repeated_beside_it() -> None:
+    words, _ = correct_names(_words("starts with the Ambrose chest set."),
+                             ["Ambrose Chess Set", "chess set"])
+    assert join_words([w.text for w in words]) == "starts with the Ambrose Chess Set."
+
+
+def test_with_the_audio_asked_only_what_it_bears_out_is_corrected() -> None:
+    asked: list[str] = []
+
+    def confirm(words: Sequence[Word], start: int, length: int,
+                respelled: Sequence[Word]) -> float | None:
+        asked.append(" ".join(w.text for w in respelled))
+        return -3.0 if respelled[0].text == "Liberty" else None
+
+    text = "the Aurora Desk. Clamp. and the Liberty Hamilton, both"
+    words, fixes = correct_names(_words(text), NAMES, confirm=confirm)
+    assert join_words([w.text for w in words]) == \
+        "the Aurora Desk. Clamp. and the Liberty Enamel Pin, both"
+    assert [(f.spelled, f.evidence) for f in fixes] == [("Liberty Enamel Pin", -3.0)]
+    assert "Aurora Desk Lamp." in asked  # asked, turned down, left as heard
