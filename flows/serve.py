@@ -304,11 +304,11 @@ def _runner(limit: int) -> Any:
             # Prefect's own handler calls the async stop() unawaited and exits 0
             signal.raise_signal(signal.SIGINT)
 
-    # No pausing on shutdown: it writes to the server's database once per deployment
-    # while stopping, and on a loaded machine those writes met "database is locked"
-    # and held Ctrl-C for over 120 s (serve e2e, three fresh-clone runs). Nothing needs
-    # the pause: the server stops with serve, and the next serve re-adds its deployments
-    # unpaused.
+    # No pausing on shutdown: it writes to the server's busy SQLite database once per
+    # deployment while stopping, and nothing needs it (the server stops with serve, and
+    # the next serve re-adds its deployments unpaused). It was suspected of holding
+    # Ctrl-C for over 120 s in the full test suite; turning it off did not cure that
+    # hang, whose cause is still open (issue 21's note).
     return ServeRunner(limit=limit, pause_on_shutdown=False)
 
 
