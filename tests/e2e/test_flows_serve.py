@@ -23,6 +23,7 @@ import pytest
 
 from pipeline.media.samples import CATALOG_CSV, make_scene
 from tests.support.paths import REPO
+from tests.support.processes import stuck_report
 
 pytestmark = pytest.mark.slow
 T = TypeVar("T")
@@ -79,8 +80,10 @@ def serve(home: Path, port: int, *args: str,
         try:
             process.wait(timeout=120)
         except subprocess.TimeoutExpired:
+            stuck = stuck_report(process.pid)
             process.kill()
-            raise
+            raise AssertionError(f"serve did not stop within 120 s of {stop.name}:\n{stuck}\n"
+                                 f"--- console:\n{console.read_text()[-3000:]}") from None
 
 
 def runs(served: Served, deployment: str) -> list[dict[str, Any]]:

@@ -85,3 +85,27 @@ def dask_cluster(port: int, home: Path, logs: Path, nworkers: int = 2) -> Iterat
         with Client(address, timeout=120, set_as_default=False) as client:
             client.wait_for_workers(nworkers, timeout=180)
         yield address
+
+
+def stuck_report(pid: int) -> str:
+    """What a process that will not stop is doing: its tree (pid, state, command) and,
+    where py-spy is installed, every Python thread's stack in each (for a failing test's
+    message; a hang that only shows under load is otherwise a guess)."""
+    import shutil
+
+    import psutil
+
+    try:
+        tree = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    except psutil.Error as err:
+        return f"(process {pid} gone: {err})"
+    spy = shutil.which("py-spy", path=str(BIN)) or shutil.which("py-spy")
+    lines = []
+    for proc in tree:
+        with suppress(psutil.Error):
+            lines.append(f"pid {proc.pid} {proc.status()} {' '.join(proc.cmdline()[:8])}")
+            if spy and "python" in proc.name():
+                dump = subprocess.run([spy, "dump", "--pid", str(proc.pid)],
+                                      capture_output=True, text=True, timeout=60)
+                lines.append(dump.stdout + dump.stderr)
+    return "\n".join(lines)
