@@ -20,6 +20,7 @@ reach it while it runs.
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import json
 import os
@@ -33,6 +34,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -305,14 +307,85 @@ def _runner(limit: int) -> Any:
             signal.raise_signal(signal.SIGINT)
 
     # No pausing on shutdown: it writes to the server's busy SQLite database once per
-    # deployment while stopping, and nothing needs it (the server stops with serve, and
-    # the next serve re-adds its deployments unpaused). It was suspected of holding
-    # Ctrl-C for over 120 s in the full test suite; turning it off did not cure that
-    # hang, whose cause is still open (issue 21's note).
+    # deployment while stopping, and nothing needs it (the next serve re-adds its
+    # deployments unpaused).
     return ServeRunner(limit=limit, pause_on_shutdown=False)
 
 
-def _run(runner: Any) -> None:
-    import asyncio
+STOP_GRACE_S = 20.0
+"""How long flow runs in progress get to end after serve is stopped (they were sent
+Ctrl-C: a make keeps its finished clips) before they are killed."""
 
-    asyncio.run(runner.start())
+
+@dataclass
+class _Stop:
+    """Ctrl-C or SIGTERM to serve: pass Ctrl-C on to the flow runs in progress (as a
+    terminal's Ctrl-C reaches its whole process group), stop the runner, and kill runs
+    still going after ``STOP_GRACE_S`` or at a second Ctrl-C. Prefect's runner otherwise
+    waits, without a bound, for every run process to end by itself."""
+
+    main: asyncio.Task[Any]
+    loop: asyncio.AbstractEventLoop
+    asked: int = 0
+    watchdog: threading.Timer | None = None
+
+    def __call__(self) -> None:
+        self.asked += 1
+        if self.asked == 1:
+            _signal_runs(signal.SIGINT)
+            self.loop.call_later(STOP_GRACE_S, _signal_runs, signal.SIGKILL)
+            self.watchdog = threading.Timer(SLOW_STOP_S, _report_slow_stop, args=(self.loop,))
+            self.watchdog.daemon = True
+            self.watchdog.start()
+            self.main.cancel()
+        else:
+            _signal_runs(signal.SIGKILL)
+
+
+SLOW_STOP_S = 60.0
+"""After this long stopping, serve prints what it still waits on (a stop should take
+seconds; this names the culprit if one ever does not)."""
+
+
+def _report_slow_stop(loop: asyncio.AbstractEventLoop) -> None:
+    """Print, to stderr, the stack of every asyncio task and thread still running."""
+    import faulthandler
+
+    print(f"clipcart: serve still stopping after {SLOW_STOP_S:.0f} s; it waits on:",
+          file=sys.stderr, flush=True)
+    for task in asyncio.all_tasks(loop):
+        task.print_stack(file=sys.stderr)
+    faulthandler.dump_traceback(all_threads=True)
+
+
+def _signal_runs(sig: signal.Signals) -> None:
+    """Send ``sig`` to serve's flow-run processes: its children in its own process group
+    (the Prefect server child has a session of its own and is stopped after the runner)."""
+    import psutil
+
+    for child in psutil.Process().children():
+        with suppress(psutil.Error, OSError):
+            if os.getpgid(child.pid) == os.getpgrp():
+                child.send_signal(sig)
+
+
+def _run(runner: Any) -> None:
+    """Serve until Ctrl-C or SIGTERM (KeyboardInterrupt), within ``STOP_GRACE_S`` of it."""
+    try:
+        asyncio.run(_serve(runner))
+    except asyncio.CancelledError:
+        raise KeyboardInterrupt from None
+
+
+async def _serve(runner: Any) -> None:
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    assert main is not None
+    stop = _Stop(main, loop)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+    try:
+        await runner.start()
+    finally:
+        if stop.watchdog is not None:
+            stop.watchdog.cancel()

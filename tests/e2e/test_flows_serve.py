@@ -83,7 +83,7 @@ def serve(home: Path, port: int, *args: str,
             stuck = stuck_report(process.pid)
             process.kill()
             raise AssertionError(f"serve did not stop within 120 s of {stop.name}:\n{stuck}\n"
-                                 f"--- console:\n{console.read_text()[-3000:]}") from None
+                                 f"--- console:\n{console.read_text()[-20000:]}") from None
 
 
 def runs(served: Served, deployment: str) -> list[dict[str, Any]]:
