@@ -76,12 +76,17 @@ outcome_hooks: list[Callable[[DropOutcome], None]] = []
 
 def catalog_for(params: WatchParams) -> Path:
     """The catalog the watcher uses."""
-    if params.catalog is not None:
-        return params.catalog
+    return inbox_catalog(params.inbox, params.catalog)
+
+
+def inbox_catalog(inbox: Path, catalog: Path | None) -> Path:
+    """``catalog`` if given, else the inbox's own catalog.csv or catalog.json."""
+    if catalog is not None:
+        return catalog
     for name in ("catalog.csv", "catalog.json"):
-        if (params.inbox / name).is_file():
-            return params.inbox / name
-    raise BadInput(f"no catalog for {params.inbox}",
+        if (inbox / name).is_file():
+            return inbox / name
+    raise BadInput(f"no catalog for {inbox}",
                    hint="Pass --catalog FILE or put catalog.csv in the inbox")
 
 

@@ -237,6 +237,10 @@ def serve_command(
                           "more", hint="e.g. --publish-every 60 --watch-every 30 --limit 2")
     if inbox is not None and not inbox.is_dir():
         raise ConfigError(f"--inbox {inbox} is not a folder", hint="Create it first")
+    if inbox is not None:  # else every scheduled pass would fail with a traceback
+        from flows.inbox import inbox_catalog
+
+        inbox_catalog(inbox, catalog)
     if not os.environ.get("CLIPCART_DEBUG"):
         # serve is a service: its runner's and flow runs' warnings belong on its console
         os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "WARNING"

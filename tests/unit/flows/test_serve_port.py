@@ -1,9 +1,10 @@
 """`clipcart serve` and its port: a port still taken is one line, exit 2; a freed one is
-used at once."""
+used at once. An inbox without a catalog is one line too."""
 
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -23,3 +24,13 @@ def test_a_port_someone_listens_on_is_one_clear_error() -> None:
 
 def test_a_free_port_is_taken_at_once() -> None:
     wait_port_free(free_port(), timeout_s=0)
+
+
+def test_an_inbox_without_a_catalog_is_one_clear_error_before_serving(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from flows.cli import main
+
+    code = main(["serve", "--port", "0", "--inbox", str(tmp_path)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and f"no catalog for {tmp_path}" in err and "catalog.csv" in err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
