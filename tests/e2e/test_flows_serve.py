@@ -135,11 +135,11 @@ def test_schedules_fire_a_slow_copy_becomes_one_clip_and_a_due_clip_posts_once(
     assert port != 4200
     with start_sandbox() as sandbox, serve(
             home, port, "--ledger", ledger, "--sandbox", sandbox.base_url, "--inbox",
-            str(inbox), "--out", str(out), "--publish-every", "15", "--watch-every",
-            "10") as served:
+            str(inbox), "--out", str(out), "--publish-every", "20", "--watch-every",
+            "15") as served:
         said = served.console.read_text()
-        assert "deployment publish-due/publish-due: every 15 s" in said
-        assert "deployment watch-inbox/watch-inbox: every 10 s" in said
+        assert "deployment publish-due/publish-due: every 20 s" in said
+        assert "deployment watch-inbox/watch-inbox: every 15 s" in said
         assert "deployment batch/batch: on demand" in said
         ui = httpx.get(f"http://127.0.0.1:{port}/ui-settings", timeout=10).json()
         assert ui["api_url"] == served.api

@@ -54,16 +54,16 @@ def test_batch_campaign_variants_share_the_picture_not_the_speech(tmp_path: Path
 
 
 def test_batch_bench_runs_and_reports_both_ratios() -> None:
-    """`python -m bench.batch 2 1 --small` in a fresh process: its JSON carries the wall
+    """`python -m bench.batch 1 1 --small` in a fresh process: its JSON carries the wall
     and CPU overheads of clips actually made (the figures, not the targets)."""
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-m", "bench.batch", "2", "1", "--small"],
+    proc = subprocess.run([sys.executable, "-m", "bench.batch", "1", "1", "--small"],
                           capture_output=True, text=True, check=False, timeout=900)
     assert proc.returncode == 0, proc.stderr[-800:]
     result = json.loads(proc.stdout)
-    assert result["made"] == 2 and result["footage"] == "8 s 960x540"
+    assert result["made"] == 1 and result["footage"] == "8 s 960x540"
     assert result["render_floor_sum_s"] > 0 and result["render_floor_cpu_s"] > 0
     assert result["batch_cpu_s"] > result["render_floor_cpu_s"] * 0.5
     assert isinstance(result["overhead_pct"], float)

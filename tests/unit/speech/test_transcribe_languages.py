@@ -7,9 +7,6 @@ tests/data/README.md), so these tests need no apt package.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -38,16 +35,17 @@ def test_chinese_speech_gives_han_captions_in_the_cjk_style() -> None:
     assert all(" " not in e.split(",,", 2)[-1] for e in events)
 
 
-def test_footage_without_audio_still_makes_a_clip(tmp_path: Path) -> None:
+def test_footage_without_audio_still_makes_a_clip(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from flows.cli import main
+
     footage = make_scene(tmp_path / "silent.mp4", seconds=6.0, size="480x270", plain=True,
                          speech=None)
-    env = {**os.environ, "CLIPCART_HOME": str(tmp_path / "home")}
-    proc = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "make", str(footage), "--catalog", str(CATALOG_CSV),
-         "--sku", "TRAIL-BOTTLE-24", "--duration", "5", "--out", str(tmp_path / "out"), "--json"],
-        capture_output=True, text=True, env=env, timeout=600, check=False)
-    assert proc.returncode == 0, proc.stderr
-    manifest = json.loads(proc.stdout)
+    code = main(["make", str(footage), "--catalog", str(CATALOG_CSV), "--sku",
+                 "TRAIL-BOTTLE-24", "--duration", "5", "--out", str(tmp_path / "out"), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    manifest = json.loads(out.strip().splitlines()[-1])
     assert Path(manifest["outputs"]["video"]).is_file()
     assert manifest["transcript"]["words"] == []
     assert "no captions: footage has no audio" in manifest["warnings"]
