@@ -27,9 +27,10 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # three pytest workers (pytest-xdist) on two cores, a test file per worker at a time: much
-# of the suite waits on servers, subprocesses and ffmpeg rather than computing
+# of the suite waits on servers, subprocesses and ffmpeg rather than computing. Files go
+# out in collection order, which tests/conftest.py sorts longest first
 test: lint
-	$(BIN)/python -m pytest -q -ra -n 3 --dist loadfile --durations=15
+	$(BIN)/python -m pytest -q -ra -n 3 --dist loadfile --no-loadscope-reorder --durations=15
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
