@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint unit bench clean
+.PHONY: install demo test test-bench lint unit bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,13 @@ lint: $(STAMP)
 # of the suite waits on servers, subprocesses and ffmpeg rather than computing. Files go
 # out in collection order, which tests/conftest.py sorts longest first
 test: lint
-	$(BIN)/python -m pytest -q -ra -n 3 --dist loadfile --no-loadscope-reorder --durations=15
+	$(BIN)/python -m pytest -q -ra -n 3 --dist loadfile --no-loadscope-reorder --durations=15 \
+		-m "not bench"
+
+# `clipcart bench --quick` and bench.batch run for real (about 90 CPU-seconds): their
+# output contract, kept out of make test's 10 minutes; .ci/run runs it after make test
+test-bench: $(STAMP)
+	$(BIN)/python -m pytest -q -ra -m bench
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"

@@ -20,6 +20,7 @@ FIGURES = ("floor_s", "render_s", "moviepy_s", "ratio_render_vs_floor", "speedup
            "analysis_share_of_render", "floor_cpu_s", "render_cpu_s")
 
 
+@pytest.mark.bench
 def test_quick_bench_prints_one_json_object_last(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["bench", "--quick", "--json"])
     out, err = capsys.readouterr()
@@ -53,6 +54,7 @@ def test_batch_campaign_variants_share_the_picture_not_the_speech(tmp_path: Path
     assert not list(tmp_path.glob(".*part*"))
 
 
+@pytest.mark.bench
 def test_batch_bench_runs_and_reports_both_ratios() -> None:
     """`python -m bench.batch 1 1 --small` in a fresh process: its JSON carries the wall
     and CPU overheads of clips actually made (the figures, not the targets)."""
