@@ -74,11 +74,6 @@ outcome_hooks: list[Callable[[DropOutcome], None]] = []
 """Called in-process as each file is dealt with (the CLI prints here while watching)."""
 
 
-def catalog_for(params: WatchParams) -> Path:
-    """The catalog the watcher uses."""
-    return inbox_catalog(params.inbox, params.catalog)
-
-
 def inbox_catalog(inbox: Path, catalog: Path | None) -> Path:
     """``catalog`` if given, else the inbox's own catalog.csv or catalog.json."""
     if catalog is not None:
@@ -201,7 +196,7 @@ def watch_inbox(inbox: Path, catalog: Path | None = None, out_dir: Path = Path("
     params = WatchParams(inbox=inbox, catalog=catalog, out_dir=out_dir, template=template,
                          once=once, settle_s=settle_s, reject_after_s=reject_after_s,
                          tick_s=tick_s, max_passes=max_passes)
-    found = catalog_for(params)
+    found = inbox_catalog(params.inbox, params.catalog)
     params.out_dir.mkdir(parents=True, exist_ok=True)
     outcomes: list[DropOutcome] = []
     with InboxRegistry(registry) as processed:

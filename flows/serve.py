@@ -325,7 +325,6 @@ class _Stop:
     waits, without a bound, for every run process to end by itself."""
 
     main: asyncio.Task[Any]
-    loop: asyncio.AbstractEventLoop
     asked: int = 0
     watchdog: threading.Timer | None = None
 
@@ -333,8 +332,9 @@ class _Stop:
         self.asked += 1
         if self.asked == 1:
             _signal_runs(signal.SIGINT)
-            self.loop.call_later(STOP_GRACE_S, _signal_runs, signal.SIGKILL)
-            self.watchdog = threading.Timer(SLOW_STOP_S, _report_slow_stop, args=(self.loop,))
+            loop = self.main.get_loop()
+            loop.call_later(STOP_GRACE_S, _signal_runs, signal.SIGKILL)
+            self.watchdog = threading.Timer(SLOW_STOP_S, _report_slow_stop, args=(loop,))
             self.watchdog.daemon = True
             self.watchdog.start()
             self.main.cancel()
@@ -381,7 +381,7 @@ async def _serve(runner: Any) -> None:
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     assert main is not None
-    stop = _Stop(main, loop)
+    stop = _Stop(main)
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop)
     try:

@@ -96,13 +96,14 @@ def stuck_report(pid: int) -> str:
     import psutil
 
     try:
-        tree = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+        root = psutil.Process(pid)
+        tree = [root, *root.children(recursive=True)]
     except psutil.Error as err:
         return f"(process {pid} gone: {err})"
     spy = shutil.which("py-spy", path=str(BIN)) or shutil.which("py-spy")
     lines = []
     for proc in tree:
-        with suppress(psutil.Error):
+        with suppress(psutil.Error, subprocess.TimeoutExpired):
             lines.append(f"pid {proc.pid} {proc.status()} {' '.join(proc.cmdline()[:8])}")
             if spy and "python" in proc.name():
                 dump = subprocess.run([spy, "dump", "--pid", str(proc.pid)],
