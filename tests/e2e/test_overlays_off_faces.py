@@ -30,10 +30,13 @@ needs_ocr = pytest.mark.skipif(not have_tesseract(),
                                reason="needs tesseract (apt-get install tesseract-ocr)")
 
 
-CLIP_MS = 9000
-"""Clip length: long enough for a cue change and the card's 3 s, short enough to render
-four face cases in a minute."""
-FOOTAGE_S = 9.5
+CLIP_MS = 7000
+"""Clip length: long enough for several cue changes and the card's 3 s, short enough to
+render six face cases in well under a minute."""
+FOOTAGE_S = 7.5
+OCR_FRAMES = 12
+"""Frames OCR'd per clip, one every 0.58 s (tesseract: about 0.6 CPU-s a frame): the
+card's 3 s fall on five of them, and a caption cue of 0.6 s or more on at least one."""
 
 
 def _transcript() -> Transcript:
@@ -84,14 +87,15 @@ def wide(folder: Path) -> Path:
 ])
 def test_no_text_on_the_face(folder: Path, name: str, template: str,
                              face: dict[str, object]) -> None:
-    """At most 1 of 24 frames has an OCR'd word on a detected face."""
+    """At most 1 of 12 frames has an OCR'd word on a detected face."""
     footage = face_footage(folder / f"{name}.mp4", seconds=FOOTAGE_S,
                            **face)  # type: ignore[arg-type]
     plan, _ = make_clip(footage, folder / f"{name}-clip.mp4", template)
-    verdicts = judge(folder / f"{name}-clip.mp4", 24)
+    verdicts = judge(folder / f"{name}-clip.mp4", OCR_FRAMES)
     with_face = [v for v in verdicts if v.faces]
     covered = [(v.t_s, v.words) for v in verdicts if v.covered]
-    assert len(with_face) >= 16, f"the face should stay detectable: {len(with_face)} of 24"
+    assert len(with_face) >= OCR_FRAMES * 2 // 3, (
+        f"the face should stay detectable: {len(with_face)} of {OCR_FRAMES}")
     assert len(covered) <= 1, (plan.layout, [p.reason for p in plan.placements], covered)
     assert any(v.words for v in verdicts), "OCR read no text at all: the judge is blind"
 
