@@ -336,4 +336,62 @@ check (pipeline/speech/name_check.py) and measured only with the final matcher: 
 sentences x 3 voices = 60 utterances, 33 of them naming a product; its near-misses
 hold no catalog keyword, only names' first words and sound-alikes."""
 
-SETS = (TUNING, HELD_OUT, FRESH, FRESH2, FRESH3)
+FRESH4 = LabelledSet(
+    name="fresh4",
+    catalog=(
+        _product("PEN-6", "Halvard Fountain Pen", keywords=("fountain pen",)),
+        _product("BALM-6", "Seraphine Lip Balm", keywords=("lip balm",)),
+        _product("BLOCK-6", "Kilbride Yoga Block", keywords=("yoga block",)),
+        _product("RACKET-6", "Dunmore Tennis Racket", keywords=("tennis racket",)),
+        _product("CREAM-6", "Corisande Hand Cream", keywords=("hand cream",)),
+        _product("JOURNAL-6", "Tamsin Leather Journal", keywords=("leather journal",)),
+        _product("KNIFE-6", "Bramwell Bread Knife", keywords=("bread knife",)),
+        _product("ROBE-6", "Oleander Bath Robe", keywords=("bath robe",)),
+        _product("BRUSH-6", "Petrova Hair Brush", keywords=("hair brush",)),
+        _product("TIDY-6", "Quillon Desk Organizer", keywords=("desk organizer",)),
+    ),
+    utterances=(
+        Utterance("Write your letters with the Halvard Fountain Pen.", "PEN-6",
+                  ("Halvard Fountain Pen",)),
+        Utterance("The Seraphine Lip Balm keeps your lips soft all winter.", "BALM-6",
+                  ("Seraphine Lip Balm",)),
+        Utterance("Hold every pose with the Kilbride Yoga Block.", "BLOCK-6",
+                  ("Kilbride Yoga Block",)),
+        Utterance("Serve like a pro with the Dunmore Tennis Racket.", "RACKET-6",
+                  ("Dunmore Tennis Racket",)),
+        Utterance("Rub in a little Corisande Hand Cream after washing.", "CREAM-6",
+                  ("Corisande Hand Cream",)),
+        # other products of the catalog, not in the vocabulary prompt
+        Utterance("Plan your week in the Tamsin Leather Journal.", "PEN-6",
+                  ("Tamsin Leather Journal",)),
+        Utterance("Slice warm loaves with the Bramwell Bread Knife.", "BALM-6",
+                  ("Bramwell Bread Knife",)),
+        Utterance("Wrap up after a bath in the Oleander Bath Robe.", "BLOCK-6",
+                  ("Oleander Bath Robe",)),
+        Utterance("Brush out the tangles with the Petrova Hair Brush.", "RACKET-6",
+                  ("Petrova Hair Brush",)),
+        Utterance("Tidy your pens into the Quillon Desk Organizer.", "CREAM-6",
+                  ("Quillon Desk Organizer",)),
+        Utterance("The Halvard Fountain Pen and the Tamsin Leather Journal make a fine gift.",
+                  "PEN-6", ("Halvard Fountain Pen", "Tamsin Leather Journal")),
+        # near-misses: nothing here names a product, nothing may be corrected
+        Utterance("My uncle Halvard fishes off the pier.", "PEN-6", ()),
+        Utterance("Seraphine sang in the choir last Sunday.", "BALM-6", ()),
+        Utterance("We hiked from Kilbride up to the ridge.", "BLOCK-6", ()),
+        Utterance("The tennis club in Dunmore closes at nine.", "RACKET-6", ()),
+        Utterance("She keeps a journal by her bed.", "PEN-6", ()),
+        Utterance("Grandpa cut the bread with an old knife.", "BALM-6", ()),
+        Utterance("The oleander in the garden is in bloom.", "BLOCK-6", ()),
+        Utterance("Pass me the brush, I will paint the fence.", "RACKET-6", ()),
+        Utterance("Petrov moved his desk by the window.", "CREAM-6", ()),
+    ),
+    voices=(Voice("espeak-ng", "en-us+f2", 155), Voice("espeak-ng", "en-gb-x-rp+m2", 170),
+            Voice("espeak-ng", "en-us-nyc+m5", 150)),
+)
+"""A fifth held-out set, written (session 5, before any matcher change of that session
+and before any of its audio was heard or transcribed): stationery, beauty, sport and
+kitchen; 20 sentences x 3 voices not used before = 60 utterances, 33 of them naming a
+product (36 names); near-misses hold names' first words, keywords' single words and sound-alikes
+("Petrov" for "Petrova")."""
+
+SETS = (TUNING, HELD_OUT, FRESH, FRESH2, FRESH3, FRESH4)
