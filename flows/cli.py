@@ -94,9 +94,13 @@ def make(
 ) -> None:
     """Make one clip: OUT/<clip_id>/ with clip.mp4, captions, thumbnail, plan, manifest."""
     from flows.produce import produce_clip
-    from pipeline.produce import preload_whisper
+    from pipeline.produce import MakeRequest, check_request, preload_whisper
 
     settings = _settings(duration, lang, engine, model, layout, platforms)
+    # bad input is told in seconds, not after Prefect's 10 s start
+    check_request(MakeRequest(footage=footage[0], catalog=catalog, sku=sku, out_dir=out_dir,
+                              template=template, settings=settings,
+                              more_footage=tuple(footage[1:]), script=script))
     if variants:
         _make_variants(footage, catalog, sku, template, out_dir, settings, variants, as_json,
                        vary, script)

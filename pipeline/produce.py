@@ -122,14 +122,36 @@ def _probe_video(path: Path) -> MediaInfo:
     return info
 
 
-def load_inputs(req: MakeRequest) -> Inputs:
-    """Probe the footage, find the product, load the template; all bad input fails here."""
+@dataclass(frozen=True)
+class CheckedRequest:
+    """A request's inputs read and validated, before anything costly (hashing, rendering)."""
+
+    infos: tuple[MediaInfo, ...]
+    catalog: dict[str, Product]
+    product: Product
+    template: Template
+    notes: tuple[str, ...]
+    script: str
+
+
+def check_request(req: MakeRequest) -> CheckedRequest:
+    """Probe the footage, find the product, load the template and script; all bad input
+    fails here, in seconds (`clipcart make` asks before it starts Prefect)."""
     infos = tuple(_probe_video(path) for path in req.all_footage)
     catalog = load_catalog(req.catalog)
     product = find_product(catalog, req.sku, req.catalog)
     notes: list[str] = []
     template = styled(load_template_noting(req.template, notes), req.settings)
     script = read_script(req.script) if req.script is not None else ""
+    return CheckedRequest(infos, catalog, product, template, tuple(notes), script)
+
+
+def load_inputs(req: MakeRequest) -> Inputs:
+    """The request checked (``check_request``) and the clip's content id."""
+    checked = check_request(req)
+    infos, catalog, product, template = (checked.infos, checked.catalog, checked.product,
+                                         checked.template)
+    notes, script = list(checked.notes), checked.script
     # one file keeps its plain digest, so single-file clip ids do not change
     digest = "+".join(sorted(file_digest(path) for path in req.all_footage))
     clip_id = clip_id_for(digest, product, template, req.settings,

@@ -23,7 +23,15 @@ def _one_line_error(err: str) -> str:
     return lines[0]
 
 
-@pytest.mark.usefixtures("prefect_harness")
+@pytest.fixture
+def no_flow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bad input must be refused before any flow run (and Prefect's start) begins."""
+    def started(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("a flow run started for bad input")
+    monkeypatch.setattr("flows.produce.produce_clip", started)
+
+
+@pytest.mark.usefixtures("no_flow")
 def test_missing_footage(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, err = _run(capsys, "make", str(tmp_path / "nope.mp4"), "--catalog",
                           str(CATALOG_CSV), "--sku", "TRAIL-BOTTLE-24", "--out", str(tmp_path))
@@ -31,7 +39,7 @@ def test_missing_footage(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
     assert "nope.mp4: file not found" in _one_line_error(err)
 
 
-@pytest.mark.usefixtures("prefect_harness")
+@pytest.mark.usefixtures("no_flow")
 def test_unknown_sku(capsys: pytest.CaptureFixture[str], short_scene: Path,
                      tmp_path: Path) -> None:
     code, _, err = _run(capsys, "make", str(short_scene), "--catalog", str(CATALOG_CSV),
