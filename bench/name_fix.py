@@ -100,25 +100,25 @@ def _times(name: str, text: str) -> int:
 
 
 def heard_rows(labelled: LabelledSet, voices: Sequence[Voice] | None = None,
-               utterances: int | None = None) -> list[dict[str, Any]]:
+               utterances: int | None = None, model: str = "tiny.en") -> list[dict[str, Any]]:
     """Speak, transcribe and correct every utterance of ``labelled`` (the first
     ``utterances`` when given) in each of its voices (or ``voices``), exactly as
-    `clipcart make` does (the audio checks each correction): one row per utterance
-    and voice."""
+    `clipcart make` does with ``model`` (the audio checks each correction): one row per
+    utterance and voice."""
     by_sku = {p.sku: p for p in labelled.catalog}
     names = catalog_names(labelled.catalog)
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="clipcart-namefix-") as tmp:
         for i, utt in enumerate(labelled.utterances[:utterances]):
-            options = TranscribeOptions(model="tiny.en", language="en",
+            options = TranscribeOptions(model=model, language="en",
                                         vocabulary=tuple(product_terms(by_sku[utt.sku])))
             for j, voice in enumerate(voices or labelled.voices):
                 wav = speak(utt.text, voice, Path(tmp) / f"{i}-{j}.wav")
                 if wav is None:
                     continue
                 samples = load_16k(wav)
-                heard = run_whisper(samples, "tiny.en", "en", options).words
-                check = NameCheck(samples_between(samples), "tiny.en", "en", options.vocabulary)
+                heard = run_whisper(samples, model, "en", options).words
+                check = NameCheck(samples_between(samples), model, "en", options.vocabulary)
                 fixed, fixes = correct_names(heard, names, confirm=check.confirms)
                 rows.append({"set": labelled.name, "voice": f"{voice.program}:{voice.voice}"
                              + (f":{voice.wpm}" if voice.wpm else ""), "said": utt.text,
