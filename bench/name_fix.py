@@ -1,27 +1,27 @@
 """Product-name correction figures for `clipcart bench`: precision and recall.
 
-Five labelled sets of spoken utterances (bench/name_fix_sets.py), each its own
+Six labelled sets of spoken utterances (bench/name_fix_sets.py), each its own
 catalog, sentences and voices, written one after another: ``TUNING``, the one
-pipeline/speech/names.py's thresholds were first chosen on; ``HELD_OUT``, ``FRESH``
-and ``FRESH2``, each written before a change to the matcher and measured after it
-(their failures then shaped the next change, so they are no longer clean); and
-``FRESH3``, written before the audio check (pipeline/speech/name_check.py) and first
-measured with it. Each sentence is spoken by each of its set's voices (flite,
-espeak-ng), transcribed by tiny.en with the product's words as vocabulary and
-corrected against every name of its set's catalog with the audio asked, exactly as
-`clipcart make` does. Each utterance says which catalog names it really speaks;
-near-misses speak none and must not be corrected.
+pipeline/speech/names.py's thresholds were first chosen on; ``HELD_OUT``, ``FRESH``,
+``FRESH2`` and ``FRESH3``, each written before a change to the matcher and measured
+after it (their failures then shaped the next change, so they are no longer clean);
+and ``FRESH4``, written after the last matcher change and measured once. Each
+sentence is spoken by each of its set's voices (flite, espeak-ng), transcribed by
+tiny.en with the product's words as vocabulary and corrected against every name of
+its set's catalog with the audio asked, exactly as `clipcart make` does. Each
+utterance says which catalog names it really speaks; near-misses speak none and must
+not be corrected.
 
 - ``name_fix_precision``: corrections that put a spoken name where it was said (the
   name, or a keyword inside it, is said in the sentence, and the corrected transcript
   spells it no more often than the sentence says it), over all corrections made (1.0
-  when none were made), on ``FRESH3``;
+  when none were made), on ``FRESH4``;
 - ``name_fix_recall``: spoken names Whisper misspelled that the correction spelled
   as the catalog does, over all spoken names Whisper misspelled, on that set;
 - ``name_fix_utterances``, ``name_fix_needed``, ``name_fix_made``: its counts;
-- the same five with ``name_fix_heldout3_`` (``FRESH2``), ``name_fix_heldout2_``
-  (``FRESH``), ``name_fix_heldout1_`` (``HELD_OUT``) and ``name_fix_tuning_`` in place
-  of ``name_fix_`` for the other sets.
+- the same five with ``name_fix_heldout4_`` (``FRESH3``), ``name_fix_heldout3_``
+  (``FRESH2``), ``name_fix_heldout2_`` (``FRESH``), ``name_fix_heldout1_``
+  (``HELD_OUT``) and ``name_fix_tuning_`` in place of ``name_fix_`` for the other sets.
 
 Voices are made at run time (flite and espeak-ng are Debian packages; the bench
 skips a voice whose program is missing). Run: ``PYTHONPATH=. python -m bench.name_fix``
@@ -41,7 +41,16 @@ from typing import Any
 
 import numpy as np
 
-from bench.name_fix_sets import FRESH, FRESH2, FRESH3, HELD_OUT, TUNING, LabelledSet, Voice
+from bench.name_fix_sets import (
+    FRESH,
+    FRESH2,
+    FRESH3,
+    FRESH4,
+    HELD_OUT,
+    TUNING,
+    LabelledSet,
+    Voice,
+)
 from pipeline.core.scripts import join_words
 from pipeline.media.ffmpeg import run_ffmpeg
 from pipeline.plan import product_terms
@@ -133,14 +142,16 @@ def heard_rows(labelled: LabelledSet, voices: Sequence[Voice] | None = None,
 
 def measure_name_fix(quick: bool = False, rows_out: Path | None = None
                      ) -> dict[str, float | None]:
-    """Every set's figures: the last held-out set's (``FRESH3``) as ``name_fix_*``, the
-    others' as ``name_fix_heldout3_*`` (``FRESH2``), ``name_fix_heldout2_*``
+    """Every set's figures: the last held-out set's (``FRESH4``) as ``name_fix_*``, the
+    others' as ``name_fix_heldout4_*`` (``FRESH3``), ``name_fix_heldout3_*`` (``FRESH2``),
+    ``name_fix_heldout2_*``
     (``FRESH``), ``name_fix_heldout1_*`` (``HELD_OUT``) and ``name_fix_tuning_*``.
     ``quick`` speaks one utterance of each set in one voice (a smoke run, not a
     figure); ``rows_out`` gets every row as a JSON line."""
     figures: dict[str, float | None] = {}
     lines = []
-    for labelled, prefix in ((FRESH3, "name_fix_"), (FRESH2, "name_fix_heldout3_"),
+    for labelled, prefix in ((FRESH4, "name_fix_"), (FRESH3, "name_fix_heldout4_"),
+                             (FRESH2, "name_fix_heldout3_"),
                              (FRESH, "name_fix_heldout2_"),
                              (HELD_OUT, "name_fix_heldout1_"), (TUNING, "name_fix_tuning_")):
         rows = heard_rows(labelled, labelled.voices[:1] if quick else None,

@@ -1,14 +1,14 @@
-"""The labelled speech bench/name_fix.py scores catalog-name correction on: two sets.
+"""The labelled speech bench/name_fix.py scores catalog-name correction on: six sets,
+in the order they were written (each set's docstring says when and why).
 
-- ``TUNING``: the set pipeline/speech/names.py's thresholds were chosen on (a
+- ``TUNING``: the set pipeline/speech/names.py's thresholds were first chosen on (a
   live-selling catalog of ten products; 19 sentences in five voices). Its figures
   say how well the matcher fits what it was tuned on, nothing more.
-- ``HELD_OUT``: written and committed before the matcher was changed to reach the
-  0.8 recall target, and never used to tune it: another catalog (homeware and
-  beauty, none of its names in the tuning set), other sentences, other voices (flite's
-  kal16, espeak-ng's Scottish and Caribbean English with other variants, at 140 and
-  205 words a minute). Its figures are the ones `clipcart bench` reports as
-  ``name_fix_precision`` / ``name_fix_recall``.
+- ``HELD_OUT``, ``FRESH``, ``FRESH2``, ``FRESH3``: each written and committed before a
+  change to the matcher, measured after it; their failures shaped the next change,
+  so only ``FRESH3``'s first measurement was clean.
+- ``FRESH4``: written after the last matcher change and measured once; `clipcart
+  bench` reports it as ``name_fix_precision`` / ``name_fix_recall``.
 
 Each utterance says which catalog names it really speaks; a near-miss ("my
 grandmother kept a copper kettle", "Sandra brought her yoga mat") speaks none and

@@ -23,8 +23,8 @@ peak_rss_4k60_mb        the same for a 2-minute 3840x2160 60 fps input (target �
 name_fix_precision,     product names respelled as the catalog does (bench/name_fix.py),
 name_fix_recall         on the last held-out labelled set: right corrections /
                         corrections (target ≥ 0.95), misheard names respelled / misheard
-                        names (target ≥ 0.8); name_fix_heldout3_*, name_fix_heldout2_*,
-                        name_fix_heldout1_* and name_fix_tuning_* the same on the others
+                        names (target ≥ 0.8); name_fix_heldout4_* to name_fix_heldout1_*
+                        and name_fix_tuning_* the same on the others
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def captions_figures() -> dict[str, Any]:
 
 def name_fix_figures(quick: bool) -> dict[str, Any]:
     """Catalog-name correction precision and recall on labelled utterances (bench.name_fix):
-    the last held-out set's, the others' under ``name_fix_heldout3_*``, ``name_fix_heldout2_*``,
+    the last held-out set's, the others' under ``name_fix_heldout4_*`` to
     ``name_fix_heldout1_*`` and ``name_fix_tuning_*``; a quick run speaks one of each
     set in one voice (a smoke run, not a figure)."""
     from bench import name_fix
