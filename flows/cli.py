@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any
 
 import typer
@@ -279,12 +284,34 @@ def _register_optional() -> None:
     slice_cli.register(app)
 
 
+@contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """SIGTERM (a service manager's stop, ``timeout``, ``kill``) raises KeyboardInterrupt
+    in the main thread while a command runs, so it unwinds as Ctrl-C does (exit 130):
+    the staging folder and render scratch go, and Prefect's embedded server is stopped.
+    Python's default ends the process on the spot, and the server, a child process,
+    was left running for good."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turn every error into one line and an exit code."""
     _register_optional()
     try:
         # without standalone mode Typer *returns* typer.Exit's code (and 130 for Ctrl-C)
-        code = app(args=argv, standalone_mode=False)
+        with _sigterm_unwinds():
+            code = app(args=argv, standalone_mode=False)
         if code == 130:
             raise KeyboardInterrupt
     except typer.Exit as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -145,16 +144,11 @@ def watch_command(
                       markup=False, soft_wrap=True)
 
     outcome_hooks.append(say)
-    signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop ends it like Ctrl-C
     try:
         watch_inbox(inbox=inbox, catalog=catalog, out_dir=out_dir, template=template,
                     once=once, settle_s=settle, reject_after_s=reject_after, registry=registry)
     finally:
         outcome_hooks.remove(say)
-
-
-def _interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def _decide(clip_id: str, approved: bool, note: str, ledger: str | None,

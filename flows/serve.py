@@ -249,7 +249,6 @@ def serve_forever(port: int, inbox: Path | None, catalog: Path | None, out_dir: 
     """
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    signal.signal(signal.SIGTERM, _interrupt)  # until the runner installs its own
     with local_server(port) as api_url, temporary_settings({PREFECT_API_URL: api_url}):
         os.environ["PREFECT_API_URL"] = api_url  # flow-run children inherit it
         runner = _runner(limit)
@@ -290,10 +289,6 @@ def link_server(ledger_url: str | None) -> Iterator[None]:
     with start_links(default_links_port(), "127.0.0.1", ledger_url) as links:
         print(f"links: {links.base_url}", flush=True)
         yield
-
-
-def _interrupt(_signum: int, _frame: Any) -> None:
-    raise KeyboardInterrupt
 
 
 def _runner(limit: int) -> Any:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -156,3 +157,45 @@ def test_ctrl_c_during_batch_keeps_finished_clips_and_resumes(
     assert len(rendered) - before == 3 - kept  # only the missing clips are made again
     assert not list(out.glob(".*"))
     guard.check()
+
+
+@pytest.mark.slow
+def test_sigterm_during_make_stops_it_like_ctrl_c(tmp_path: Path, short_scene: Path) -> None:
+    """A real SIGTERM (a service manager's stop) to `clipcart make` while it renders:
+    exit 130 with the interrupted line, no staging folder, no render scratch, and no
+    process of its left running (Python's default ended make on the spot and left
+    Prefect's embedded server running for good)."""
+    import sys
+
+    import psutil
+
+    scratch, out = tmp_path / "tmp", tmp_path / "out"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch), "CLIPCART_HOME": str(tmp_path / "home")}
+    proc = subprocess.Popen([sys.executable, "-m", "flows.cli",
+                             *map(str, make_args(short_scene, out))],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    children: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 240
+        while not list(scratch.glob("clipcart-render-*")):
+            assert proc.poll() is None and time.monotonic() < deadline, "no render began"
+            time.sleep(0.05)
+        children = psutil.Process(proc.pid).children(recursive=True)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+        _, alive = psutil.wait_procs(children, timeout=15)
+        assert not alive, [p.cmdline() for p in alive]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for child in children:
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+        err = proc.communicate()[1]
+    assert proc.returncode == 130, err
+    assert [line for line in err.splitlines() if line.strip()] == [
+        "clipcart: interrupted; finished clips are kept and nothing half-made is left, so "
+        "running the same command again carries on"], err
+    no_output(out)
+    assert not list(scratch.glob("clipcart-render-*"))
