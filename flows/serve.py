@@ -310,31 +310,46 @@ def _runner(limit: int) -> Any:
 STOP_GRACE_S = 20.0
 """How long flow runs in progress get to end after serve is stopped (they were sent
 Ctrl-C: a make keeps its finished clips) before they are killed."""
+STOP_POLL_S = 0.2
+"""How often a stopping serve looks whether its flow runs have ended."""
 
 
 @dataclass
 class _Stop:
-    """Ctrl-C or SIGTERM to serve: pass Ctrl-C on to the flow runs in progress (as a
-    terminal's Ctrl-C reaches its whole process group), stop the runner, and kill runs
-    still going after ``STOP_GRACE_S`` or at a second Ctrl-C. Prefect's runner otherwise
-    waits, without a bound, for every run process to end by itself."""
+    """Ctrl-C or SIGTERM to serve: start no new flow run, pass Ctrl-C on to the runs in
+    progress (as a terminal's Ctrl-C reaches its whole process group), wait for them to
+    end, then stop the runner; runs still going after ``STOP_GRACE_S``, or at a second
+    Ctrl-C, are killed. The runner is stopped only once its runs have ended: its own
+    shutdown sends each run SIGTERM at once, which cut a run's clean-up short (a
+    staging folder, the render's scratch and a running ffmpeg were left behind), and
+    then waits, without a bound, for every run process to end by itself."""
 
     main: asyncio.Task[Any]
+    runner: Any
     asked: int = 0
     watchdog: threading.Timer | None = None
 
     def __call__(self) -> None:
         self.asked += 1
-        if self.asked == 1:
-            _signal_runs(signal.SIGINT)
-            loop = self.main.get_loop()
-            loop.call_later(STOP_GRACE_S, _signal_runs, signal.SIGKILL)
-            self.watchdog = threading.Timer(SLOW_STOP_S, _report_slow_stop, args=(loop,))
-            self.watchdog.daemon = True
-            self.watchdog.start()
+        if self.asked > 1:
+            _signal_runs(_runs(), signal.SIGKILL)
             self.main.cancel()
-        else:
-            _signal_runs(signal.SIGKILL)
+            return
+        self.runner.stopping = True  # Prefect's runner submits no scheduled run from now
+        loop = self.main.get_loop()
+        self.watchdog = threading.Timer(SLOW_STOP_S, _report_slow_stop, args=(loop,))
+        self.watchdog.daemon = True
+        self.watchdog.start()
+        loop.create_task(self._wind_down())
+
+    async def _wind_down(self) -> None:
+        runs = _runs()
+        _signal_runs(runs, signal.SIGINT)
+        deadline = time.monotonic() + STOP_GRACE_S
+        while any(_alive(run) for run in runs) and time.monotonic() < deadline:
+            await asyncio.sleep(STOP_POLL_S)
+        _signal_runs([run for run in runs if _alive(run)], signal.SIGKILL)
+        self.main.cancel()
 
 
 SLOW_STOP_S = 60.0
@@ -353,15 +368,36 @@ def _report_slow_stop(loop: asyncio.AbstractEventLoop) -> None:
     faulthandler.dump_traceback(all_threads=True)
 
 
-def _signal_runs(sig: signal.Signals) -> None:
-    """Send ``sig`` to serve's flow-run processes: its children in its own process group
-    (the Prefect server child has a session of its own and is stopped after the runner)."""
+def _runs() -> list[Any]:
+    """Serve's flow-run processes: its children in its own process group (the Prefect
+    server child has a session of its own and is stopped after the runner)."""
     import psutil
 
+    runs = []
     for child in psutil.Process().children():
         with suppress(psutil.Error, OSError):
             if os.getpgid(child.pid) == os.getpgrp():
-                child.send_signal(sig)
+                runs.append(child)
+    return runs
+
+
+def _alive(process: Any) -> bool:
+    """Whether a psutil process is still running (a zombie has ended)."""
+    import psutil
+
+    try:
+        return bool(process.is_running()) and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _signal_runs(runs: list[Any], sig: signal.Signals) -> None:
+    """Send ``sig`` to each of ``runs`` (psutil processes) still there."""
+    import psutil
+
+    for run in runs:
+        with suppress(psutil.Error, OSError):
+            run.send_signal(sig)
 
 
 def _run(runner: Any) -> None:
@@ -376,7 +412,7 @@ async def _serve(runner: Any) -> None:
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     assert main is not None
-    stop = _Stop(main)
+    stop = _Stop(main, runner)
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop)
     try:

@@ -169,7 +169,16 @@ def test_schedules_fire_a_slow_copy_becomes_one_clip_and_a_due_clip_posts_once(
         print(f"scheduled runs seen completed: publish-due {len(done)}, watch-inbox "
               f"{len(watched)}")
         again = [p for p in sandbox.posts() if p["title"] == "Served #test"]
+
+        # a second take is dropped and serve is stopped while it renders
+        (tmp_path / "take2.mp4").write_bytes(footage.read_bytes() + b"take two")
+        shutil.copy(tmp_path / "take2.mp4", inbox / "TRAIL-MUG-12" / "take2.mp4")
+        wait_for(lambda: list((home / "tmp").glob("clipcart-render-*")), 300,
+                 "the second take's make to start rendering")
     assert served.process.returncode == 130
+    # the run stopped mid-render cleaned up: no render scratch, no staging folder
+    assert not list((home / "tmp").glob("clipcart-render-*"))
+    assert not list(out.glob(".*"))
     assert len(clips) == 1 and not (inbox / "_rejected").exists()
     assert len(again) == 1  # later publish-due runs posted nothing twice
     assert server_problems(home) == []
