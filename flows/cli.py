@@ -99,17 +99,14 @@ def make(
 ) -> None:
     """Make one clip: OUT/<clip_id>/ with clip.mp4, captions, thumbnail, plan, manifest."""
     from flows.produce import produce_clip
-    from pipeline.produce import MakeRequest, check_request, preload_whisper
+    from pipeline.produce import preload_whisper
 
     settings = _settings(duration, lang, engine, model, layout, platforms)
-    # bad input is told in seconds, not after Prefect's 10 s start
-    check_request(MakeRequest(footage=footage[0], catalog=catalog, sku=sku, out_dir=out_dir,
-                              template=template, settings=settings,
-                              more_footage=tuple(footage[1:]), script=script))
     if variants:
         _make_variants(footage, catalog, sku, template, out_dir, settings, variants, as_json,
                        vary, script)
         return
+    _check_inputs(footage, catalog, sku, template, out_dir, settings, script)
     preload_whisper(settings)
     with err.status("making clip…"):
         manifest = produce_clip(footage, catalog, sku, out_dir, template, settings, script)
@@ -117,6 +114,17 @@ def make(
         sys.stdout.write(json.dumps(manifest, ensure_ascii=False) + "\n")
     else:
         _summary(manifest)
+
+
+def _check_inputs(footage: list[Path], catalog: Path, sku: str, template: str, out_dir: Path,
+                  settings: Any, script: Path | None) -> None:
+    """Every input check of a make, after the options' own (a bad file or SKU is told in
+    seconds, not after Prefect's 10 s start)."""
+    from pipeline.produce import MakeRequest, check_request
+
+    check_request(MakeRequest(footage=footage[0], catalog=catalog, sku=sku, out_dir=out_dir,
+                              template=template, settings=settings,
+                              more_footage=tuple(footage[1:]), script=script))
 
 
 def _make_variants(footage: list[Path], catalog: Path, sku: str, template: str, out_dir: Path,
@@ -134,6 +142,7 @@ def _make_variants(footage: list[Path], catalog: Path, sku: str, template: str, 
 
     axes, alternatives = plans.parse_axes(vary), plans.load_alternatives(template)
     specs = plans.plan_variants(template, count, alternatives, axes)
+    _check_inputs(footage, catalog, sku, template, out_dir, settings, script)
     preload_whisper(settings)
     made: list[dict[str, Any]] = []
     while len(made) < len(specs):
