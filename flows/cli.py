@@ -120,11 +120,10 @@ def _check_inputs(footage: list[Path], catalog: Path, sku: str, template: str, o
                   settings: Any, script: Path | None) -> None:
     """Every input check of a make, after the options' own (a bad file or SKU is told in
     seconds, not after Prefect's 10 s start)."""
-    from pipeline.produce import MakeRequest, check_request
+    from flows.produce import make_request
+    from pipeline.produce import check_request
 
-    check_request(MakeRequest(footage=footage[0], catalog=catalog, sku=sku, out_dir=out_dir,
-                              template=template, settings=settings,
-                              more_footage=tuple(footage[1:]), script=script))
+    check_request(make_request(footage, catalog, sku, out_dir, template, settings, script))
 
 
 def _make_variants(footage: list[Path], catalog: Path, sku: str, template: str, out_dir: Path,

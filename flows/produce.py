@@ -132,6 +132,16 @@ class Stopwatch:
         return {**self.laps, "total": time.perf_counter() - self.start}
 
 
+def make_request(footage: Path | Sequence[Path], catalog: Path, sku: str, out_dir: Path,
+                 template: str, settings: Settings, script: Path | None) -> stages.MakeRequest:
+    """One make's request: the first footage file, the others as alternatives."""
+    files = [Path(footage)] if isinstance(footage, (str, Path)) else [Path(f) for f in footage]
+    return stages.MakeRequest(footage=files[0], catalog=Path(catalog), sku=sku,
+                              out_dir=Path(out_dir), template=template, settings=settings,
+                              more_footage=tuple(files[1:]),
+                              script=Path(script) if script is not None else None)
+
+
 def produce(footage: Path | Sequence[Path], catalog: Path, sku: str, out_dir: Path,
             template: str = "bold", settings: Settings | None = None,
             script: Path | None = None, *, tracked: bool = True) -> dict[str, Any]:
@@ -146,11 +156,7 @@ def produce(footage: Path | Sequence[Path], catalog: Path, sku: str, out_dir: Pa
     ``tracked=False`` runs the same stages as plain functions (a Dask worker).
     """
     settings = settings or Settings()
-    files = [Path(footage)] if isinstance(footage, (str, Path)) else [Path(f) for f in footage]
-    req = stages.MakeRequest(footage=files[0], catalog=Path(catalog), sku=sku,
-                             out_dir=Path(out_dir), template=template, settings=settings,
-                             more_footage=tuple(files[1:]),
-                             script=Path(script) if script is not None else None)
+    req = make_request(footage, catalog, sku, out_dir, template, settings, script)
     watch = Stopwatch(tracked)
     inputs = watch.run("probe", load_inputs, req)
     done = stages.existing_manifest(req.out_dir, inputs.clip_id)
