@@ -84,13 +84,29 @@ def short_scene(media_dir: Path) -> Path:
                       speech_at_s=0.5, plain=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def prefect_harness() -> Iterator[None]:
-    """One Prefect test harness (embedded server, temporary database) for the session."""
+    """One Prefect API server (temporary database) per test process, for every flow a test
+    runs in it. Without it, the first flow run in a process starts its own ephemeral
+    server as well: each start of a server on a fresh database costs about 13 CPU-s and
+    14 s (migrations, then uvicorn)."""
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def prefect_api_env(prefect_harness: None) -> dict[str, str]:
+    """The environment a CLI subprocess needs to use this process's Prefect server rather
+    than start an ephemeral one of its own, as a user with a Prefect server (or a running
+    `clipcart serve`) has. tests/e2e/test_e2e.py and the signal tests keep the ephemeral
+    server, as `clipcart make` runs on a machine with none."""
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    assert url, "the Prefect test harness set no API URL"
+    return {"PREFECT_API_URL": str(url)}
 
 
 @pytest.hookimpl(hookwrapper=True)

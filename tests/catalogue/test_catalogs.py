@@ -44,7 +44,6 @@ def _error(path: Path, *needles: str) -> str:
     return line
 
 
-@pytest.mark.usefixtures("prefect_harness")
 def test_missing_column_through_the_cli(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                         short_scene: Path) -> None:
     catalog = _csv(tmp_path, "MUG-1,Camp Mug,https://shop.example.com/mug\n",

@@ -18,8 +18,6 @@ from pipeline import produce
 from pipeline.media import ffmpeg
 from tests.catalogue.support import CATALOG_CSV, Untouched, cli, make_args, no_output
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
-
 
 @pytest.fixture
 def tiny_disk(tmp_path: Path) -> Iterator[Path]:

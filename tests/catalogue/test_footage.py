@@ -19,8 +19,6 @@ from pipeline.media.probe import check_footage, probe
 from pipeline.media.samples import make_scene
 from tests.catalogue.support import Untouched, cli, footage, make_args, no_output, rejected
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
-
 
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory: pytest.TempPathFactory) -> Path:

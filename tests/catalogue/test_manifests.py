@@ -17,8 +17,6 @@ import pytest
 
 from tests.catalogue.support import CATALOG_CSV, SKU, Untouched, cli, no_output, rejected
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
-
 
 def _campaign(tmp_path: Path, rows: list[str]) -> Path:
     folder = tmp_path / "campaign"

@@ -17,8 +17,6 @@ from pipeline.produce import MakeRequest, load_inputs
 from pipeline.speech.script_file import MAX_SCRIPT_BYTES
 from tests.catalogue.support import SKU, Untouched, cli, footage, make_args, no_output, rejected
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
-
 SAID = ("This is the Trailhead Insulated Bottle. It keeps water ice cold all day, and the "
         "lid never leaks. Right now it's only twenty-four dollars. Grab yours from the "
         "link below.")

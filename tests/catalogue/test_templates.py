@@ -24,7 +24,6 @@ def _template(tmp_path: Path, change: dict[str, dict[str, object]]) -> Path:
     return path
 
 
-@pytest.mark.usefixtures("prefect_harness")
 def test_unknown_key_through_the_cli(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                      short_scene: Path) -> None:
     path = _template(tmp_path, {"card": {"colour": "#FFFFFF"}})
@@ -63,7 +62,6 @@ def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
     assert "brand.yaml: line" in info.value.one_line() and "Fix the YAML" in info.value.hint
 
 
-@pytest.mark.usefixtures("prefect_harness")
 def test_unknown_template_name(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                short_scene: Path) -> None:
     result = cli(capsys, *make_args(short_scene, tmp_path / "out", "--template", "bolld"))

@@ -25,8 +25,8 @@ from tests.support.stems import frame_db, read_mono
 pytestmark = pytest.mark.slow
 
 
-def make(footage: Path, template: str, out: Path) -> dict[str, object]:
-    env = {**os.environ, "CLIPCART_HOME": str(out / "home")}
+def make(footage: Path, template: str, out: Path, api: dict[str, str]) -> dict[str, object]:
+    env = {**os.environ, **api, "CLIPCART_HOME": str(out / "home")}
     proc = subprocess.run(
         [sys.executable, "-m", "flows.cli", "make", str(footage), "--catalog", str(CATALOG_CSV),
          "--sku", "TRAIL-BOTTLE-24", "--template", template, "--out", str(out / "clips"),
@@ -46,14 +46,14 @@ def footage(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def clips(footage: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
-          ) -> dict[str, dict[str, object]]:
+def clips(footage: dict[str, Path], tmp_path_factory: pytest.TempPathFactory,
+          prefect_api_env: dict[str, str]) -> dict[str, dict[str, object]]:
     out = tmp_path_factory.mktemp("clips")
     quiet = out / "bold-no-music.yaml"
     quiet.write_text((TEMPLATES_DIR / "bold.yaml").read_text().replace(
         "name: bold", "name: bold-no-music").replace("  enabled: true", "  enabled: false"))
-    return {"speech": make(footage["speech"], str(quiet), out / "b"),
-            "music": make(footage["silent"], "bold", out / "c")}
+    return {"speech": make(footage["speech"], str(quiet), out / "b", prefect_api_env),
+            "music": make(footage["silent"], "bold", out / "c", prefect_api_env)}
 
 
 @pytest.mark.parametrize("case", ["speech", "music"])

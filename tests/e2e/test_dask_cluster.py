@@ -45,7 +45,7 @@ def kill_a_busy_worker(address: str, out: Path, killed: list[int]) -> None:
 
 
 def test_a_batch_fans_out_to_worker_processes_and_survives_one_dying(
-        campaign: Path, tmp_path: Path, prefect_harness: None) -> None:
+        campaign: Path, tmp_path: Path) -> None:
     from flows.batch import BatchParams, run_batch
 
     out, worker_home = tmp_path / "shared", tmp_path / "worker-home"

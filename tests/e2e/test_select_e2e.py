@@ -31,8 +31,8 @@ def dull(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_short_footage_gives_a_clip_of_its_length_and_the_best_file_wins(
-        dull: Path, short_scene: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "CLIPCART_HOME": str(tmp_path / "home")}
+        dull: Path, short_scene: Path, tmp_path: Path, prefect_api_env: dict[str, str]) -> None:
+    env = {**os.environ, **prefect_api_env, "CLIPCART_HOME": str(tmp_path / "home")}
     proc = subprocess.run(
         [sys.executable, "-m", "flows.cli", "make", str(dull), str(short_scene), "--catalog",
          str(CATALOG_CSV), "--sku", "TRAIL-BOTTLE-24", "--out", str(tmp_path / "clips"),

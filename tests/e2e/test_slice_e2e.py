@@ -33,18 +33,19 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Spoken], 
     return folder / "live.mp4", truth, write_catalog(folder / "catalog.csv")
 
 
-def _slice(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CLIPCART_HOME": str(home)}
+def _slice(args: list[str], home: Path, api: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **api, "CLIPCART_HOME": str(home)}
     return subprocess.run([sys.executable, "-m", "flows.cli", "slice", *args, "--json"],
                           capture_output=True, text=True, env=env, timeout=1200, check=False)
 
 
 def test_one_clip_per_pitched_product_on_its_pitch_and_a_resume(
-        live: tuple[Path, list[Spoken], Path], tmp_path: Path) -> None:
+        live: tuple[Path, list[Spoken], Path], tmp_path: Path,
+        prefect_api_env: dict[str, str]) -> None:
     recording, truth, catalog = live
     out = tmp_path / "out"
     proc = _slice([str(recording), "--catalog", str(catalog), "--out", str(out)],
-                  tmp_path / "home")
+                  tmp_path / "home", prefect_api_env)
     assert proc.returncode == 0, proc.stderr
     manifests = json.loads(proc.stdout)
     assert sorted(m["sku"] for m in manifests) == ["LAMP-1", "SCARF-1", "SHOE-1"]
@@ -57,7 +58,7 @@ def test_one_clip_per_pitched_product_on_its_pitch_and_a_resume(
     assert [p["clip_id"] for p in report["pitches"]] == [m["clip_id"] for m in manifests]
     shutil.rmtree(out / manifests[0]["clip_id"])  # as if interrupted before this clip
     again = _slice([str(recording), "--catalog", str(catalog), "--out", str(out)],
-                   tmp_path / "home")
+                   tmp_path / "home", prefect_api_env)
     assert again.returncode == 0, again.stderr
     statuses = [p["status"] for p in
                 json.loads((out / "slice.json").read_text())["recordings"][0]["pitches"]]
@@ -66,11 +67,12 @@ def test_one_clip_per_pitched_product_on_its_pitch_and_a_resume(
 
 
 def test_chat_only_makes_nothing_and_says_so(live: tuple[Path, list[Spoken], Path],
-                                             tmp_path: Path) -> None:
+                                             tmp_path: Path,
+                                             prefect_api_env: dict[str, str]) -> None:
     chat = tmp_path / "chat.mp4"
     make_live_recording(chat, 40, pitches=0)
     proc = _slice([str(chat), "--catalog", str(live[2]), "--out", str(tmp_path / "out")],
-                  tmp_path / "home")
+                  tmp_path / "home", prefect_api_env)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == []
     line = next(x for x in proc.stderr.splitlines() if "no product pitch" in x)
@@ -105,7 +107,7 @@ def test_bad_options_are_one_line_and_exit_2(live: tuple[Path, list[Spoken], Pat
 
 
 def test_a_recording_dropped_into_the_live_folder_is_sliced_once(
-        live: tuple[Path, list[Spoken], Path], tmp_path: Path, prefect_harness: None) -> None:
+        live: tuple[Path, list[Spoken], Path], tmp_path: Path) -> None:
     from flows.inbox import watch_inbox
 
     inbox = tmp_path / "inbox"

@@ -125,7 +125,7 @@ class Made:
 
 
 @pytest.fixture(scope="module")
-def made(prefect_harness: None, shopify_catalog: Path, media_dir: Path,
+def made(shopify_catalog: Path, media_dir: Path,
          tmp_path_factory: pytest.TempPathFactory) -> dict[str, Made]:
     """Three clips of the Shopify variant, one per template, and a shared frame time."""
     from flows.produce import produce_clip

@@ -31,7 +31,7 @@ def campaign(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_three_rows_make_three_clips_and_a_rerun_makes_none(
-        campaign: Path, tmp_path: Path, prefect_harness: None) -> None:
+        campaign: Path, tmp_path: Path) -> None:
     from flows.batch import BatchParams, run_batch
     from pipeline.ops.release import FAR_FUTURE, decide
     from pipeline.ops.review import ReviewBook
@@ -89,7 +89,7 @@ def held_row(table: str) -> bool:
 
 
 def test_a_batch_whose_rows_all_fail_ends_failed(
-        campaign: Path, tmp_path: Path, prefect_harness: None) -> None:
+        campaign: Path, tmp_path: Path) -> None:
     from flows.batch import BatchParams, batch, run_batch
 
     (campaign / "junk.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 99)

@@ -48,7 +48,7 @@ def test_analysis_fingerprint_ignores_how_long_it_took() -> None:
 
 
 def test_a_batch_item_failing_at_render_keeps_its_decided_stages(
-        tmp_path: Path, prefect_harness: None, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from prefect import flow
 
     from flows.batch import make_item

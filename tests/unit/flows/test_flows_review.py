@@ -16,7 +16,7 @@ from pipeline.ops.review import ReviewBook, Target
 pytestmark = pytest.mark.slow
 
 
-def test_a_paused_run_resumes_on_cli_approval(tmp_path: Path, prefect_harness: None) -> None:
+def test_a_paused_run_resumes_on_cli_approval(tmp_path: Path) -> None:
     from prefect import flow
 
     from flows.review import hold_for_review, resume_if_waiting, wait_for_reviews

@@ -21,7 +21,6 @@ def test_outside_a_flow_run_no_api_is_started(monkeypatch: pytest.MonkeyPatch) -
     assert prefect_secret("CLIPCART_YOUTUBE_TOKEN") is None
 
 
-@pytest.mark.usefixtures("prefect_harness")
 def test_a_secret_block_supplies_a_missing_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CLIPCART_YOUTUBE_TOKEN__BLOCKS", raising=False)
     monkeypatch.delenv("CLIPCART_INSTAGRAM_TOKEN__BLOCKS", raising=False)
@@ -40,7 +39,6 @@ def test_a_secret_block_supplies_a_missing_variable(monkeypatch: pytest.MonkeyPa
     assert "Prefect Secret block 'clipcart-instagram-token--blocks'" in missing.value.one_line()
 
 
-@pytest.mark.usefixtures("prefect_harness")
 def test_a_json_looking_secret_comes_back_as_stored() -> None:
     Secret(value='{"k": 1}').save("clipcart-youtube-token--json", overwrite=True)
 

@@ -6,8 +6,6 @@ import asyncio
 import json
 from pathlib import Path
 
-import pytest
-
 from flows.serve import deployments
 from flows.stats import collect_stats_flow
 from pipeline.publish import publish_clip
@@ -22,7 +20,6 @@ def test_collect_stats_is_served_hourly(tmp_path: Path) -> None:
     assert stats.parameters == {"ledger": "sqlite:///x.db", "sandbox": None}
 
 
-@pytest.mark.usefixtures("prefect_harness")
 def test_flow_stores_snapshots_and_publishes_the_report(tmp_path: Path) -> None:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey

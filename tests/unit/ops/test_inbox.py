@@ -99,7 +99,7 @@ def test_registry_remembers_across_instances(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_dropped_file_becomes_one_clip_and_a_corrupt_one_is_set_aside(
-        tmp_path: Path, prefect_harness: None) -> None:
+        tmp_path: Path) -> None:
     from flows.inbox import watch_inbox
 
     inbox, out = tmp_path / "inbox", tmp_path / "out"
