@@ -9,7 +9,6 @@ did with every file (skips included) and leaves an ``inbox-pass`` table artifact
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -19,6 +18,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, ConfigDict, Field
 
 from flows.fingerprint import footage_digest
+from flows.hooks import Hook
 from flows.produce import produce
 from pipeline.core.errors import BadInput, ClipcartError, MediaError
 from pipeline.media.probe import probe
@@ -70,7 +70,7 @@ class DropOutcome(BaseModel):
     detail: str = ""
 
 
-outcome_hooks: list[Callable[[DropOutcome], None]] = []
+on_outcome: Hook[[DropOutcome]] = Hook("clipcart_inbox_outcome")
 """Called in-process as each file is dealt with (the CLI prints here while watching)."""
 
 
@@ -156,8 +156,7 @@ def one_pass(params: WatchParams, catalog: Path, registry: InboxRegistry) -> lis
             outcome = DropOutcome(source=str(drop.path), sku=drop.sku, status="waiting",
                                   detail="open for writing" if state == "writing" else
                                   f"changed less than {params.settle_s:g} s ago")
-        for hook in outcome_hooks:
-            hook(outcome)
+        on_outcome(outcome)
         log.info("%s %s %s %s", outcome.status, drop.path.name, outcome.clip_id,
                  outcome.detail)
         outcomes.append(outcome)

@@ -131,7 +131,7 @@ def watch_command(
     if settle < 0 or reject_after < 0:
         raise ConfigError("--settle and --reject-after must be 0 or more seconds",
                           hint="e.g. --settle 10 --reject-after 600")
-    from flows.inbox import DropOutcome, outcome_hooks, watch_inbox
+    from flows.inbox import DropOutcome, on_outcome, watch_inbox
 
     err.print(f"watching {inbox} (Ctrl-C to stop)" if not once else f"processing {inbox}")
     reported: set[tuple[str, str, str]] = set()
@@ -143,12 +143,9 @@ def watch_command(
             out.print(f"{outcome.status:9} {outcome.source} {outcome.clip_id} {outcome.detail}",
                       markup=False, soft_wrap=True)
 
-    outcome_hooks.append(say)
-    try:
+    with on_outcome.calling(say):
         watch_inbox(inbox=inbox, catalog=catalog, out_dir=out_dir, template=template,
                     once=once, settle_s=settle, reject_after_s=reject_after, registry=registry)
-    finally:
-        outcome_hooks.remove(say)
 
 
 def _decide(clip_id: str, approved: bool, note: str, ledger: str | None,

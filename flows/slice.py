@@ -15,7 +15,6 @@ import dataclasses
 import os
 import threading
 import time
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.transactions import CommitMode, transaction
 from pydantic import BaseModel, ConfigDict, Field
 
+from flows.hooks import Hook
 from flows.markdown import md_text
 from flows.produce import Stopwatch, plan_clip, qc_clip, reframe, render_clip, write_sidecars
 from pipeline import produce as stages
@@ -78,13 +78,8 @@ class PitchResult(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
 
-progress_hooks: list[Callable[[str, int, int], None]] = []
+on_progress: Hook[[str, int, int]] = Hook("clipcart_slice_progress")
 """Called in-process as (what, done, total): 'transcribed' ms, 'clips' made."""
-
-
-def _tell(what: str, done: int, total: int) -> None:
-    for hook in progress_hooks:
-        hook(what, done, total)
 
 
 @task(name="analyse-recording", cache_policy=NO_CACHE, persist_result=False)
@@ -96,7 +91,7 @@ def analyse(path: Path, products: list[Product], params: SliceParams
     options = slicing.transcribe_options(products, params.model, language)
     return slicing.analyse_recording(path, products, target_ms=params.duration_ms,
                                      per_product=params.per_product, options=options,
-                                     progress=lambda ms: _tell("transcribed", ms,
+                                     progress=lambda ms: on_progress("transcribed", ms,
                                                                info.duration_ms))
 
 
@@ -192,7 +187,7 @@ def slice_in_run(params: SliceParams) -> list[dict[str, Any]]:
         results: list[PitchResult] = []
         for future in futures:
             results.append(future.result())
-            _tell("clips", len(results), len(futures))
+            on_progress("clips", len(results), len(futures))
         release(results, params)
         reports.append(report_of(analysis, results))
     slicing.write_report(params.out_dir, reports)

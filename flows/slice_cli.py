@@ -66,7 +66,7 @@ def slice_command(
     params.variants = made_of_each
     # No Whisper preload: a recording is transcribed in a child process of its own
     # (pipeline/speech/stream.py), so the model is never resident in this one.
-    from flows.slice import progress_hooks, run_slice  # Prefect: slow to import
+    from flows.slice import on_progress, run_slice  # Prefect: slow to import
 
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[n]}"),
                   TimeElapsedColumn(), console=err, transient=as_json) as progress:
@@ -79,11 +79,8 @@ def slice_command(
                 else f"{done} of {total}"
             progress.update(bars[what], completed=min(done, total), n=shown)
 
-        progress_hooks.append(advance)
-        try:
+        with on_progress.calling(advance):
             reports = run_slice(params, dask)
-        finally:
-            progress_hooks.remove(advance)
     _finish(reports, out_dir, as_json)
 
 

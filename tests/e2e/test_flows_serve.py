@@ -11,32 +11,21 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
 
 from pipeline.media.samples import CATALOG_CSV, make_scene
 from tests.support.paths import REPO
-from tests.support.processes import stuck_report
+from tests.support.processes import stuck_report, wait_for
 
 pytestmark = pytest.mark.slow
-T = TypeVar("T")
-
-
-def wait_for(check: Callable[[], T], timeout_s: float, what: str) -> T:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(1)
-    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
 
 
 @dataclass

@@ -182,7 +182,7 @@ def test_killed_publishers_resume_without_duplicates(tmp_path: Path) -> None:
     ledger = Ledger(ledger_url)
     with start_sandbox(faults="5xx=0.1,drop=0.05,slow=0.2", seed=99, config=config) as box:
         jobs = [(f"k{round_no}-{platform}", platform, round_no * 7 + len(platform))
-                for round_no in range(3) for platform in PLATFORMS]
+                for round_no in range(2) for platform in PLATFORMS]
         for clip_id, _, seed in jobs:
             clips[clip_id] = fake_mp4(tmp_path / f"{clip_id}.mp4", 700_000, seed=seed)
         # each publisher starts up (imports) while the one before it runs
