@@ -14,6 +14,7 @@ import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
@@ -280,8 +281,11 @@ def templates() -> None:
     out.print(table)
 
 
+@cache
 def _register_optional() -> None:
-    """Commands that live in their own modules."""
+    """Commands that live in their own modules, added once per process: each call of
+    ``main`` added them again, so a process that ran N commands (a test worker, a
+    notebook) rebuilt N copies of each on every call."""
     from flows import bench_cli, linkpage_cli, loop_cli, orchestrate_cli, publish_cli, slice_cli
 
     publish_cli.register(app)

@@ -43,6 +43,7 @@ import httpx
 
 from pipeline.core.errors import ClipcartError, ConfigError
 from pipeline.core.home import home_subdir
+from pipeline.core.netguard import tls_context
 
 PUBLISH_CRON = "*/5 * * * *"
 WATCH_EVERY_S = 30
@@ -77,14 +78,15 @@ def known_api_url() -> str | None:
 def wait_healthy(api_url: str, process: subprocess.Popen[bytes], timeout_s: float) -> None:
     """Poll ``/health`` until it answers; fail if the server exits or time runs out."""
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise ClipcartError(f"prefect server exited with status {process.returncode}",
-                                hint="See CLIPCART_HOME/prefect/server.log")
-        with suppress(httpx.HTTPError):
-            if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
-                return
-        time.sleep(0.5)
+    with httpx.Client(timeout=2, verify=tls_context()) as client:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise ClipcartError(f"prefect server exited with status {process.returncode}",
+                                    hint="See CLIPCART_HOME/prefect/server.log")
+            with suppress(httpx.HTTPError):
+                if client.get(f"{api_url}/health").status_code == 200:
+                    return
+            time.sleep(0.5)
     raise ClipcartError(f"prefect server not healthy after {timeout_s:.0f} s",
                         hint="See CLIPCART_HOME/prefect/server.log")
 

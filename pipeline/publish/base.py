@@ -28,7 +28,7 @@ from pipeline.core.errors import (
     TransientPublishError,
 )
 from pipeline.core.models import Frozen
-from pipeline.core.netguard import BlockedAddress, GuardedTransport
+from pipeline.core.netguard import BlockedAddress, GuardedTransport, tls_context
 from pipeline.publish.platforms import Platform
 
 PublishState = Literal["scheduled", "uploading", "processing", "published", "failed", "blocked"]
@@ -287,7 +287,7 @@ def make_client(base_url: str, transport: httpx.BaseTransport | None, *,
     timeout = httpx.Timeout(60.0, connect=10.0)
     guard: httpx.BaseTransport | None
     if sandbox:
-        guard = SameOrigin(base_url, transport or httpx.HTTPTransport())
+        guard = SameOrigin(base_url, transport or httpx.HTTPTransport(verify=tls_context()))
     else:
         guard = transport or GuardedTransport(deadline_s=PUBLISH_DEADLINE_S,
                                               read_timeout_s=60.0)

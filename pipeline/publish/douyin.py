@@ -136,6 +136,10 @@ def envelope(response: httpx.Response) -> tuple[dict[str, Any], int, str]:
     return data, code, description
 
 
+UPLOAD_TRIES = 3
+"""Uploads one publish run makes of a video before it gives up until the next run."""
+
+
 class _Restart(PublishError):
     """The stored upload cannot be continued (expired or unknown): upload afresh."""
 
@@ -154,19 +158,27 @@ class DouyinPublisher:
         self.redact = Redactor([creds.access_token, creds.refresh_token, creds.client_secret])
 
     def publish(self, request: PublishRequest, checkpoint: Checkpoint, resume: str) -> str:
+        """Resume from ``resume``; an upload or video Douyin no longer knows is uploaded
+        afresh, up to UPLOAD_TRIES times in all, then the run gives up as a transient
+        failure (the ledger keeps the post due). Lost answers can take two uploads in a
+        row: a retried complete finds its upload already taken."""
+        last: PublishError | None = None
+        for _ in range(UPLOAD_TRIES):
+            stored, resume = resume, ""
+            try:
+                return self._publish(request, checkpoint, stored)
+            except _Restart as err:
+                last = err
+        raise TransientPublishError(f"Douyin lost the upload {UPLOAD_TRIES} times; last: "
+                                    f"{last.message if last else ''}")
+
+    def _publish(self, request: PublishRequest, checkpoint: Checkpoint, resume: str) -> str:
         if resume.startswith("create:"):
             return self._create(request, resume.removeprefix("create:"), sent_before=True)
         video_id = resume.removeprefix("video:") if resume.startswith("video:") else ""
-        if video_id:
-            try:
-                return self._post(request, checkpoint, video_id)
-            except _Restart:  # the stored video_id is gone and create was never sent
-                resume = ""
-        try:
+        if not video_id:  # the stored video (create never sent) is posted as it is
             video_id = self._upload(request, checkpoint, resume)
-        except _Restart:
-            video_id = self._upload(request, checkpoint, "")
-        checkpoint("processing", f"video:{video_id}")
+            checkpoint("processing", f"video:{video_id}")
         return self._post(request, checkpoint, video_id)
 
     def _post(self, request: PublishRequest, checkpoint: Checkpoint, video_id: str) -> str:
@@ -190,7 +202,7 @@ class DouyinPublisher:
                 checkpoint("uploading", f"part:{upload_id}:{number}")
         # a refused complete means the upload is gone: when a retry follows a lost answer
         # the first complete may have taken it. Nothing is posted before create, so
-        # uploading once more (publish catches _Restart once) is safe
+        # uploading once more (publish uploads afresh on _Restart) is safe
         answer = self._retrying(PART_COMPLETE_PATH, "part complete",
                                 params={"upload_id": upload_id}, restartable=True)
         return str(answer["video"]["video_id"])

@@ -25,6 +25,7 @@ from pipeline.core.errors import (
     TransientPublishError,
 )
 from pipeline.core.home import home_subdir
+from pipeline.core.netguard import tls_context
 from pipeline.publish.base import (
     REAL_TARGET,
     CaptionError,
@@ -228,7 +229,7 @@ def sandbox_credentials(
 ) -> dict[str, str]:
     """The sandbox's built-in test credentials for (platform, account)."""
     try:
-        with httpx.Client(transport=transport, timeout=10.0) as client:
+        with httpx.Client(transport=transport, timeout=10.0, verify=tls_context()) as client:
             answer = client.get(
                 f"{sandbox_url.rstrip('/')}/_sandbox/credentials", params={"account": account}
             )

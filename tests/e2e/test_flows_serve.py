@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from pipeline.core.netguard import tls_context
 from pipeline.media.samples import CATALOG_CSV, make_scene
 from tests.support.paths import REPO
 from tests.support.processes import stuck_report, wait_for
@@ -38,7 +39,7 @@ class Served:
 
     def post(self, path: str, body: dict[str, Any]) -> Any:
         try:
-            answer = httpx.post(f"{self.api}{path}", json=body, timeout=10)
+            answer = httpx.post(f"{self.api}{path}", json=body, timeout=10, verify=tls_context())
         except httpx.HTTPError:
             return None
         return answer.json() if answer.status_code in (200, 201) else None

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from flows.serve import server_env
+from pipeline.core.netguard import tls_context
 from pipeline.media.samples import CATALOG_CSV, make_scene
 from tests.support.processes import BIN, home_env, started, wait_for
 
@@ -23,7 +24,7 @@ POOL = "clipcart-test"
 
 def healthy(api: str) -> bool:
     try:
-        return httpx.get(f"{api}/health", timeout=2).status_code == 200
+        return httpx.get(f"{api}/health", timeout=2, verify=tls_context()).status_code == 200
     except httpx.HTTPError:
         return False
 

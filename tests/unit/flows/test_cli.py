@@ -72,6 +72,21 @@ def test_templates_lists_three(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and all(name in out for name in ("bold", "minimal", "luxe"))
 
 
+def test_commands_are_registered_once_however_often_main_runs(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A process that runs many commands (a test worker, a notebook) keeps one copy of
+    each: every call of main used to add the optional commands again, and building the
+    command line grew with every earlier call."""
+    from flows.cli import app
+
+    for _ in range(3):
+        assert main(["templates"]) == 0
+    names = [info.name or info.callback.__name__ for info in app.registered_commands
+             if info.callback is not None]
+    assert len(names) == len(set(names)) == len(app.registered_commands)
+    assert {"publish", "slice", "serve"} <= set(names)
+
+
 def test_check_reports_overlays_under_each_asked_platforms_interface(
         capsys: pytest.CaptureFixture[str], short_scene: Path, tmp_path: Path) -> None:
     """With the clip's plan.json beside the video, check reads where the overlays went and

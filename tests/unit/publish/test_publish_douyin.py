@@ -152,6 +152,49 @@ def test_faults_never_duplicate(tmp_path: Path, ledger_url: str) -> None:
             assert posted["bytes"] == video.stat().st_size
 
 
+class LosesCompleteAnswers(httpx.BaseTransport):
+    """The sandbox over real HTTP, except that the answers of the first ``lose``
+    part-complete calls that succeeded are lost (the connection drops on the way back)."""
+
+    def __init__(self, lose: int) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.lose = lose
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if request.url.path.endswith("/video/part/complete/") and self.lose > 0:
+            response.read()
+            if response.json().get("data", {}).get("error_code") == 0:
+                self.lose -= 1
+                response.close()
+                raise httpx.ReadError("connection reset", request=request)
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_an_upload_lost_twice_is_uploaded_a_third_time_and_posted_once(
+        sandbox: SandboxHandle, tmp_path: Path, ledger_url: str) -> None:
+    """Each retried complete finds its upload already taken: the run uploads afresh
+    (it once gave up on the second loss with an internal error, and the post was marked
+    failed for good)."""
+    video = fake_mp4(tmp_path / "lost.mp4", 430_000, seed=41)
+    record = post(video, sandbox, ledger_url, transport=LosesCompleteAnswers(2))
+    assert record.state == "published"
+    (posted,) = douyin_posts(sandbox, video)
+    assert posted["bytes"] == video.stat().st_size and posted["sha256"] == sha256(video)
+
+
+def test_an_upload_lost_every_time_stays_due(sandbox: SandboxHandle, tmp_path: Path,
+                                             ledger_url: str) -> None:
+    video = fake_mp4(tmp_path / "gone.mp4", 430_000, seed=42)
+    with pytest.raises(TransientPublishError, match="lost the upload 3 times"):
+        post(video, sandbox, ledger_url, transport=LosesCompleteAnswers(3))
+    assert douyin_posts(sandbox, video) == []
+    assert post(video, sandbox, ledger_url).state == "published"  # the next run posts it
+
+
 def _until_done(video: Path, box: SandboxHandle, ledger_url: str) -> PublishRecord:
     for _ in range(6):
         try:
