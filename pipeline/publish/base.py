@@ -25,6 +25,7 @@ from pipeline.core.errors import (
     BadInput,
     ConfigError,
     PermanentPublishError,
+    PublishError,
     TransientPublishError,
 )
 from pipeline.core.models import Frozen
@@ -177,6 +178,30 @@ def backoff_delay(policy: RetryPolicy, attempt: int, rng: random.Random) -> floa
     """Delay before try ``attempt + 1``: base·2^attempt capped, minus up to ``jitter`` of it."""
     delay = min(policy.max_delay_s, policy.base_s * 2.0**attempt)
     return delay * (1.0 - policy.jitter * rng.random())
+
+
+FRESH_STARTS = 3
+"""Tries one publish run gives a post whose stored upload or container is gone."""
+
+
+class Restart(PublishError):
+    """What the platform holds for a resumed post (an upload, a container, a video) is
+    gone or failed, and nothing was posted: start the post afresh."""
+
+
+def restarting(attempt: Callable[[str], str], resume: str, gave_up: str) -> str:
+    """``attempt(resume)``, then ``attempt("")`` after each Restart, FRESH_STARTS tries in
+    all; then a TransientPublishError "``gave_up`` 3 times; last: ..." (the ledger keeps
+    the post due for the next run)."""
+    last: PublishError | None = None
+    for _ in range(FRESH_STARTS):
+        stored, resume = resume, ""
+        try:
+            return attempt(stored)
+        except Restart as err:
+            last = err
+    raise TransientPublishError(f"{gave_up} {FRESH_STARTS} times; last: "
+                                f"{last.message if last else ''}")
 
 
 def with_retry(action: Callable[[], T], pacing: Pacing, what: str = "") -> T:

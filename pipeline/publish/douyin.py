@@ -39,8 +39,10 @@ from pipeline.publish.base import (
     Pacing,
     PublishRequest,
     Redactor,
+    Restart,
     as_int,
     parse_retry_after,
+    restarting,
     send,
     with_retry,
 )
@@ -136,14 +138,6 @@ def envelope(response: httpx.Response) -> tuple[dict[str, Any], int, str]:
     return data, code, description
 
 
-UPLOAD_TRIES = 3
-"""Uploads one publish run makes of a video before it gives up until the next run."""
-
-
-class _Restart(PublishError):
-    """The stored upload cannot be continued (expired or unknown): upload afresh."""
-
-
 class DouyinPublisher:
     """Posts a video to a Douyin account through the Open Platform, resuming uploads."""
 
@@ -159,18 +153,10 @@ class DouyinPublisher:
 
     def publish(self, request: PublishRequest, checkpoint: Checkpoint, resume: str) -> str:
         """Resume from ``resume``; an upload or video Douyin no longer knows is uploaded
-        afresh, up to UPLOAD_TRIES times in all, then the run gives up as a transient
-        failure (the ledger keeps the post due). Lost answers can take two uploads in a
-        row: a retried complete finds its upload already taken."""
-        last: PublishError | None = None
-        for _ in range(UPLOAD_TRIES):
-            stored, resume = resume, ""
-            try:
-                return self._publish(request, checkpoint, stored)
-            except _Restart as err:
-                last = err
-        raise TransientPublishError(f"Douyin lost the upload {UPLOAD_TRIES} times; last: "
-                                    f"{last.message if last else ''}")
+        afresh (``restarting``). Lost answers can take two uploads in a row: a retried
+        complete finds its upload already taken."""
+        return restarting(lambda stored: self._publish(request, checkpoint, stored), resume,
+                          "Douyin lost the upload")
 
     def _publish(self, request: PublishRequest, checkpoint: Checkpoint, resume: str) -> str:
         if resume.startswith("create:"):
@@ -202,7 +188,7 @@ class DouyinPublisher:
                 checkpoint("uploading", f"part:{upload_id}:{number}")
         # a refused complete means the upload is gone: when a retry follows a lost answer
         # the first complete may have taken it. Nothing is posted before create, so
-        # uploading once more (publish uploads afresh on _Restart) is safe
+        # uploading once more (publish uploads afresh on Restart) is safe
         answer = self._retrying(PART_COMPLETE_PATH, "part complete",
                                 params={"upload_id": upload_id}, restartable=True)
         return str(answer["video"]["video_id"])
@@ -245,7 +231,7 @@ class DouyinPublisher:
     def _create(self, request: PublishRequest, video_id: str, *, sent_before: bool) -> str:
         """POST /video/create/ once for ``video_id``.
 
-        A refusal of the very first send means no post exists: ``_Restart`` (upload
+        A refusal of the very first send means no post exists: ``Restart`` (upload
         again). Once a send may have taken effect (it was sent before a crash, or its
         answer was lost) only the same ``video_id`` is asked again, and a refusal fails.
         """
@@ -256,7 +242,7 @@ class DouyinPublisher:
             try:
                 return str(self._call(CREATE_PATH, **kwargs)["item_id"])
             except PermanentPublishError as err:
-                raise _Restart(err.message) from None
+                raise Restart(err.message) from None
             except TransientPublishError:
                 pass
         try:
@@ -271,13 +257,13 @@ class DouyinPublisher:
     def _retrying(self, path: str, what: str, *, restartable: bool = False,
                   **kwargs: Any) -> dict[str, Any]:
         """``_call`` with retries; with ``restartable`` a permanent refusal means the
-        stored upload is gone (``_Restart``)."""
+        stored upload is gone (``Restart``)."""
         call: Callable[[], dict[str, Any]] = lambda: self._call(path, **kwargs)  # noqa: E731
         try:
             return with_retry(call, self.pacing, f"Douyin {what}")
         except PermanentPublishError as err:
             if restartable:
-                raise _Restart(err.message) from None
+                raise Restart(err.message) from None
             raise
 
     def _call(self, path: str, **kwargs: Any) -> dict[str, Any]:

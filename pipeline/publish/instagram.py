@@ -27,9 +27,11 @@ from pipeline.publish.base import (
     Pacing,
     PublishRequest,
     Redactor,
+    Restart,
     as_int,
     parse_retry_after,
     poll_until,
+    restarting,
     send,
     with_retry,
 )
@@ -74,10 +76,6 @@ def graph_error(response: httpx.Response, redact: Redactor) -> PublishError:
     return PermanentPublishError(text)
 
 
-class _Restart(PublishError):
-    """The container expired or failed processing: create a new one."""
-
-
 class InstagramPublisher:
     """Posts a Reel with product tags, resuming a stored container id."""
 
@@ -92,14 +90,10 @@ class InstagramPublisher:
         self.redact = Redactor([creds.access_token])
 
     def publish(self, request: PublishRequest, checkpoint: Checkpoint, resume: str) -> str:
-        last: PublishError | None = None
-        for _ in range(3):
-            stored, resume = resume, ""
-            try:
-                return self._publish(request, checkpoint, stored)
-            except _Restart as err:
-                last = err
-        raise TransientPublishError(f"Instagram container failed 3 times; last: {last}")
+        """Resume the stored container; one that expired or failed processing is
+        replaced by a new one (``restarting``)."""
+        return restarting(lambda stored: self._publish(request, checkpoint, stored), resume,
+                          "Instagram container failed")
 
     def _publish(self, request: PublishRequest, checkpoint: Checkpoint, stored: str) -> str:
         container = stored.removeprefix("upload:")
@@ -189,7 +183,7 @@ class InstagramPublisher:
             if status in ("FINISHED", "PUBLISHED"):
                 return status
             if status == "EXPIRED":
-                raise _Restart(f"Instagram container {container} expired")
+                raise Restart(f"Instagram container {container} expired")
             if status == "ERROR":
                 detail = self.redact(str(answer.get("status", "")))
                 raise PermanentPublishError(f"Instagram could not process the video: {detail}")

@@ -29,8 +29,10 @@ from pipeline.publish.base import (
     Pacing,
     PublishRequest,
     Redactor,
+    Restart,
     backoff_delay,
     parse_retry_after,
+    restarting,
     send,
     with_retry,
 )
@@ -79,10 +81,6 @@ def youtube_error(response: httpx.Response, redact: Redactor) -> PublishError:
     return PermanentPublishError(text)
 
 
-class _SessionExpired(PublishError):
-    """The upload session answered 404: start a new one."""
-
-
 def parse_range(response: httpx.Response) -> int:
     """Bytes the server holds, from a 308's ``Range: bytes=0-N`` (no header: none)."""
     match = re.fullmatch(r"bytes=0-(\d+)", response.headers.get("range", "").strip())
@@ -115,22 +113,20 @@ class YouTubePublisher:
     def publish(self, request: PublishRequest, checkpoint: Checkpoint, resume: str) -> str:
         if resume and not resume.startswith("session:"):
             return resume  # the upload had completed: this is the video id
-        last: PublishError | None = None
-        for _ in range(3):
-            session, resume = resume.removeprefix("session:"), ""
-            try:
-                offset = 0
-                if session:
-                    offset, video_id = self._query_retrying(session, request.size)
-                    if video_id:
-                        return video_id
-                else:
-                    session = self._init(request)
-                    checkpoint("uploading", f"session:{session}")
-                return self._upload(request, session, offset)
-            except _SessionExpired as err:
-                last = err
-        raise TransientPublishError(f"YouTube upload session expired 3 times; last: {last}")
+        # an upload session that answers 404 is replaced by a new one (``restarting``)
+        return restarting(lambda stored: self._attempt(request, checkpoint, stored), resume,
+                          "YouTube upload session expired")
+
+    def _attempt(self, request: PublishRequest, checkpoint: Checkpoint, stored: str) -> str:
+        session, offset = stored.removeprefix("session:"), 0
+        if session:
+            offset, video_id = self._query_retrying(session, request.size)
+            if video_id:
+                return video_id
+        else:
+            session = self._init(request)
+            checkpoint("uploading", f"session:{session}")
+        return self._upload(request, session, offset)
 
     def metadata(self, request: PublishRequest) -> dict[str, Any]:
         """The ``snippet`` and ``status`` parts of the video resource."""
@@ -212,7 +208,7 @@ class YouTubePublisher:
         if status == 308:
             return "", parse_range(response)
         if status == 404:
-            raise _SessionExpired("YouTube upload session expired")
+            raise Restart("YouTube upload session expired")
         if status in RESUMABLE:
             raise TransientPublishError(f"YouTube upload: HTTP {status}")
         raise youtube_error(response, self.redact)

@@ -32,9 +32,11 @@ from pipeline.publish.base import (
     Pacing,
     PublishRequest,
     Redactor,
+    Restart,
     as_int,
     parse_retry_after,
     poll_until,
+    restarting,
     send,
     with_retry,
 )
@@ -111,12 +113,8 @@ def fail_reason_error(reason: str, redact: Redactor) -> PublishError:
     if reason in SPAM_FAILS or reason == "auth_removed":
         return AccountBlockedError(text)
     if reason in RETRYABLE_FAILS:
-        return _Restart(text)
+        return Restart(text)
     return PermanentPublishError(text)
-
-
-class _Restart(PublishError):
-    """The post in flight is lost (expired upload URL, retryable failure): start again."""
 
 
 class TikTokPublisher:
@@ -146,15 +144,14 @@ class TikTokPublisher:
 
     # -- the post -----------------------------------------------------------------
     def publish(self, request: PublishRequest, checkpoint: Checkpoint, resume: str) -> str:
-        last: PublishError | None = None
-        for _ in range(3):
-            stored, resume = resume, ""
-            try:
-                post_id = self._resume(request, checkpoint, stored) if stored else ""
-                return post_id or self._fresh(request, checkpoint)
-            except _Restart as err:
-                last = err
-        raise TransientPublishError(f"TikTok post restarted 3 times; last: {last}")
+        """Resume the stored post; one lost in flight (expired upload URL, retryable
+        failure) is posted afresh (``restarting``)."""
+        return restarting(lambda stored: self._attempt(request, checkpoint, stored), resume,
+                          "TikTok post restarted")
+
+    def _attempt(self, request: PublishRequest, checkpoint: Checkpoint, stored: str) -> str:
+        post_id = self._resume(request, checkpoint, stored) if stored else ""
+        return post_id or self._fresh(request, checkpoint)
 
     def _fresh(self, request: PublishRequest, checkpoint: Checkpoint) -> str:
         plan = plan_chunks(request.size, self.chunk_rule)
@@ -252,7 +249,7 @@ class TikTokPublisher:
             return False
         text = self.redact(f"TikTok upload bytes {first}-{last}/{total}: HTTP {status}")
         if status in (403, 404):
-            raise _Restart(text + " (upload URL expired or unknown)")
+            raise Restart(text + " (upload URL expired or unknown)")
         if status == 429 or status >= 500:
             raise TransientPublishError(text, retry_after_s=parse_retry_after(response))
         raise PermanentPublishError(text)
@@ -265,7 +262,7 @@ class TikTokPublisher:
             return len(ranges)
         if received in starts:
             return starts.index(received)
-        raise _Restart(f"TikTok upload out of step at byte {received}")
+        raise Restart(f"TikTok upload out of step at byte {received}")
 
     # -- status -------------------------------------------------------------------
     def _status(self, publish_id: str) -> dict[str, Any]:
@@ -285,7 +282,7 @@ class TikTokPublisher:
             return str(ids[0]) if ids else publish_id
         if status == "FAILED":
             err = fail_reason_error(str(data.get("fail_reason", "")), self.redact)
-            if isinstance(err, _Restart) and restart_ok:
+            if isinstance(err, Restart) and restart_ok:
                 return ""
             raise err
         return None
