@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,9 @@ os.environ["PREFECT_HOME"] = str(_HOME / "prefect")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from pipeline.media.samples import make_scene  # noqa: E402
+from tests.support import prefect_api  # noqa: E402
+
+_PREFECT_SERVER = pytest.StashKey[tuple[subprocess.Popen[bytes], Path]]()
 
 LONGEST_FIRST = (
     "tests/e2e/test_overlays_off_faces.py",
@@ -84,29 +88,39 @@ def short_scene(media_dir: Path) -> Path:
                       speech_at_s=0.5, plain=True)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The controlling process (or a lone pytest) starts the session's Prefect API
+    server; pytest-xdist workers inherit its URL (tests/support/prefect_api.py)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or os.environ.get(prefect_api.URL_VARIABLE):
+        return
+    folder = Path(tempfile.mkdtemp(prefix="clipcart-test-prefect-"))
+    config.stash[_PREFECT_SERVER] = (prefect_api.start(folder), folder)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    started = config.stash.get(_PREFECT_SERVER, None)
+    if started is not None:
+        process, folder = started
+        prefect_api.stop(process)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def prefect_harness() -> Iterator[None]:
-    """One Prefect API server (temporary database) per test process, for every flow a test
-    runs in it. Without it, the first flow run in a process starts its own ephemeral
-    server as well: each start of a server on a fresh database costs about 13 CPU-s and
-    14 s (migrations, then uvicorn)."""
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
+    """Every flow a test runs in this process uses the session's one Prefect API server.
+    Without it, the first flow run in a process starts an ephemeral server of its own:
+    each start on a fresh database costs about 14 CPU-s and 15 s (migrations, uvicorn)."""
+    with prefect_api.used(os.environ[prefect_api.URL_VARIABLE]):
         yield
 
 
 @pytest.fixture(scope="session")
 def prefect_api_env(prefect_harness: None) -> dict[str, str]:
-    """The environment a CLI subprocess needs to use this process's Prefect server rather
+    """The environment a CLI subprocess needs to use the session's Prefect server rather
     than start an ephemeral one of its own, as a user with a Prefect server (or a running
     `clipcart serve`) has. tests/e2e/test_e2e.py and the signal tests keep the ephemeral
     server, as `clipcart make` runs on a machine with none."""
-    from prefect.settings import PREFECT_API_URL
-
-    url = PREFECT_API_URL.value()
-    assert url, "the Prefect test harness set no API URL"
-    return {"PREFECT_API_URL": str(url)}
+    return {"PREFECT_API_URL": os.environ[prefect_api.URL_VARIABLE]}
 
 
 @pytest.hookimpl(hookwrapper=True)

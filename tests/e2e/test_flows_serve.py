@@ -1,7 +1,8 @@
 """`clipcart serve` left alone: a real Prefect server on a non-default port whose
-schedules fire. A slowly copied file becomes one clip by the scheduled watch-inbox, a
-due clip is posted once by the scheduled publish-due, the UI points at the right port,
-and a batch run waiting for review survives serve being killed (SIGKILL) and restarted."""
+schedules fire. A batch run waiting for review survives serve being killed (SIGKILL)
+and restarted; then a slowly copied file becomes one clip by the scheduled watch-inbox,
+a due clip is posted once by the scheduled publish-due, and the UI points at the right
+port."""
 
 from __future__ import annotations
 
@@ -106,30 +107,63 @@ def copy_slowly(source: Path, target: Path, chunks: int, pause_s: float) -> None
             time.sleep(pause_s)
 
 
-def test_schedules_fire_a_slow_copy_becomes_one_clip_and_a_due_clip_posts_once(
+def test_serve_killed_with_a_run_waiting_then_left_alone_fires_its_schedules(
         tmp_path: Path) -> None:
+    """One home served twice on one port, as a creator's machine lives: the first serve
+    is killed outright (SIGKILL) with a batch run waiting for review; the second, started
+    with an inbox and a sandbox, resumes that run on approval, posts a due clip once,
+    turns a slowly copied file into one clip, and stops cleanly (Ctrl-C) mid-render.
+    Both serves in one test: each start is a Prefect server on the home's database."""
     from flows.serve import free_port
+    from pipeline.ops.release import FAR_FUTURE
     from pipeline.publish import schedule_clip
+    from pipeline.publish.ledger import Ledger
     from sandbox.server import start_sandbox
 
     home, ledger = tmp_path / "home", f"sqlite:///{tmp_path / 'ledger.db'}"
-    inbox, out = tmp_path / "inbox", tmp_path / "out"
-    inbox.mkdir()
-    shutil.copy(CATALOG_CSV, inbox / "catalog.csv")
-    shutil.copy(CATALOG_CSV.parent / "product.png", inbox / "product.png")
-    footage = make_scene(tmp_path / "take.mp4", seconds=6, size="640x360", plain=True)
+    inbox, out, campaign = tmp_path / "inbox", tmp_path / "out", tmp_path / "campaign"
+    for folder in (inbox, campaign):
+        folder.mkdir()
+        shutil.copy(CATALOG_CSV, folder / "catalog.csv")
+        shutil.copy(CATALOG_CSV.parent / "product.png", folder / "product.png")
+    make_scene(campaign / "s0.mp4", seconds=6, size="640x360", plain=True)
+    footage = make_scene(tmp_path / "take.mp4", seconds=6, size="640x360", plain=True,
+                         subject_x="0.4")  # not the campaign's: its own clip
+    (campaign / "manifest.csv").write_text("footage,sku,template,platforms,publish_at,review\n"
+                                           "s0.mp4,TRAIL-MUG-12,bold,tiktok,2030-01-01T10:00Z,"
+                                           "yes\n", "utf-8")
+    port = free_port()
+    assert port != 4200
+
+    # the first serve is killed outright: its Prefect server must go with it and leave
+    # the port and the database to the next serve
+    with serve(home, port, "--ledger", ledger, "--out", str(out), stop=signal.SIGKILL
+               ) as served:
+        batch = served.post("/deployments/filter", {
+            "deployments": {"name": {"any_": ["batch"]}}})[0]
+        # only the manifest and catalog given: out_dir, ledger, ... keep the deployment's
+        run = wait_for(lambda: served.post(f"/deployments/{batch['id']}/create_flow_run", {
+            "parameters": {"manifest": str(campaign / "manifest.csv"),
+                           "catalog": str(campaign / "catalog.csv")}}), 60, "a batch run")
+        wait_for(lambda: _state(served, run["id"])[1] == "Suspended", 300,
+                 "the batch run to suspend for review")
+        assert served.post("/artifacts/filter", {"artifacts": {
+            "key": {"any_": ["batch-thumbnails"]}}})  # shown before the wait
+        names = [t["name"] for t in served.post("/task_runs/filter", {}) or []]
+        assert "TRAIL-MUG-12 (row 2)" in names
+    reviewed = next(out.glob("*/manifest.json")).parent.name
+    killed_storage = set((home / "tmp" / "runner_storage").glob("*"))  # SIGKILL leaves it
+
     video = make_scene(tmp_path / "clip.mp4", seconds=3, size="320x240", plain=True)
     schedule_clip(video, clip_id="serve-test-clip", caption="Served #test", platform="tiktok",
                   at=datetime.now(UTC) - timedelta(minutes=1), ledger_url=ledger)
-    port = free_port()
-    assert port != 4200
     with start_sandbox() as sandbox, serve(
             home, port, "--ledger", ledger, "--sandbox", sandbox.base_url, "--inbox",
-            str(inbox), "--out", str(out), "--publish-every", "20", "--watch-every",
-            "15") as served:
+            str(inbox), "--out", str(out), "--publish-every", "30", "--watch-every",
+            "30") as served:
         said = served.console.read_text()
-        assert "deployment publish-due/publish-due: every 20 s" in said
-        assert "deployment watch-inbox/watch-inbox: every 15 s" in said
+        assert "deployment publish-due/publish-due: every 30 s" in said
+        assert "deployment watch-inbox/watch-inbox: every 30 s" in said
         assert "deployment batch/batch: on demand" in said
         ui = httpx.get(f"http://127.0.0.1:{port}/ui-settings", timeout=10).json()
         assert ui["api_url"] == served.api
@@ -140,13 +174,22 @@ def test_schedules_fire_a_slow_copy_becomes_one_clip_and_a_due_clip_posts_once(
                 "dask"} <= set(schema)
         assert schema["workers"]["description"]
 
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+        env.update(CLIPCART_HOME=str(home), PYTHONPATH=str(REPO))
+        approve = subprocess.run([sys.executable, "-m", "flows.cli", "approve", reviewed,
+                                  "--ledger", ledger], env=env, cwd=REPO, capture_output=True,
+                                 text=True, timeout=300)
+        assert approve.returncode == 0 and "resumed flow run" in approve.stdout, approve
+        wait_for(lambda: _state(served, run["id"])[0] == "COMPLETED", 300,
+                 "the resumed batch run to complete after the restart")
+
         posts = wait_for(lambda: [p for p in sandbox.posts() if p["title"] == "Served #test"],
                          300, "the scheduled publish-due to post the due clip")
         assert len(posts) == 1 and posts[0]["platform"] == "tiktok"
 
         dropped = time.monotonic()
         copy_slowly(footage, inbox / "TRAIL-MUG-12" / "take.mp4", chunks=3, pause_s=4)
-        clips = wait_for(lambda: list(out.glob("*/clip.mp4")), 300,
+        clips = wait_for(lambda: _inbox_clips(out, reviewed), 300,
                          "the scheduled watch-inbox to make the clip")
         print(f"drop to clip: {time.monotonic() - dropped:.1f} s (copy took ~12 s)")
 
@@ -171,58 +214,19 @@ def test_schedules_fire_a_slow_copy_becomes_one_clip_and_a_due_clip_posts_once(
     assert not list(out.glob(".*"))
     assert len(clips) == 1 and not (inbox / "_rejected").exists()
     assert len(again) == 1  # later publish-due runs posted nothing twice
+    # the reviewed clip waits for its slot (the due clip's row for the real platform, not
+    # the sandbox it was posted to, waits too)
+    rows = Ledger(ledger).due(FAR_FUTURE)
+    assert [(r.clip_id, r.platform) for r in rows if r.clip_id != "serve-test-clip"] == [
+        (reviewed, "tiktok")]
     assert server_problems(home) == []
-    assert not any((home / "tmp" / "runner_storage").glob("*"))
+    assert set((home / "tmp" / "runner_storage").glob("*")) <= killed_storage
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"{served.api}/health", timeout=2)
 
 
-
-def test_a_batch_run_waiting_for_review_survives_a_restart(tmp_path: Path) -> None:
-    from flows.serve import free_port
-    from pipeline.ops.release import FAR_FUTURE
-    from pipeline.publish.ledger import Ledger
-
-    home, ledger, out = tmp_path / "home", f"sqlite:///{tmp_path / 'ledger.db'}", tmp_path / "out"
-    campaign = tmp_path / "campaign"
-    campaign.mkdir()
-    shutil.copy(CATALOG_CSV, campaign / "catalog.csv")
-    shutil.copy(CATALOG_CSV.parent / "product.png", campaign / "product.png")
-    make_scene(campaign / "s0.mp4", seconds=6, size="640x360", plain=True)
-    (campaign / "manifest.csv").write_text("footage,sku,template,platforms,publish_at,review\n"
-                                           "s0.mp4,TRAIL-MUG-12,bold,tiktok,2030-01-01T10:00Z,"
-                                           "yes\n", "utf-8")
-    port = free_port()
-    # the first serve is killed outright (SIGKILL): its Prefect server must go with it and
-    # leave the port and the database to the next serve
-    with serve(home, port, "--ledger", ledger, "--out", str(out), stop=signal.SIGKILL
-               ) as served:
-        batch = served.post("/deployments/filter", {
-            "deployments": {"name": {"any_": ["batch"]}}})[0]
-        # only the manifest and catalog given: out_dir, ledger, ... keep the deployment's
-        run = wait_for(lambda: served.post(f"/deployments/{batch['id']}/create_flow_run", {
-            "parameters": {"manifest": str(campaign / "manifest.csv"),
-                           "catalog": str(campaign / "catalog.csv")}}), 60, "a batch run")
-        wait_for(lambda: _state(served, run["id"])[1] == "Suspended", 300,
-                 "the batch run to suspend for review")
-        assert served.post("/artifacts/filter", {"artifacts": {
-            "key": {"any_": ["batch-thumbnails"]}}})  # shown before the wait
-        names = [t["name"] for t in served.post("/task_runs/filter", {}) or []]
-        assert "TRAIL-MUG-12 (row 2)" in names
-    clip_id = next(out.glob("*/manifest.json")).parent.name
-
-    with serve(home, port, "--ledger", ledger, "--out", str(out)) as served:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-        env.update(CLIPCART_HOME=str(home), PYTHONPATH=str(REPO))
-        approve = subprocess.run([sys.executable, "-m", "flows.cli", "approve", clip_id,
-                                  "--ledger", ledger], env=env, cwd=REPO, capture_output=True,
-                                 text=True, timeout=300)
-        assert approve.returncode == 0 and "resumed flow run" in approve.stdout, approve
-        wait_for(lambda: _state(served, run["id"])[0] == "COMPLETED", 300,
-                 "the resumed batch run to complete after the restart")
-    rows = Ledger(ledger).due(FAR_FUTURE)
-    assert [(r.clip_id, r.platform) for r in rows] == [(clip_id, "tiktok")]
-    assert server_problems(home) == []
+def _inbox_clips(out: Path, reviewed: str) -> list[Path]:
+    return [clip for clip in out.glob("*/clip.mp4") if clip.parent.name != reviewed]
 
 
 def _at_least(n: int, found: list[dict[str, Any]]) -> list[dict[str, Any]]:

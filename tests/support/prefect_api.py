@@ -1,0 +1,109 @@
+"""One Prefect API server for a whole test session, shared by its pytest-xdist workers.
+
+The controlling pytest process starts the server (``start``) before it starts its
+workers; each worker points its Prefect settings at it for the session (``used``), as
+``prefect.testing.utilities.prefect_test_harness`` does for a server of its own. One
+server instead of one per worker saves each extra worker the start on a fresh database
+(about 14 CPU-s: migrations, then uvicorn), the server's idle services (about 1.1 CPU-s
+a minute) and the import of Prefect's server package into the test process.
+
+The server is the one the harness runs: uvicorn serving ``create_app`` in ephemeral
+mode (only the services an ephemeral server runs, no UI) on a temporary SQLite database
+in WAL mode, which serialises the workers' writes with its busy timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import httpx
+
+URL_VARIABLE = "CLIPCART_TEST_PREFECT_API_URL"
+"""The shared server's API URL, set by the controlling process for its workers."""
+LOG_VARIABLE = "CLIPCART_TEST_PREFECT_LOG"
+"""Where the shared server writes its console."""
+START_TIMEOUT_S = 180.0
+"""A first start on a fresh database takes 7-15 s on a quiet 2-core machine; a loaded
+one has taken over a minute."""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start(folder: Path) -> subprocess.Popen[bytes]:
+    """Start the server on a database in ``folder`` and publish its URL and log path in
+    this process's environment, which the workers inherit. Returns without waiting for
+    it to answer: the workers wait (``used``) while pytest collects."""
+    port = _free_port()
+    log = folder / "server.log"
+    env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+           "PREFECT__SERVER_FINAL": "1",
+           "PREFECT_SERVER_DATABASE_CONNECTION_URL":
+               f"sqlite+aiosqlite:///{folder / 'prefect.db'}"}
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory",
+             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port",
+             str(port), "--log-level", "error", "--lifespan", "on"],
+            env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+    os.environ[URL_VARIABLE] = f"http://127.0.0.1:{port}/api"
+    os.environ[LOG_VARIABLE] = str(log)
+    return process
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the server (SIGTERM, then SIGKILL after 10 s)."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _wait_healthy(url: str) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    with httpx.Client(timeout=5) as client:
+        while time.monotonic() < deadline:
+            try:
+                if client.get(f"{url}/health").status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+    log = Path(os.environ.get(LOG_VARIABLE, "/dev/null"))
+    tail = log.read_text("utf-8", "replace")[-4000:] if log.is_file() else ""
+    raise RuntimeError(f"the shared Prefect API server at {url} did not answer within "
+                       f"{START_TIMEOUT_S:.0f} s; its console:\n{tail}")
+
+
+@contextmanager
+def used(url: str) -> Iterator[None]:
+    """Point this process's Prefect settings at the server at ``url`` (not its
+    environment: subprocesses a test starts choose their own server), and drain the
+    log and event workers before leaving, as the test harness does."""
+    import prefect.context
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    _wait_healthy(url)
+    with temporary_settings(updates={PREFECT_API_URL: url}), \
+            prefect.context._temporary_global_settings_context(
+                prefect.context.get_settings_context()):
+        try:
+            yield
+        finally:
+            with suppress(RuntimeError):  # never started
+                APILogWorker.drain_all()
+            EventsWorker.drain_all()
