@@ -55,7 +55,7 @@ def face_footage(out: Path, *, face_x: float = 0.5, face_y: float = 0.4, face_h:
     return _written(out, lambda part: [
         "-y", "-v", "error", "-loop", "1", "-framerate", "30", "-i", str(photo),
         "-i", str(SPEECH_WAV), "-filter_complex", graph, "-map", "[v]", "-map", "[a]",
-        "-c:v", "libx264", "-preset", "ultrafast", "-crf", "23", "-r", "30", *AAC,
+        "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-r", "30", *AAC,
         "-t", str(seconds), str(part)])
 
 
