@@ -34,6 +34,12 @@ START_TIMEOUT_S = 180.0
 one has taken over a minute."""
 
 
+SERVE = "import flows, uvicorn.main; uvicorn.main.main()"
+"""uvicorn, in a process that imported ``flows`` first: the server gets the Prefect
+settings every clipcart process gives its server (task runs recorded in batches, log
+levels), set in that process only, so the test processes keep their own homes."""
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -52,9 +58,9 @@ def start(folder: Path) -> subprocess.Popen[bytes]:
                f"sqlite+aiosqlite:///{folder / 'prefect.db'}"}
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory",
-             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port",
-             str(port), "--log-level", "error", "--lifespan", "on"],
+            [sys.executable, "-c", SERVE, "--factory", "prefect.server.api.server:create_app",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "error",
+             "--lifespan", "on"],
             env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
     os.environ[URL_VARIABLE] = f"http://127.0.0.1:{port}/api"
     os.environ[LOG_VARIABLE] = str(log)
