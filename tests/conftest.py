@@ -30,6 +30,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from pipeline.media.samples import make_scene  # noqa: E402
 from tests.support import prefect_api  # noqa: E402
+from tests.support.processes import stop_group  # noqa: E402
 
 _PREFECT_SERVER = pytest.StashKey[tuple[subprocess.Popen[bytes], Path]]()
 
@@ -101,7 +102,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     started = config.stash.get(_PREFECT_SERVER, None)
     if started is not None:
         process, folder = started
-        prefect_api.stop(process)
+        stop_group(process, grace_s=10)
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -9,24 +9,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 
 from flows.serve import server_env
-from pipeline.core.netguard import tls_context
 from pipeline.media.samples import CATALOG_CSV, make_scene
+from tests.support.prefect_api import healthy
 from tests.support.processes import BIN, home_env, started, wait_for
 
 pytestmark = pytest.mark.slow
 PORT = 43921
 POOL = "clipcart-test"
-
-
-def healthy(api: str) -> bool:
-    try:
-        return httpx.get(f"{api}/health", timeout=2, verify=tls_context()).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def run(args: list[str], env: dict[str, str], timeout_s: float) -> str:

@@ -18,12 +18,14 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
+
+from pipeline.core.netguard import tls_context
+from tests.support.processes import wait_for
 
 URL_VARIABLE = "CLIPCART_TEST_PREFECT_API_URL"
 """The shared server's API URL, set by the controlling process for its workers."""
@@ -41,6 +43,8 @@ levels), set in that process only, so the test processes keep their own homes.""
 
 
 def _free_port() -> int:
+    # flows.serve.free_port's twin: importing ``flows`` here would set its Prefect
+    # defaults (the result store among them) in this process, which the workers inherit
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -67,30 +71,22 @@ def start(folder: Path) -> subprocess.Popen[bytes]:
     return process
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop the server (SIGTERM, then SIGKILL after 10 s)."""
-    process.terminate()
+def healthy(api: str) -> bool:
+    """Whether the Prefect API at ``api`` answers its health check."""
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        return httpx.get(f"{api}/health", timeout=2, verify=tls_context()).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def _wait_healthy(url: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    with httpx.Client(timeout=5) as client:
-        while time.monotonic() < deadline:
-            try:
-                if client.get(f"{url}/health").status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.25)
-    log = Path(os.environ.get(LOG_VARIABLE, "/dev/null"))
-    tail = log.read_text("utf-8", "replace")[-4000:] if log.is_file() else ""
-    raise RuntimeError(f"the shared Prefect API server at {url} did not answer within "
-                       f"{START_TIMEOUT_S:.0f} s; its console:\n{tail}")
+    try:
+        wait_for(lambda: healthy(url), START_TIMEOUT_S, f"the shared Prefect API at {url}",
+                 every_s=0.25)
+    except AssertionError as err:
+        log = Path(os.environ.get(LOG_VARIABLE, "/dev/null"))
+        tail = log.read_text("utf-8", "replace")[-4000:] if log.is_file() else ""
+        raise AssertionError(f"{err}; its console:\n{tail}") from None
 
 
 @contextmanager
